@@ -1,0 +1,31 @@
+//! The caller's account, from the `Trackingmore-Api-Key` (or `Tracking-Api-Key`) header.
+
+use super::error::ApiError;
+use super::AppState;
+use crate::store::Account;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+/// The authenticated account. Every handler that touches trackings takes one, and
+/// every store call is scoped by its id.
+pub struct Caller(pub Account);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = ["trackingmore-api-key", "tracking-api-key"]
+            .iter()
+            .find_map(|h| parts.headers.get(*h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or(ApiError::InvalidKey)?;
+        let store = state.store.clone();
+        let key = key.to_string();
+        let account = tokio::task::spawn_blocking(move || store.account_by_key(&key))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))??;
+        account.map(Caller).ok_or(ApiError::InvalidKey)
+    }
+}

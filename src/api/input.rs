@@ -1,0 +1,132 @@
+//! Reading requests: the JSON body extractor and field readers that name the field
+//! in every error. Bodies are read as `serde_json::Value` and picked apart by hand,
+//! so a wrong type anywhere gets our envelope with the field's path, and fields sent
+//! as numbers where TrackingMore documents strings (order ids, dates) still work.
+
+use super::error::ApiError;
+use super::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde_json::{Map, Value};
+
+/// A JSON body. An empty body reads as `null`.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.cfg.limits.max_body_bytes;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(limit)
+            } else {
+                ApiError::BadRequest(format!("cannot read request body: {e}"))
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Null));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::BadRequest(format!("request body is not valid JSON: {e}")))
+    }
+}
+
+/// The body as an object (`null` reads as an empty one).
+pub fn object(v: &Value, what: &str) -> Result<Map<String, Value>, ApiError> {
+    match v {
+        Value::Object(m) => Ok(m.clone()),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ApiError::BadRequest(format!("{what} must be a JSON object"))),
+    }
+}
+
+/// The body as an array of at most `max` objects; more is 4020, none is 4012.
+pub fn items(v: &Value, max: usize) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let Value::Array(arr) = v else {
+        return Err(ApiError::BadRequest(
+            "request body must be a JSON array of objects".into(),
+        ));
+    };
+    if arr.is_empty() {
+        return Err(ApiError::BadRequest("request body is an empty array".into()));
+    }
+    if arr.len() > max {
+        return Err(ApiError::TooMany(format!(
+            "{} items sent; at most {max} are allowed per request",
+            arr.len()
+        )));
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| object(x, &format!("item [{i}]")))
+        .collect()
+}
+
+/// Longest text field we store.
+const MAX_FIELD: usize = 1000;
+
+/// An optional text field: a string or a number; `null` or `""` is absent.
+pub fn text(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String>, ApiError> {
+    let s = match m.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "{at}{key} must be a string, not {}",
+                kind(other)
+            )))
+        }
+    };
+    if s.chars().count() > MAX_FIELD {
+        return Err(ApiError::BadRequest(format!(
+            "{at}{key} is longer than {MAX_FIELD} characters"
+        )));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::BadRequest(format!("{at}{key} contains control characters")));
+    }
+    Ok((!s.is_empty()).then_some(s))
+}
+
+/// An optional boolean: `true`/`false` or the strings `"true"`/`"false"`.
+pub fn boolean(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<bool>, ApiError> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "{at}{key} must be true or false, not {}",
+            short(other)
+        ))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 40 {
+        format!("{}…", &s[..s.char_indices().nth(40).map_or(s.len(), |(i, _)| i)])
+    } else {
+        s
+    }
+}
+
+/// `"[3] "` for batch items, `""` for single bodies: prefixes field names in errors.
+pub fn at(index: Option<usize>) -> String {
+    index.map(|i| format!("[{i}].")).unwrap_or_default()
+}

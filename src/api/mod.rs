@@ -1,0 +1,82 @@
+//! The HTTP API: TrackingMore v2 routes under `/v2`, plus health. Each resource
+//! module exports `router()`; this module assembles them and adds the cross-cutting
+//! layers once.
+
+mod auth;
+mod carriers;
+pub mod error;
+mod fields;
+mod health;
+mod input;
+mod list;
+mod lookups;
+mod realtime;
+mod trackings;
+
+use crate::config::Config;
+use crate::core::awb::Airlines;
+use crate::core::carriers::Carriers;
+use crate::core::remote::RemoteAreas;
+use crate::poll::Providers;
+use crate::store::Store;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::Router;
+use error::ApiError;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The configuration.
+    pub cfg: Arc<Config>,
+    /// Carrier registry.
+    pub carriers: Arc<Carriers>,
+    /// Remote-area table.
+    pub remote: Arc<RemoteAreas>,
+    /// Airline prefixes.
+    pub airlines: Arc<Airlines>,
+    /// Status providers.
+    pub providers: Providers,
+    /// Last `/trackings/get` per account, for its rate limit.
+    pub list_calls: Arc<Mutex<HashMap<u64, Instant>>>,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let limit = state.cfg.limits.max_body_bytes;
+    let v2 = Router::new()
+        .merge(trackings::router())
+        .merge(list::router())
+        .merge(lookups::router())
+        .merge(realtime::router())
+        .merge(carriers::router())
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+    Router::new()
+        .nest("/v2", v2)
+        .merge(health::router())
+        .fallback(|| async { ApiError::RouteNotFound })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

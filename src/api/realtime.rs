@@ -1,0 +1,66 @@
+//! `POST /v2/trackings/realtime`: fetch now from the carrier's status provider, store
+//! through the one write path, answer with the tracking.
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Success};
+use super::fields;
+use super::input::{object, JsonBody};
+use super::AppState;
+use crate::core::time;
+use crate::core::view::TrackingView;
+use crate::poll::{FetchRequest, ProviderError};
+use crate::store::TrackingError;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/trackings/realtime", post(realtime))
+}
+
+async fn realtime(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let m = object(&body, "request body")?;
+    let item = fields::new_tracking(&m, "", &state.carriers)?;
+    let provider = state.providers.for_carrier(&item.carrier_code).ok_or_else(|| {
+        ApiError::Unavailable(format!(
+            "no status provider is configured for carrier {}: set poll.trackingmore.api_key, or use the sandbox carrier",
+            item.carrier_code
+        ))
+    })?;
+    let (carrier, number) = (item.carrier_code.clone(), item.tracking_number.clone());
+    // Register the tracking if this account does not have it yet (as TrackingMore does).
+    let (mut created, seq) = state.store.create_trackings(acct.id, vec![item], time::now())?;
+    let registered_at = match created.pop().expect("one result per item") {
+        Ok((t, p)) => p.created_at.min(t.created_at),
+        Err(TrackingError::AlreadyExists) => state
+            .store
+            .tracking(acct.id, &carrier, &number)?
+            .map(|(_, p)| p.created_at)
+            .unwrap_or_else(time::now),
+        Err(e) => return Err(e.into()),
+    };
+    state.store.durable(seq).await?;
+    let req = FetchRequest {
+        carrier_code: carrier.clone(),
+        tracking_number: number.clone(),
+        registered_at,
+    };
+    let timeout = state.cfg.poll.realtime_timeout.0;
+    let update = match tokio::time::timeout(timeout, provider.fetch(&req)).await {
+        Err(_) => return Err(ApiError::Unavailable(format!("{} did not answer within {timeout:?}", provider.name()))),
+        Ok(Err(ProviderError::RateLimited(m))) => return Err(ApiError::RateLimited(m)),
+        Ok(Err(e)) => {
+            tracing::warn!(provider = provider.name(), error = %e, "realtime fetch failed");
+            return Err(ApiError::Unavailable(format!("{} failed to answer; try again later", provider.name())));
+        }
+        Ok(Ok(u)) => u,
+    };
+    let (_, seq) = state.store.apply_update(&carrier, &number, &update, time::now())?;
+    state.store.durable(seq).await?;
+    let (t, p) = state
+        .store
+        .tracking(acct.id, &carrier, &number)?
+        .ok_or(ApiError::DoesNotExist)?;
+    Ok(Success(json!({"items": [TrackingView::new(&t, &p, &state.carriers, time::now())]})))
+}

@@ -1,0 +1,279 @@
+//! Creating, reading, changing and deleting trackings, singly and in batches.
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Success};
+use super::fields;
+use super::input::{at, items, object, JsonBody};
+use super::AppState;
+use crate::core::model::{Parcel, Tracking};
+use crate::core::time;
+use crate::core::view::TrackingView;
+use crate::store::{NewTracking, TrackingError, TrackingPatch};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+/// Most items one batch call may carry.
+pub const MAX_BATCH: usize = 40;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/trackings/post", post(create_tracking))
+        .route("/trackings/batch", post(create_trackings))
+        .route(
+            "/trackings/{carrier}/{number}",
+            get(get_tracking).put(update_tracking).delete(delete_tracking),
+        )
+        .route("/trackings/{carrier}/{number}/{lang}", get(get_tracking_lang))
+        .route("/trackings/updatemore", post(update_trackings))
+        .route("/trackings/delete", post(delete_trackings))
+        .route("/trackings/notupdate", post(stop_updating))
+        .route("/trackings/update", post(change_carrier))
+        .route("/history/{carrier}/{number}", get(tracking_history))
+}
+
+/// What create answers: the identity, status and exactly the submitted fields
+/// (`lang` is kept but not echoed, as TrackingMore v2 did).
+fn created_view(t: &Tracking, p: &Parcel) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(t.id));
+    m.insert("tracking_number".into(), json!(t.tracking_number));
+    m.insert("carrier_code".into(), json!(t.carrier_code));
+    m.insert("status".into(), json!(t.effective_status(p).as_str()));
+    m.insert("created_at".into(), json!(time::rfc3339(t.created_at)));
+    if let Ok(Value::Object(submitted)) = serde_json::to_value(&t.fields) {
+        m.extend(submitted.into_iter().filter(|(k, _)| k != "lang"));
+    }
+    Value::Object(m)
+}
+
+fn view(state: &AppState, t: &Tracking, p: &Parcel) -> TrackingView {
+    TrackingView::new(t, p, &state.carriers, time::now())
+}
+
+/// Path parameters, checked like body fields.
+fn path_key(state: &AppState, carrier: &str, number: &str) -> Result<(String, String), ApiError> {
+    let m: Map<String, Value> = [
+        ("carrier_code".to_string(), json!(carrier)),
+        ("tracking_number".to_string(), json!(number)),
+    ]
+    .into_iter()
+    .collect();
+    let (c, n) = fields::key(&m, "", &state.carriers, "carrier_code")?;
+    Ok((c, n.as_str().to_string()))
+}
+
+async fn create_tracking(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let m = object(&body, "request body")?;
+    let item = fields::new_tracking(&m, "", &state.carriers)?;
+    let (mut results, seq) = state.store.create_trackings(acct.id, vec![item], time::now())?;
+    let (t, p) = results.pop().expect("one result per item")?;
+    state.store.durable(seq).await?;
+    Ok(Success(created_view(&t, &p)))
+}
+
+async fn create_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let list = items(&body, MAX_BATCH)?;
+    let mut errors = Vec::new();
+    let mut valid: Vec<NewTracking> = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        match fields::new_tracking(m, &at(Some(i)), &state.carriers) {
+            Ok(n) => valid.push(n),
+            Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
+        }
+    }
+    let keys: Vec<(String, String)> = valid
+        .iter()
+        .map(|n| (n.tracking_number.clone(), n.carrier_code.clone()))
+        .collect();
+    let (results, seq) = state.store.create_trackings(acct.id, valid, time::now())?;
+    state.store.durable(seq).await?;
+    let mut created = Vec::new();
+    for ((number, carrier), r) in keys.iter().zip(results) {
+        match r {
+            Ok((t, p)) => created.push(created_view(&t, &p)),
+            Err(e) => errors.push(ApiError::from(e).item(number, carrier)),
+        }
+    }
+    Ok(Success(json!({
+        "submitted": list.len(),
+        "added": created.len(),
+        "trackings": created,
+        "errors": errors,
+    })))
+}
+
+/// A field as the client sent it, for per-item error objects.
+fn raw(m: &Map<String, Value>, key: &str) -> String {
+    match m.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+async fn get_tracking(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path((carrier, number)): Path<(String, String)>,
+) -> ApiResult<TrackingView> {
+    let (carrier, number) = path_key(&state, &carrier, &number)?;
+    let (t, p) = state
+        .store
+        .tracking(acct.id, &carrier, &number)?
+        .ok_or(ApiError::DoesNotExist)?;
+    Ok(Success(view(&state, &t, &p)))
+}
+
+/// The `/{lang}` segment is accepted for compatibility; carriers' texts are shown
+/// in the language the carrier gave them.
+async fn get_tracking_lang(
+    state: State<AppState>,
+    caller: Caller,
+    Path((carrier, number, _lang)): Path<(String, String, String)>,
+) -> ApiResult<TrackingView> {
+    get_tracking(state, caller, Path((carrier, number))).await
+}
+
+async fn update_tracking(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path((carrier, number)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<TrackingView> {
+    let (carrier, number) = path_key(&state, &carrier, &number)?;
+    let patch = fields::patch(&object(&body, "request body")?, "")?;
+    let (mut results, seq) = state
+        .store
+        .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())?;
+    let (t, p) = results.pop().expect("one result per item")?;
+    state.store.durable(seq).await?;
+    Ok(Success(view(&state, &t, &p)))
+}
+
+async fn delete_tracking(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path((carrier, number)): Path<(String, String)>,
+) -> ApiResult<Vec<()>> {
+    let (carrier, number) = path_key(&state, &carrier, &number)?;
+    let (mut results, seq) = state.store.delete_trackings(acct.id, vec![(carrier, number)])?;
+    results.pop().expect("one result per item")?;
+    state.store.durable(seq).await?;
+    Ok(Success(Vec::new()))
+}
+
+/// Runs a per-item batch: parse each item, apply the valid ones in one commit,
+/// answer `{submitted, <done_key>, trackings, errors}`.
+async fn per_item<P>(
+    state: &AppState,
+    body: &Value,
+    done_key: &str,
+    parse: impl Fn(&Map<String, Value>, &str) -> Result<P, ApiError>,
+    run: impl FnOnce(Vec<(String, String, P)>) -> Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
+) -> ApiResult<Value> {
+    let list = items(body, MAX_BATCH)?;
+    let mut errors = Vec::new();
+    let mut valid = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        let at = at(Some(i));
+        let parsed = fields::key(m, &at, &state.carriers, "carrier_code")
+            .and_then(|(c, n)| Ok((c, n, parse(m, &at)?)));
+        match parsed {
+            Ok((c, n, p)) => valid.push((c, n.as_str().to_string(), p)),
+            Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
+        }
+    }
+    let keys: Vec<(String, String)> = valid.iter().map(|(c, n, _)| (c.clone(), n.clone())).collect();
+    let (results, seq) = run(valid)?;
+    state.store.durable(seq).await?;
+    let mut done = Vec::new();
+    for ((carrier, number), r) in keys.iter().zip(results) {
+        match r {
+            Ok(()) => done.push(json!({"tracking_number": number, "carrier_code": carrier})),
+            Err(e) => errors.push(ApiError::from(e).item(number, carrier)),
+        }
+    }
+    let mut out = Map::new();
+    out.insert("submitted".into(), json!(list.len()));
+    out.insert(done_key.into(), json!(done.len()));
+    out.insert("trackings".into(), json!(done));
+    out.insert("errors".into(), json!(errors));
+    Ok(Success(Value::Object(out)))
+}
+
+fn drop_rows<T>(r: (Vec<Result<T, TrackingError>>, u64)) -> (Vec<Result<(), TrackingError>>, u64) {
+    (r.0.into_iter().map(|x| x.map(|_| ())).collect(), r.1)
+}
+
+async fn update_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let store = state.store.clone();
+    per_item(&state, &body, "updated", fields::patch, |v| {
+        store.update_trackings(acct.id, v, time::now()).map(drop_rows)
+    })
+    .await
+}
+
+async fn delete_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let store = state.store.clone();
+    per_item(&state, &body, "deleted", |_, _| Ok(()), |v| {
+        store.delete_trackings(acct.id, v.into_iter().map(|(c, n, ())| (c, n)).collect())
+    })
+    .await
+}
+
+async fn stop_updating(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+    let store = state.store.clone();
+    let stop = |_: &Map<String, Value>, _: &str| {
+        Ok(TrackingPatch {
+            notupdate: Some(true),
+            ..TrackingPatch::default()
+        })
+    };
+    per_item(&state, &body, "updated", stop, |v| {
+        store.update_trackings(acct.id, v, time::now()).map(drop_rows)
+    })
+    .await
+}
+
+async fn change_carrier(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<TrackingView> {
+    let m = object(&body, "request body")?;
+    let (carrier, number) = fields::key(&m, "", &state.carriers, "carrier_code")?;
+    let new_carrier = fields::carrier(&m, "", &state.carriers, "update_carrier_code")?;
+    let ((t, p), seq) = state
+        .store
+        .change_carrier(acct.id, &carrier, number.as_str(), &new_carrier, time::now())?;
+    state.store.durable(seq).await?;
+    Ok(Success(view(&state, &t, &p)))
+}
+
+/// `GET /v2/history/{carrier}/{number}`: the tracking's status transitions, oldest first.
+async fn tracking_history(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path((carrier, number)): Path<(String, String)>,
+) -> ApiResult<Value> {
+    let (carrier, number) = path_key(&state, &carrier, &number)?;
+    let (t, _) = state
+        .store
+        .tracking(acct.id, &carrier, &number)?
+        .ok_or(ApiError::DoesNotExist)?;
+    let transitions: Vec<Value> = state
+        .store
+        .transitions(&carrier, &number)?
+        .into_iter()
+        .filter(|tr| tr.at >= t.created_at)
+        .map(|tr| {
+            json!({
+                "seq": tr.seq,
+                "from": tr.from, "from_substatus": tr.from_substatus,
+                "to": tr.to, "to_substatus": tr.to_substatus,
+                "at": time::rfc3339(tr.at), "source": tr.source,
+            })
+        })
+        .collect();
+    Ok(Success(json!({
+        "tracking_number": number, "carrier_code": carrier, "transitions": transitions,
+    })))
+}

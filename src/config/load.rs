@@ -1,0 +1,168 @@
+//! Reading and validating the configuration.
+
+use super::{Config, ConfigError, EmailTransport, Mapping, Source, Value};
+use std::net::SocketAddr;
+
+/// The account the built-in defaults carry, so a gateway started with no config
+/// file can be tried at once. It listens on loopback only.
+const DEMO_ACCOUNT: &str = "accounts:\n  - email: shop@example.com\n    api_key: demo-key\n";
+
+/// Loads the configuration from `source` plus the `TRACKGATE_…` variables in `env`.
+pub fn load(source: &Source, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    let mut root = match source {
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            parse_yaml(&text, path)?
+        }
+        Source::Defaults => parse_yaml(DEMO_ACCOUNT, "<built-in defaults>".as_ref())?,
+    };
+    let mut errors = Vec::new();
+    for (key, value) in env {
+        let Some(rest) = key.strip_prefix("TRACKGATE_") else {
+            continue;
+        };
+        if rest == "CONFIG" || rest.is_empty() {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+        if let Err(e) = set_path(&mut root, &path, env_value(&value)) {
+            errors.push(format!("{key}: {e}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ConfigError::Invalid(errors));
+    }
+    let de = serde_yaml_ng::Value::Mapping(root);
+    let cfg: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        ConfigError::Invalid(vec![if path == "." { msg } else { format!("{path}: {msg}") }])
+    })?;
+    let problems = validate(&cfg);
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(ConfigError::Invalid(problems))
+    }
+}
+
+fn parse_yaml(text: &str, path: &std::path::Path) -> Result<Mapping, ConfigError> {
+    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    match value {
+        Value::Mapping(m) => Ok(m),
+        Value::Null => Ok(Mapping::new()),
+        _ => Err(ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: "the top level must be a mapping of keys".into(),
+        }),
+    }
+}
+
+/// Env values are read as YAML scalars/flows, so `8080`, `true` and `["5s"]` get
+/// their types; anything that does not parse stays a string.
+fn env_value(raw: &str) -> Value {
+    match serde_yaml_ng::from_str::<Value>(raw) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Sequence(_) | Value::Mapping(_))) => v,
+        _ => Value::String(raw.to_string()),
+    }
+}
+
+fn set_path(root: &mut Mapping, path: &[String], value: Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().ok_or("empty key")?;
+    let mut node = root;
+    for p in parents {
+        let entry = node
+            .entry(Value::String(p.clone()))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        if entry.is_null() {
+            *entry = Value::Mapping(Mapping::new());
+        }
+        node = entry
+            .as_mapping_mut()
+            .ok_or_else(|| format!("{p} is not a section that can be nested into"))?;
+    }
+    node.insert(Value::String(last.clone()), value);
+    Ok(())
+}
+
+fn validate(cfg: &Config) -> Vec<String> {
+    let mut errs = Vec::new();
+    if cfg.listen.parse::<SocketAddr>().is_err() {
+        errs.push(format!("listen: {:?} is not an address like 127.0.0.1:8080", cfg.listen));
+    }
+    if !(cfg.public_url.starts_with("http://") || cfg.public_url.starts_with("https://")) {
+        errs.push(format!("public_url: {:?} must start with http:// or https://", cfg.public_url));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, a) in cfg.accounts.iter().enumerate() {
+        let at = format!("accounts[{i}]");
+        if !looks_like_email(&a.email) {
+            errs.push(format!("{at}.email: {:?} is not an email address", a.email));
+        }
+        if !seen.insert(a.email.to_ascii_lowercase()) {
+            errs.push(format!("{at}.email: {:?} appears twice", a.email));
+        }
+        match (&a.api_key, &a.api_key_sha256) {
+            (Some(k), None) if !k.is_empty() => {}
+            (None, Some(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {}
+            (None, Some(_)) => errs.push(format!("{at}.api_key_sha256: must be 64 hex characters")),
+            (Some(_), Some(_)) => errs.push(format!("{at}: set api_key or api_key_sha256, not both")),
+            _ => errs.push(format!("{at}: api_key or api_key_sha256 is required")),
+        }
+        if let Some(w) = &a.notify.webhook {
+            check_url(&mut errs, &format!("{at}.notify.webhook.url"), &w.url);
+            if w.secret.is_empty() {
+                errs.push(format!("{at}.notify.webhook.secret: must not be empty"));
+            }
+        }
+        if let Some(s) = &a.notify.slack {
+            check_url(&mut errs, &format!("{at}.notify.slack.url"), &s.url);
+        }
+    }
+    if cfg.email.transport == EmailTransport::Smtp && cfg.email.smtp.host.trim().is_empty() {
+        errs.push("email.smtp.host: required when email.transport is smtp".into());
+    }
+    if !cfg.email.from.contains('@') {
+        errs.push(format!("email.from: {:?} has no address", cfg.email.from));
+    }
+    if cfg.delivery.timeout.0.is_zero() {
+        errs.push("delivery.timeout: must be more than 0s".into());
+    }
+    if !matches!(cfg.poll.provider.as_str(), "trackingmore" | "sandbox") {
+        errs.push(format!("poll.provider: {:?} is not one of trackingmore, sandbox", cfg.poll.provider));
+    }
+    if cfg.poll.interval.0.as_secs() < 60 {
+        errs.push("poll.interval: must be at least 1m".into());
+    }
+    check_url(&mut errs, "poll.trackingmore.base_url", &cfg.poll.trackingmore.base_url);
+    if !(cfg.limits.list_per_second > 0.0) {
+        errs.push("limits.list_per_second: must be more than 0".into());
+    }
+    if cfg.limits.max_body_bytes < 1024 {
+        errs.push("limits.max_body_bytes: must be at least 1024".into());
+    }
+    errs
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty() && domain.contains('.') && !s.chars().any(char::is_whitespace)
+}
+
+fn check_url(errs: &mut Vec<String>, key: &str, url: &str) {
+    if reqwest::Url::parse(url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+        errs.push(format!("{key}: {url:?} is not an http(s) URL"));
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,407 @@
+//! Typed configuration: built-in defaults < YAML file < `TRACKGATE_…` environment
+//! (`__` nests: `TRACKGATE_EMAIL__SMTP__PORT=2526`). Validated once at start; every
+//! error names the key.
+
+use serde::{Deserialize, Deserializer};
+use serde_yaml_ng::{Mapping, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A secret: prints as `***` in logs and debug output.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl<'de> Deserialize<'de> for Secret {
+    /// Accepts any scalar: a key of digits set through the environment stays a key.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Secret(s)),
+            Value::Number(n) => Ok(Secret(n.to_string())),
+            Value::Bool(b) => Ok(Secret(b.to_string())),
+            Value::Null => Ok(Secret::default()),
+            _ => Err(serde::de::Error::custom("expected a string")),
+        }
+    }
+}
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// Whether it is empty (an unset secret).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
+}
+
+/// A humantime duration such as `30s` or `6h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s)
+            .map(HumanDuration)
+            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration like \"30s\" or \"6h\": {e}")))
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds, e.g. `127.0.0.1:8080` (port 0 picks a free one).
+    pub listen: String,
+    /// Directory of the sled store.
+    pub data_dir: PathBuf,
+    /// Base URL for links in messages.
+    pub public_url: String,
+    /// Directory of the notification templates.
+    pub templates_dir: PathBuf,
+    /// Accounts upserted at start.
+    pub accounts: Vec<AccountConfig>,
+    /// Outgoing email.
+    pub email: EmailConfig,
+    /// Push receivers; each is enabled when its secret is set.
+    pub push: PushConfig,
+    /// Notification delivery.
+    pub delivery: DeliveryConfig,
+    /// Let webhook/Slack URLs reach private or loopback addresses.
+    pub allow_private_destinations: bool,
+    /// Polling fallback.
+    pub poll: PollConfig,
+    /// API limits.
+    pub limits: LimitsConfig,
+    /// Replacement remote-area table (format in `tables/remote-areas.tsv`); empty = shipped sample.
+    pub remote_areas_file: Option<PathBuf>,
+    /// Replacement airline-prefix table (format in `tables/airlines.tsv`); empty = shipped table.
+    pub airlines_file: Option<PathBuf>,
+}
+
+/// One account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The account's email; also its identity.
+    pub email: String,
+    /// The API key in clear (hashed before it is stored).
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// Or the hex SHA-256 of the API key.
+    #[serde(default)]
+    pub api_key_sha256: Option<String>,
+    /// Notification settings.
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// Per-account notification channels.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Email the tracking's `customer_email`.
+    pub email: bool,
+    /// The shop backend's webhook.
+    pub webhook: Option<WebhookTarget>,
+    /// The shop team's Slack incoming webhook.
+    pub slack: Option<SlackTarget>,
+}
+
+/// A signed-webhook destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookTarget {
+    /// Where to POST.
+    pub url: String,
+    /// Standard Webhooks secret (`whsec_<base64>`).
+    pub secret: Secret,
+}
+
+/// A Slack incoming-webhook destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackTarget {
+    /// Incoming-webhook URL.
+    pub url: String,
+}
+
+/// How email leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransport {
+    /// SMTP via lettre.
+    Smtp,
+    /// `.eml` files in `email.dir`.
+    File,
+    /// Not sent.
+    Off,
+}
+
+/// Outgoing email.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// `From:` header.
+    pub from: String,
+    /// Transport.
+    pub transport: EmailTransport,
+    /// SMTP settings.
+    pub smtp: SmtpConfig,
+    /// Directory for the `file` transport.
+    pub dir: PathBuf,
+}
+
+/// SMTP connection security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain text.
+    None,
+    /// STARTTLS upgrade.
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+}
+
+/// SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Connection security.
+    pub security: SmtpSecurity,
+    /// Login; empty = no authentication.
+    pub username: String,
+    /// Password.
+    pub password: Secret,
+}
+
+/// Push receivers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// `/hooks/native` (Standard Webhooks).
+    pub native: Option<SecretOnly>,
+    /// `/hooks/trackingmore` (signed with the account email).
+    pub trackingmore: Option<TrackingMorePush>,
+    /// `/hooks/aftership`.
+    pub aftership: Option<SecretOnly>,
+    /// `/hooks/17track`.
+    pub seventeentrack: Option<SecretOnly>,
+}
+
+/// A receiver keyed by one secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretOnly {
+    /// The shared secret.
+    pub secret: Secret,
+}
+
+/// TrackingMore's push receiver.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingMorePush {
+    /// The TrackingMore account email that keys the signature.
+    pub email: Secret,
+}
+
+/// Notification delivery.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Delays after the first try; then dead letter.
+    pub retry: Vec<HumanDuration>,
+    /// Per-attempt timeout.
+    pub timeout: HumanDuration,
+}
+
+/// Polling fallback.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    /// Poll at all.
+    pub enabled: bool,
+    /// Base interval.
+    pub interval: HumanDuration,
+    /// Default provider: `trackingmore` or `sandbox`.
+    pub provider: String,
+    /// Upstream TrackingMore v2.
+    pub trackingmore: UpstreamTrackingMore,
+    /// How long `/v2/trackings/realtime` waits for a provider.
+    pub realtime_timeout: HumanDuration,
+}
+
+/// Upstream TrackingMore v2 account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamTrackingMore {
+    /// API base, e.g. `https://api.trackingmore.com/v2`.
+    pub base_url: String,
+    /// API key; empty = not configured.
+    pub api_key: Secret,
+}
+
+/// API limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// `/v2/trackings/get` requests per second per API key (TrackingMore allows 1).
+    pub list_per_second: f64,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "./data".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            templates_dir: "./templates".into(),
+            accounts: Vec::new(),
+            email: EmailConfig::default(),
+            push: PushConfig::default(),
+            delivery: DeliveryConfig::default(),
+            allow_private_destinations: false,
+            poll: PollConfig::default(),
+            limits: LimitsConfig::default(),
+            remote_areas_file: None,
+            airlines_file: None,
+        }
+    }
+}
+
+impl Default for EmailConfig {
+    fn default() -> EmailConfig {
+        EmailConfig {
+            from: "Shop Tracking <tracking@example.com>".into(),
+            transport: EmailTransport::File,
+            smtp: SmtpConfig::default(),
+            dir: "./data/mail".into(),
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> SmtpConfig {
+        SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            security: SmtpSecurity::None,
+            username: String::new(),
+            password: Secret::default(),
+        }
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> DeliveryConfig {
+        let retry = ["5s", "5m", "30m", "2h", "5h", "10h", "10h"]
+            .iter()
+            .map(|s| HumanDuration(humantime::parse_duration(s).expect("valid default")))
+            .collect();
+        DeliveryConfig {
+            retry,
+            timeout: HumanDuration(Duration::from_secs(10)),
+        }
+    }
+}
+
+impl Default for PollConfig {
+    fn default() -> PollConfig {
+        PollConfig {
+            enabled: true,
+            interval: HumanDuration(Duration::from_secs(6 * 3600)),
+            provider: "trackingmore".into(),
+            trackingmore: UpstreamTrackingMore::default(),
+            realtime_timeout: HumanDuration(Duration::from_secs(15)),
+        }
+    }
+}
+
+impl Default for UpstreamTrackingMore {
+    fn default() -> UpstreamTrackingMore {
+        UpstreamTrackingMore {
+            base_url: "https://api.trackingmore.com/v2".into(),
+            api_key: Secret::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            list_per_second: 1.0,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The path tried.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// YAML syntax.
+    #[error("config file {path} is not valid YAML: {message}")]
+    Syntax {
+        /// The path.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// One or more keys are wrong.
+    #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file.
+    File(PathBuf),
+    /// Nothing found: built-in defaults with the demo account.
+    Defaults,
+}
+
+/// Picks the config path: `--config`, else `$TRACKGATE_CONFIG`, else `./config.yaml` if present.
+pub fn locate(cli: Option<&Path>) -> Source {
+    if let Some(p) = cli {
+        return Source::File(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("TRACKGATE_CONFIG").filter(|p| !p.is_empty()) {
+        return Source::File(p.into());
+    }
+    let local = PathBuf::from("config.yaml");
+    if local.exists() {
+        Source::File(local)
+    } else {
+        Source::Defaults
+    }
+}
+
+mod load;
+pub use load::load;

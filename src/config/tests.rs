@@ -1,0 +1,74 @@
+//! Config loading tests.
+
+use super::*;
+use crate::config::Secret;
+use std::io::Write;
+
+fn file(yaml: &str) -> (tempfile::NamedTempFile, Source) {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(yaml.as_bytes()).unwrap();
+    let src = Source::File(f.path().to_path_buf());
+    (f, src)
+}
+
+fn no_env() -> Vec<(String, String)> {
+    Vec::new()
+}
+
+#[test]
+fn built_in_defaults_carry_the_demo_account_on_loopback() {
+    let cfg = load(&Source::Defaults, no_env()).unwrap();
+    assert_eq!(cfg.listen, "127.0.0.1:8080");
+    assert_eq!(cfg.accounts.len(), 1);
+    assert_eq!(cfg.accounts[0].email, "shop@example.com");
+    assert_eq!(cfg.email.transport, EmailTransport::File);
+}
+
+#[test]
+fn an_unknown_key_is_an_error_naming_it() {
+    let (_f, src) = file("listen: 127.0.0.1:1\nemail:\n  smtp:\n    hots: x\n");
+    let err = load(&src, no_env()).unwrap_err().to_string();
+    assert!(err.contains("email.smtp") && err.contains("hots"), "{err}");
+}
+
+#[test]
+fn a_bad_value_names_the_key() {
+    let (_f, src) = file("delivery:\n  timeout: soon\n");
+    let err = load(&src, no_env()).unwrap_err().to_string();
+    assert!(err.contains("delivery.timeout"), "{err}");
+    let (_f, src) = file("listen: nowhere\naccounts:\n  - email: nope\n");
+    let err = load(&src, no_env()).unwrap_err().to_string();
+    assert!(err.contains("listen:") && err.contains("accounts[0].email"), "{err}");
+    assert!(err.contains("accounts[0]: api_key or api_key_sha256 is required"), "{err}");
+}
+
+#[test]
+fn environment_overrides_the_file_and_nests_with_double_underscore() {
+    let (_f, src) = file("listen: 127.0.0.1:1\nemail:\n  smtp:\n    port: 25\n");
+    let env = vec![
+        ("TRACKGATE_LISTEN".to_string(), "127.0.0.1:9".to_string()),
+        ("TRACKGATE_EMAIL__SMTP__PORT".to_string(), "2526".to_string()),
+        ("TRACKGATE_POLL__TRACKINGMORE__API_KEY".to_string(), "12345".to_string()),
+        ("UNRELATED".to_string(), "x".to_string()),
+    ];
+    let cfg = load(&src, env).unwrap();
+    assert_eq!(cfg.listen, "127.0.0.1:9");
+    assert_eq!(cfg.email.smtp.port, 2526);
+    assert_eq!(cfg.poll.trackingmore.api_key.expose(), "12345", "numeric-looking secrets stay strings");
+}
+
+#[test]
+fn an_unknown_env_key_is_an_error_too() {
+    let err = load(&Source::Defaults, vec![("TRACKGATE_LISTNE".to_string(), "x".to_string())])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("listne"), "{err}");
+}
+
+#[test]
+fn secrets_never_print() {
+    let cfg = load(&Source::Defaults, no_env()).unwrap();
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("demo-key"), "{shown}");
+    assert_eq!(format!("{:?}", Secret::new("x")), "***");
+}

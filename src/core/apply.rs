@@ -1,0 +1,142 @@
+//! `apply`: the one place where a parcel's next state and its transitions are decided.
+//!
+//! Pure: no I/O, no clock (the caller passes `now`). The result depends only on the
+//! set of updates seen, not on their order: checkpoints merge as a set, and of the
+//! statuses stated outright the one about the latest time wins (ties broken by a fixed
+//! order), so a late, duplicate or out-of-order update cannot move a parcel backwards.
+
+use super::model::{Checkpoint, Parcel, StatedStatus, Transition};
+use super::status::Status;
+
+/// News about one parcel, from any source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Update {
+    /// A status stated outright, if the source gave one.
+    pub status: Option<Status>,
+    /// A substatus stated outright.
+    pub substatus: Option<String>,
+    /// The time the stated status speaks for; defaults to the newest event, else `now`.
+    pub as_of: Option<i64>,
+    /// Scans, any order.
+    pub events: Vec<Checkpoint>,
+    /// Origin country, ISO2, if the source knows it.
+    pub origin_country: Option<String>,
+    /// Destination country, ISO2, if the source knows it.
+    pub destination_country: Option<String>,
+    /// The provider's own words for the status.
+    pub status_text: Option<String>,
+    /// `realtime`, `poll`, `push:native`, ...
+    pub source: String,
+}
+
+impl Update {
+    /// Whether it carries anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.events.is_empty()
+    }
+}
+
+/// What `apply` decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The parcel after the update.
+    pub next: Parcel,
+    /// Status changes the update caused: none or one.
+    pub transitions: Vec<Transition>,
+    /// Whether anything stored changed (events, countries, status).
+    pub changed: bool,
+}
+
+fn merge_events(held: &[Checkpoint], new: &[Checkpoint]) -> Vec<Checkpoint> {
+    let mut all: Vec<Checkpoint> = held.iter().chain(new).cloned().collect();
+    // Newest first; equal times in a fixed order so merging is order independent.
+    all.sort_by(|a, b| {
+        b.time
+            .cmp(&a.time)
+            .then_with(|| a.description.cmp(&b.description))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.status.cmp(&b.status))
+            .then_with(|| a.substatus.cmp(&b.substatus))
+    });
+    all.dedup_by(|a, b| a.identity() == b.identity());
+    all
+}
+
+/// The status the evidence supports: the newest stated status unless a newer scan
+/// carries one. `None` when nothing speaks to the status.
+fn derive(events: &[Checkpoint], stated: Option<&StatedStatus>) -> Option<(Status, Option<String>)> {
+    let newest_scan = events.iter().find(|e| e.status.is_some());
+    match (stated, newest_scan) {
+        (Some(s), Some(e)) if e.time > s.as_of => Some((e.status?, e.substatus.clone())),
+        (Some(s), _) => Some((s.status, s.substatus.clone())),
+        (None, Some(e)) => Some((e.status?, e.substatus.clone())),
+        (None, None) => None,
+    }
+}
+
+/// Applies `update` to `prev` at time `now`.
+pub fn apply(prev: &Parcel, update: &Update, now: i64) -> Applied {
+    let mut next = prev.clone();
+    next.events = merge_events(&prev.events, &update.events);
+    if let Some(status) = update.status {
+        let newest_in_update = update.events.iter().map(|e| e.time).max();
+        let claim = StatedStatus {
+            as_of: update.as_of.or(newest_in_update).unwrap_or(now),
+            status,
+            substatus: update.substatus.clone(),
+        };
+        if next.stated.as_ref().is_none_or(|held| claim > *held) {
+            next.stated = Some(claim);
+            // The provider's words travel with the claim they explain.
+            next.status_text.clone_from(&update.status_text);
+        }
+    }
+    if let Some((status, substatus)) = derive(&next.events, next.stated.as_ref()) {
+        next.status = status;
+        next.substatus = substatus.or_else(|| status.default_substatus().map(String::from));
+    }
+    for (slot, new) in [
+        (&mut next.origin_country, &update.origin_country),
+        (&mut next.destination_country, &update.destination_country),
+    ] {
+        if new.is_some() && slot.is_none() {
+            slot.clone_from(new);
+        }
+    }
+    next.delivered_at = match next.status {
+        Status::Delivered => next
+            .events
+            .iter()
+            .find(|e| e.status == Some(Status::Delivered))
+            .map(|e| e.time)
+            .or(next.stated.as_ref().map(|s| s.as_of)),
+        _ => None,
+    };
+
+    let mut transitions = Vec::new();
+    if (next.status, &next.substatus) != (prev.status, &prev.substatus) {
+        next.seq = prev.seq + 1;
+        transitions.push(Transition {
+            seq: next.seq,
+            from: prev.status,
+            from_substatus: prev.substatus.clone(),
+            to: next.status,
+            to_substatus: next.substatus.clone(),
+            at: now,
+            source: update.source.clone(),
+        });
+    }
+    let changed = next != *prev;
+    if changed {
+        next.updated_at = now;
+    }
+    Applied {
+        next,
+        transitions,
+        changed,
+    }
+}
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;

@@ -1,0 +1,150 @@
+//! Unit and property tests of `apply`.
+
+use super::*;
+use proptest::prelude::*;
+
+fn ev(time: i64, desc: &str, status: Option<Status>) -> Checkpoint {
+    Checkpoint {
+        time,
+        description: desc.into(),
+        location: "HUB".into(),
+        status,
+        substatus: None,
+    }
+}
+
+fn fresh() -> Parcel {
+    Parcel::new("usps", "9400111899562537624326", 100)
+}
+
+fn events_update(events: Vec<Checkpoint>) -> Update {
+    Update {
+        events,
+        source: "test".into(),
+        ..Update::default()
+    }
+}
+
+#[test]
+fn a_newer_scan_moves_the_status_and_records_one_transition() {
+    let p = fresh();
+    let a = apply(&p, &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]), 1000);
+    assert_eq!(a.next.status, Status::Transit);
+    assert_eq!(a.next.substatus.as_deref(), Some("transit001"));
+    assert_eq!(a.transitions.len(), 1);
+    assert_eq!(a.transitions[0].from, Status::Pending);
+    assert_eq!(a.transitions[0].seq, 1);
+}
+
+#[test]
+fn the_same_update_twice_changes_nothing_the_second_time() {
+    let u = events_update(vec![ev(10, "Picked up", Some(Status::Transit))]);
+    let once = apply(&fresh(), &u, 1000).next;
+    let twice = apply(&once, &u, 2000);
+    assert!(twice.transitions.is_empty());
+    assert!(!twice.changed);
+    assert_eq!(twice.next, once);
+}
+
+#[test]
+fn an_older_update_does_not_move_the_status_back() {
+    let delivered = apply(
+        &fresh(),
+        &events_update(vec![ev(50, "Delivered", Some(Status::Delivered))]),
+        1000,
+    )
+    .next;
+    let late = apply(&delivered, &events_update(vec![ev(20, "In transit", Some(Status::Transit))]), 1100);
+    assert_eq!(late.next.status, Status::Delivered);
+    assert!(late.transitions.is_empty());
+    assert_eq!(late.next.events.len(), 2, "the old scan is still kept in the history");
+    assert_eq!(late.next.events[0].description, "Delivered", "newest first");
+}
+
+#[test]
+fn an_explicit_status_wins_over_scans_of_the_same_time() {
+    let u = Update {
+        status: Some(Status::Exception),
+        substatus: Some("exception010".into()),
+        events: vec![ev(30, "Returned", Some(Status::Transit))],
+        source: "push".into(),
+        ..Update::default()
+    };
+    let a = apply(&fresh(), &u, 1000);
+    assert_eq!(a.next.status, Status::Exception);
+    assert_eq!(a.next.substatus.as_deref(), Some("exception010"));
+}
+
+#[test]
+fn a_substatus_change_alone_is_a_transition() {
+    let p = apply(&fresh(), &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]), 1).next;
+    let mut e = ev(20, "Arrived at hub", Some(Status::Transit));
+    e.substatus = Some("transit002".into());
+    let a = apply(&p, &events_update(vec![e]), 2);
+    assert_eq!(a.transitions.len(), 1);
+    assert_eq!(a.transitions[0].to_substatus.as_deref(), Some("transit002"));
+}
+
+#[test]
+fn an_empty_update_changes_nothing() {
+    let a = apply(&fresh(), &Update::default(), 5);
+    assert!(!a.changed);
+    assert!(a.transitions.is_empty());
+}
+
+#[test]
+fn delivered_time_is_the_delivered_scan() {
+    let a = apply(&fresh(), &events_update(vec![ev(10, "x", Some(Status::Transit)), ev(77, "Delivered", Some(Status::Delivered))]), 1000);
+    assert_eq!(a.next.delivered_at, Some(77));
+}
+
+fn arb_status() -> impl Strategy<Value = Status> {
+    proptest::sample::select(Status::ALL.to_vec())
+}
+
+fn arb_update() -> impl Strategy<Value = Update> {
+    let event = (0i64..20, 0usize..3, proptest::option::of(arb_status())).prop_map(|(t, d, s)| {
+        ev(t, ["Scan A", "Scan B", "Scan C"][d], s)
+    });
+    (proptest::option::of(arb_status()), proptest::option::of(0i64..20), proptest::collection::vec(event, 0..4))
+        .prop_map(|(status, as_of, events)| Update {
+            status,
+            as_of,
+            events,
+            source: "prop".into(),
+            ..Update::default()
+        })
+}
+
+/// The state that must not depend on delivery order (sequence numbers and change
+/// times count the steps taken and legitimately differ).
+fn essence(p: &Parcel) -> (Status, Option<String>, Vec<Checkpoint>, Option<StatedStatus>, Option<i64>) {
+    (p.status, p.substatus.clone(), p.events.clone(), p.stated.clone(), p.delivered_at)
+}
+
+proptest! {
+    #[test]
+    fn applying_an_update_twice_equals_applying_it_once(u in arb_update()) {
+        let once = apply(&fresh(), &u, 500).next;
+        let twice = apply(&once, &u, 500);
+        prop_assert_eq!(&twice.next, &once);
+        prop_assert!(twice.transitions.is_empty());
+    }
+
+    #[test]
+    fn any_delivery_order_ends_in_the_same_state(
+        updates in proptest::collection::vec(arb_update(), 1..5),
+        seed in any::<u64>(),
+    ) {
+        let forward = updates.iter().fold(fresh(), |p, u| apply(&p, u, 500).next);
+        let mut shuffled = updates.clone();
+        // Fisher-Yates with a seeded LCG.
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let other = shuffled.iter().fold(fresh(), |p, u| apply(&p, u, 500).next);
+        prop_assert_eq!(essence(&forward), essence(&other));
+    }
+}

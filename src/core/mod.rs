@@ -1,0 +1,15 @@
+//! The pure domain: statuses, numbers, carriers and detection, the parcel model and
+//! `apply`. Nothing here does I/O or knows about HTTP or storage.
+
+pub mod apply;
+pub mod awb;
+pub mod carriers;
+pub mod checkdigit;
+pub mod country;
+pub mod detect;
+pub mod model;
+pub mod number;
+pub mod remote;
+pub mod status;
+pub mod time;
+pub mod view;

@@ -1,0 +1,73 @@
+//! Time formats on the wire: unix seconds inside, TrackingMore's strings outside.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// `2015-10-30T11:35:16+00:00`, as TrackingMore's `created_at`.
+pub fn rfc3339(ts: i64) -> String {
+    Utc.timestamp_opt(ts, 0)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string())
+        .unwrap_or_default()
+}
+
+/// `2015-10-25 15:01`, as TrackingMore's checkpoint `Date` and `lastUpdateTime`.
+pub fn tm_date(ts: i64) -> String {
+    Utc.timestamp_opt(ts, 0)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Reads the date forms clients send: unix seconds, RFC 3339, `2017-08-26 16:48[:ss]`,
+/// `2017/8/27 16:51`, `2018-05-11`, `20181001`. Times without a zone are taken as UTC.
+pub fn parse_loose(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(s, "%Y%m%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    let s = s.replace('/', "-").replace('T', " ");
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&s, fmt) {
+            return Some(t.and_utc().timestamp());
+        }
+    }
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_date_forms_parse() {
+        let t = 1503766080; // 2017-08-26 16:48 UTC
+        assert_eq!(parse_loose("2017-08-26 16:48"), Some(t));
+        assert_eq!(parse_loose("2017/8/26 16:48"), Some(t));
+        assert_eq!(parse_loose("1503766080"), Some(t));
+        assert_eq!(parse_loose("2017-08-26T16:48:00Z"), Some(t));
+        assert_eq!(parse_loose("20170826"), Some(1503705600));
+        assert_eq!(parse_loose("next tuesday"), None);
+        assert_eq!(tm_date(t), "2017-08-26 16:48");
+        assert_eq!(rfc3339(t), "2017-08-26T16:48:00+00:00");
+    }
+}

@@ -1,0 +1,115 @@
+//! trackgate: a shipment-tracking notification gateway with a TrackingMore v2
+//! compatible API. This crate root wires the parts; `main` only parses the command
+//! line and runs an [`App`].
+
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod poll;
+pub mod store;
+
+use crate::api::AppState;
+use crate::config::Config;
+use crate::core::awb::{Airlines, AIRLINES_TSV};
+use crate::core::carriers::Carriers;
+use crate::core::remote::{RemoteAreas, REMOTE_AREAS_TSV};
+use crate::poll::Providers;
+use crate::store::Store;
+use anyhow::Context;
+use axum::extract::Request;
+use axum::ServiceExt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+
+/// A built gateway: listener bound, store open, accounts upserted.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+}
+
+fn table<T>(path: Option<&Path>, builtin: &str, parse: fn(&str) -> Result<T, String>, key: &str) -> anyhow::Result<T> {
+    match path {
+        None => parse(builtin).map_err(|e| anyhow::anyhow!("shipped {key} table: {e}")),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("{key}: cannot read {}", p.display()))?;
+            parse(&text).map_err(|e| anyhow::anyhow!("{key} ({}): {e}", p.display()))
+        }
+    }
+}
+
+/// Loads the data tables the configuration points at; used by `serve` and `check-config`.
+pub fn load_tables(cfg: &Config) -> anyhow::Result<(RemoteAreas, Airlines)> {
+    let remote = table(cfg.remote_areas_file.as_deref(), REMOTE_AREAS_TSV, RemoteAreas::parse, "remote_areas_file")?;
+    let airlines = table(cfg.airlines_file.as_deref(), AIRLINES_TSV, Airlines::parse, "airlines_file")?;
+    Ok((remote, airlines))
+}
+
+impl App {
+    /// Opens the store, upserts the configured accounts and binds the listener.
+    pub async fn build(cfg: Config) -> anyhow::Result<App> {
+        let (remote, airlines) = load_tables(&cfg)?;
+        let store = Store::open(&cfg.data_dir)
+            .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
+        let now = crate::core::time::now();
+        for a in &cfg.accounts {
+            let hash = match (&a.api_key, &a.api_key_sha256) {
+                (Some(k), _) => store::accounts_hash_key(k.expose()),
+                (None, Some(h)) => h.clone(),
+                (None, None) => unreachable!("validated: every account has a key"),
+            };
+            store.upsert_account(&a.email, &hash, now)?;
+        }
+        store.flush()?;
+        let listener = TcpListener::bind(&cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        let state = AppState {
+            store,
+            cfg: Arc::new(cfg),
+            carriers: Arc::new(Carriers::builtin()),
+            remote: Arc::new(remote),
+            airlines: Arc::new(airlines),
+            providers: Providers::new(None),
+            list_calls: Arc::default(),
+        };
+        Ok(App {
+            listener,
+            state,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    /// The bound address (tests bind port 0 and read it here).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Cancel it to stop the app gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then finishes in-flight
+    /// requests and flushes the store.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        let store = self.state.store.clone();
+        let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
+        // Printed unconditionally (not through the log filter): scripts wait for it.
+        eprintln!("trackgate listening on {addr}");
+        let token = self.shutdown.clone();
+        axum::serve(self.listener, ServiceExt::<Request>::into_make_service(app))
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+            .context("server failed")?;
+        store.flush()?;
+        tracing::info!("stopped; store flushed");
+        Ok(())
+    }
+}

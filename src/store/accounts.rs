@@ -1,0 +1,80 @@
+//! Accounts and their API keys (stored as SHA-256, compared in constant time).
+
+use super::keys::T;
+use super::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Internal id; scopes every tracking.
+    pub id: u64,
+    /// The account's email.
+    pub email: String,
+    /// Hex SHA-256 of the API key.
+    pub key_sha256: String,
+    /// Registered, unix seconds.
+    pub created_at: i64,
+}
+
+/// Hex SHA-256 of an API key.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+impl Store {
+    /// Creates the account or updates its key. Returns the account and the write's sequence.
+    pub fn upsert_account(&self, email: &str, key_sha256: &str, now: i64) -> Result<(Account, u64), StoreError> {
+        let email_key = email.trim().to_ascii_lowercase().into_bytes();
+        let key_sha256 = key_sha256.to_ascii_lowercase();
+        self.write(|tx| {
+            let existing: Option<u64> = tx.get(T::AccountEmails, &email_key)?;
+            let account = match existing {
+                Some(id) => {
+                    let mut a: Account = tx.get(T::Accounts, &id.to_be_bytes())?.ok_or_else(|| StoreError::Decode {
+                        tree: T::Accounts.name(),
+                        message: format!("account {id} indexed by email but missing"),
+                    })?;
+                    if a.key_sha256 != key_sha256 {
+                        tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
+                        a.key_sha256.clone_from(&key_sha256);
+                    }
+                    a
+                }
+                None => {
+                    let id = tx.get::<u64>(T::Meta, b"next_account_id")?.unwrap_or(1);
+                    tx.put(T::Meta, b"next_account_id".to_vec(), &(id + 1));
+                    tx.put(T::AccountEmails, email_key.clone(), &id);
+                    Account {
+                        id,
+                        email: email.trim().to_string(),
+                        key_sha256: key_sha256.clone(),
+                        created_at: now,
+                    }
+                }
+            };
+            tx.put(T::ApiKeys, hex_bytes(&key_sha256), &account.id);
+            tx.put(T::Accounts, account.id.to_be_bytes().to_vec(), &account);
+            Ok(account)
+        })
+    }
+
+    /// The account an API key belongs to.
+    pub fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
+        let presented = hash_key(api_key);
+        let Some(id) = self.get::<u64>(T::ApiKeys, &hex_bytes(&presented))? else {
+            return Ok(None);
+        };
+        let Some(account) = self.get::<Account>(T::Accounts, &id.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let same: bool = account.key_sha256.as_bytes().ct_eq(presented.as_bytes()).into();
+        Ok(same.then_some(account))
+    }
+}
+
+fn hex_bytes(h: &str) -> Vec<u8> {
+    hex::decode(h).unwrap_or_else(|_| h.as_bytes().to_vec())
+}

@@ -1,0 +1,158 @@
+//! Key encoding. Big-endian integers so byte order is numeric order; signed times are
+//! shifted so negative times still sort first. A parcel key is `carrier 0x00 number`;
+//! tracking numbers are ASCII letters, digits and `-`, so 0x00 never occurs inside one.
+
+use crate::core::status::Status;
+
+/// Which tree a key lives in. The discriminant is the tree's slot in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum T {
+    /// account id → Account
+    Accounts,
+    /// sha256(api key) → account id
+    ApiKeys,
+    /// account email → account id
+    AccountEmails,
+    /// account + parcel key → Tracking
+    Trackings,
+    /// parcel key → Parcel
+    Parcels,
+    /// parcel key 0x00 + account → ()  (who tracks a parcel)
+    Subscribers,
+    /// account + created + parcel key
+    ByCreated,
+    /// account + updated + parcel key
+    ByUpdated,
+    /// account + status + created + parcel key
+    ByStatus,
+    /// account + order id 0x00 + parcel key
+    ByOrder,
+    /// account + order created + parcel key
+    ByOrderCreated,
+    /// account + number 0x00 + carrier
+    ByNumber,
+    /// account + status → count
+    Counters,
+    /// parcel key 0x00 + seq → Transition
+    Transitions,
+    /// carrier 0x00 origin 0x00 destination 0x00 number → delivered days (empty if not delivered)
+    Routes,
+    /// name → value (sequence counters)
+    Meta,
+}
+
+impl T {
+    /// Every tree, in slot order.
+    pub const ALL: [T; 16] = [
+        T::Accounts,
+        T::ApiKeys,
+        T::AccountEmails,
+        T::Trackings,
+        T::Parcels,
+        T::Subscribers,
+        T::ByCreated,
+        T::ByUpdated,
+        T::ByStatus,
+        T::ByOrder,
+        T::ByOrderCreated,
+        T::ByNumber,
+        T::Counters,
+        T::Transitions,
+        T::Routes,
+        T::Meta,
+    ];
+
+    /// The sled tree name.
+    pub fn name(self) -> String {
+        format!("{self:?}").to_ascii_lowercase()
+    }
+}
+
+/// A signed time as sortable bytes.
+pub fn ts(t: i64) -> [u8; 8] {
+    ((t as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// Inverse of [`ts`].
+pub fn ts_decode(b: &[u8]) -> i64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    (u64::from_be_bytes(a) ^ (1 << 63)) as i64
+}
+
+/// `carrier 0x00 number`.
+pub fn parcel(carrier: &str, number: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(carrier.len() + number.len() + 1);
+    k.extend_from_slice(carrier.as_bytes());
+    k.push(0);
+    k.extend_from_slice(number.as_bytes());
+    k
+}
+
+/// Splits a parcel key back into carrier and number.
+pub fn parcel_decode(k: &[u8]) -> Option<(String, String)> {
+    let i = k.iter().position(|&b| b == 0)?;
+    let carrier = std::str::from_utf8(&k[..i]).ok()?;
+    let number = std::str::from_utf8(&k[i + 1..]).ok()?;
+    Some((carrier.into(), number.into()))
+}
+
+/// A key made of parts, in order.
+pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+/// `account + parcel key`.
+pub fn tracking(account: u64, parcel_key: &[u8]) -> Vec<u8> {
+    cat(&[&account.to_be_bytes(), parcel_key])
+}
+
+/// `account + status`.
+pub fn counter(account: u64, status: Status) -> Vec<u8> {
+    cat(&[&account.to_be_bytes(), &[status.code()]])
+}
+
+/// `parcel key 0x00` — the prefix of a parcel's subscribers and transitions.
+pub fn parcel_prefix(parcel_key: &[u8]) -> Vec<u8> {
+    cat(&[parcel_key, &[0]])
+}
+
+/// The smallest key after every key starting with `prefix`.
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0xff; prefix.len() + 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_sort_numerically_including_negative_ones() {
+        let mut v = [ts(5), ts(-3), ts(1_700_000_000), ts(0)];
+        v.sort();
+        assert_eq!(v.map(|b| ts_decode(&b)), [-3, 0, 5, 1_700_000_000]);
+    }
+
+    #[test]
+    fn parcel_keys_round_trip() {
+        let k = parcel("usps", "9400");
+        assert_eq!(parcel_decode(&k), Some(("usps".into(), "9400".into())));
+    }
+
+    #[test]
+    fn prefix_end_bounds_the_prefix() {
+        assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
+        assert_eq!(prefix_end(&[1, 0xff]), vec![2]);
+    }
+}

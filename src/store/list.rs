@@ -1,0 +1,240 @@
+//! Listing and counting an account's trackings from the indexes — never a scan of
+//! all trackings. The most selective index for the query is walked newest first;
+//! filters the index cannot answer are checked on the rows it yields.
+
+use super::keys::{self, T};
+use super::{Store, StoreError};
+use crate::core::model::{Parcel, Tracking};
+use crate::core::status::Status;
+
+/// An inclusive time range; either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Earliest, unix seconds.
+    pub min: Option<i64>,
+    /// Latest, unix seconds.
+    pub max: Option<i64>,
+}
+
+impl TimeRange {
+    fn is_open(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+    fn contains(&self, t: i64) -> bool {
+        self.min.is_none_or(|m| t >= m) && self.max.is_none_or(|m| t <= m)
+    }
+    fn contains_opt(&self, t: Option<i64>) -> bool {
+        self.is_open() || t.is_some_and(|t| self.contains(t))
+    }
+    /// Key bounds under `prefix` for keys `prefix + ts(..)`.
+    fn bounds(&self, prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let lo = keys::cat(&[prefix, &keys::ts(self.min.unwrap_or(i64::MIN))]);
+        let hi = match self.max {
+            Some(m) if m < i64::MAX => keys::cat(&[prefix, &keys::ts(m + 1)]),
+            _ => keys::prefix_end(prefix),
+        };
+        (lo, hi)
+    }
+}
+
+/// `/trackings/get` filters.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// 1-based page.
+    pub page: usize,
+    /// Items per page.
+    pub limit: usize,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Registered between.
+    pub created: TimeRange,
+    /// Last changed between.
+    pub updated: TimeRange,
+    /// Order placed between.
+    pub order_created: TimeRange,
+    /// Only these numbers (any carrier).
+    pub numbers: Vec<String>,
+    /// Only these order ids.
+    pub orders: Vec<String>,
+    /// Only archived (`true`) or only not archived (`false`).
+    pub archived: Option<bool>,
+}
+
+impl ListQuery {
+    fn matches(&self, t: &Tracking, p: &Parcel) -> bool {
+        self.status.is_none_or(|s| t.effective_status(p) == s)
+            && self.created.contains(t.created_at)
+            && self.updated.contains(t.updated_at)
+            && self.order_created.contains_opt(t.order_created_at)
+            && self.archived.is_none_or(|a| t.archived == a)
+            && (self.numbers.is_empty() || self.numbers.contains(&t.tracking_number))
+            && (self.orders.is_empty() || t.fields.order_id.as_ref().is_some_and(|o| self.orders.contains(o)))
+    }
+
+    /// Nothing beyond the account: the counters know the total.
+    fn is_unfiltered(&self) -> bool {
+        self.status.is_none()
+            && self.created.is_open()
+            && self.updated.is_open()
+            && self.order_created.is_open()
+            && self.numbers.is_empty()
+            && self.orders.is_empty()
+            && self.archived.is_none()
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Matches in all pages.
+    pub total: u64,
+    /// This page's trackings with their parcels, newest first.
+    pub items: Vec<(Tracking, Parcel)>,
+}
+
+impl Store {
+    fn load_by_parcel_key(&self, account: u64, pk: &[u8]) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, pk))? else {
+            return Ok(None);
+        };
+        let p = self
+            .get::<Parcel>(T::Parcels, pk)?
+            .unwrap_or_else(|| Parcel::new(&t.carrier_code, &t.tracking_number, t.created_at));
+        Ok(Some((t, p)))
+    }
+
+    /// Parcel keys of a point lookup (numbers or orders), newest first.
+    fn point_lookup(&self, account: u64, q: &ListQuery) -> Result<Vec<Vec<u8>>, StoreError> {
+        let a = account.to_be_bytes();
+        let mut pks = Vec::new();
+        if !q.numbers.is_empty() {
+            for n in &q.numbers {
+                let prefix = keys::cat(&[&a, n.as_bytes(), &[0]]);
+                for k in self.tree(T::ByNumber).scan_prefix(&prefix).keys() {
+                    let k = k?;
+                    let carrier = std::str::from_utf8(&k[prefix.len()..]).unwrap_or_default();
+                    pks.push(keys::parcel(carrier, n));
+                }
+            }
+        } else {
+            for o in &q.orders {
+                let prefix = keys::cat(&[&a, o.as_bytes(), &[0]]);
+                for k in self.tree(T::ByOrder).scan_prefix(&prefix).keys() {
+                    pks.push(k?[prefix.len()..].to_vec());
+                }
+            }
+        }
+        pks.sort();
+        pks.dedup();
+        Ok(pks)
+    }
+
+    /// One page of an account's trackings.
+    pub fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+        let a = account.to_be_bytes();
+        let offset = q.page.saturating_sub(1) * q.limit;
+        if !q.numbers.is_empty() || !q.orders.is_empty() {
+            let mut rows = Vec::new();
+            for pk in self.point_lookup(account, q)? {
+                if let Some((t, p)) = self.load_by_parcel_key(account, &pk)? {
+                    if q.matches(&t, &p) {
+                        rows.push((t, p));
+                    }
+                }
+            }
+            rows.sort_by(|x, y| y.0.created_at.cmp(&x.0.created_at));
+            let total = rows.len() as u64;
+            let items = rows.into_iter().skip(offset).take(q.limit).collect();
+            return Ok(Page { total, items });
+        }
+        // Walk the index that narrows the most; `skip` is the length of the fixed
+        // part of its keys before the parcel key.
+        let (tree, prefix, range) = if let Some(s) = q.status {
+            (T::ByStatus, keys::cat(&[&a, &[s.code()]]), q.created)
+        } else if !q.updated.is_open() && q.created.is_open() {
+            (T::ByUpdated, a.to_vec(), q.updated)
+        } else if !q.order_created.is_open() && q.created.is_open() {
+            (T::ByOrderCreated, a.to_vec(), q.order_created)
+        } else {
+            (T::ByCreated, a.to_vec(), q.created)
+        };
+        let skip = prefix.len() + 8;
+        let (lo, hi) = range.bounds(&prefix);
+        // Filters the chosen index answers by itself need no row load to count.
+        let index_answers_all = match tree {
+            T::ByStatus | T::ByCreated => {
+                q.updated.is_open() && q.order_created.is_open() && q.archived.is_none()
+            }
+            _ => q.created.is_open() && q.archived.is_none() && {
+                let other = if tree == T::ByUpdated { &q.order_created } else { &q.updated };
+                other.is_open()
+            },
+        };
+        let unfiltered_total = if q.is_unfiltered() {
+            Some(self.status_counts(account, &ListQuery::default())?.iter().sum::<u64>())
+        } else {
+            None
+        };
+        let mut matched: u64 = 0;
+        let mut items = Vec::new();
+        for kv in self.tree(tree).range(lo..hi).rev() {
+            let (k, _) = kv?;
+            let pk = &k[skip..];
+            let in_page = matched >= offset as u64 && items.len() < q.limit;
+            if index_answers_all && !in_page {
+                if unfiltered_total.is_some() && items.len() >= q.limit {
+                    break;
+                }
+                matched += 1;
+                continue;
+            }
+            let Some((t, p)) = self.load_by_parcel_key(account, pk)? else {
+                continue;
+            };
+            if !q.matches(&t, &p) {
+                continue;
+            }
+            if in_page {
+                items.push((t, p));
+            }
+            matched += 1;
+        }
+        Ok(Page {
+            total: unfiltered_total.unwrap_or(matched),
+            items,
+        })
+    }
+
+    /// Trackings per status, from the counters when no time filter applies, else
+    /// from the status index over the created range (plus a row check for the
+    /// order-created range).
+    pub fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+        let a = account.to_be_bytes();
+        let mut out = [0u64; 8];
+        for s in Status::ALL {
+            out[s.code() as usize] = if q.created.is_open() && q.order_created.is_open() {
+                self.tree(T::Counters)
+                    .get(keys::counter(account, s))?
+                    .map_or(0, |v| super::be_u64(&v))
+            } else {
+                let prefix = keys::cat(&[&a, &[s.code()]]);
+                let (lo, hi) = q.created.bounds(&prefix);
+                let mut n = 0;
+                for k in self.tree(T::ByStatus).range(lo..hi).keys() {
+                    let k = k?;
+                    if !q.order_created.is_open() {
+                        let Some((t, _)) = self.load_by_parcel_key(account, &k[prefix.len() + 8..])? else {
+                            continue;
+                        };
+                        if !q.order_created.contains_opt(t.order_created_at) {
+                            continue;
+                        }
+                    }
+                    n += 1;
+                }
+                n
+            };
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,204 @@
+//! The sled store. Nothing outside this module knows it is sled: callers see domain
+//! operations (create trackings, apply an update, list...) and `durable()`.
+//!
+//! Writes are serialised by one writer lock. A write stages its changes in a [`Tx`]
+//! (reads see the staged changes), then commits them to every tree in one sled
+//! transaction: a row and its indexes and counters change together or not at all.
+//! sled only reaches disk on flush, so a caller acknowledges a write after
+//! [`Store::durable`], which groups concurrent callers behind one flush.
+
+mod accounts;
+mod durability;
+pub mod keys;
+mod list;
+mod parcels;
+mod trackings;
+
+pub use accounts::{hash_key as accounts_hash_key, Account};
+pub use list::{ListQuery, Page, TimeRange};
+pub use trackings::{NewTracking, TrackingError, TrackingPatch};
+
+use durability::Flusher;
+use keys::T;
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A storage failure. Never shown to API clients beyond "internal error".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled reported an I/O or corruption error.
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored row did not decode.
+    #[error("store: undecodable row in {tree}: {message}")]
+    Decode {
+        /// Tree name.
+        tree: String,
+        /// Decoder message.
+        message: String,
+    },
+    /// The writer lock was poisoned by a panic in another writer.
+    #[error("store: writer lock poisoned")]
+    Poisoned,
+}
+
+/// The store handle; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    writer: Mutex<()>,
+    flusher: Flusher,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Sled(e.into()))?;
+        let db = sled::Config::new().path(dir).open()?;
+        let trees = T::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let flusher = Flusher::new(db.clone());
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                trees,
+                writer: Mutex::new(()),
+                flusher,
+            }),
+        })
+    }
+
+    fn tree(&self, t: T) -> &sled::Tree {
+        &self.inner.trees[t as usize]
+    }
+
+    fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
+        self.tree(t).get(key)?.map(|v| decode(t, &v)).transpose()
+    }
+
+    /// Runs `f` as the only writer and commits what it staged atomically. Returns
+    /// `f`'s result and the write's sequence number for [`Store::durable`].
+    fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>) -> Result<(R, u64), StoreError> {
+        let _guard = self.inner.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        let mut tx = Tx {
+            store: self,
+            staged: HashMap::new(),
+        };
+        let out = f(&mut tx)?;
+        if tx.staged.is_empty() {
+            return Ok((out, self.inner.flusher.written()));
+        }
+        let mut per_tree: Vec<Vec<(Vec<u8>, Option<Vec<u8>>)>> = vec![Vec::new(); T::ALL.len()];
+        for ((t, k), v) in tx.staged {
+            per_tree[t as usize].push((k, v));
+        }
+        let trees: &[sled::Tree] = &self.inner.trees;
+        Transactional::<()>::transaction(trees, |views| {
+                for (view, ops) in views.iter().zip(&per_tree) {
+                    for (k, v) in ops {
+                        match v {
+                            Some(v) => view.insert(k.as_slice(), v.as_slice())?,
+                            None => view.remove(k.as_slice())?,
+                        };
+                    }
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::Sled(e),
+                TransactionError::Abort(()) => unreachable!("the commit never aborts"),
+            })?;
+        Ok((out, self.inner.flusher.note_write()))
+    }
+
+    /// Waits until the write numbered `seq` (and every one before it) is on disk.
+    pub async fn durable(&self, seq: u64) -> Result<(), StoreError> {
+        self.inner.flusher.wait(seq).await
+    }
+
+    /// Flushes everything; for shutdown.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// A cheap liveness check of the store.
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.tree(T::Meta).get(b"ping")?;
+        Ok(())
+    }
+}
+
+/// A write in progress: staged changes, visible to its own reads.
+pub(crate) struct Tx<'a> {
+    store: &'a Store,
+    staged: HashMap<(T, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl Tx<'_> {
+    fn raw(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.staged.get(&(t, key.to_vec())) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.tree(t).get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
+        self.raw(t, key)?.map(|v| decode(t, &v)).transpose()
+    }
+
+    fn put<V: Serialize>(&mut self, t: T, key: Vec<u8>, value: &V) {
+        let bytes = serde_json::to_vec(value).expect("model types always serialise");
+        self.staged.insert((t, key), Some(bytes));
+    }
+
+    fn put_raw(&mut self, t: T, key: Vec<u8>, value: Vec<u8>) {
+        self.staged.insert((t, key), Some(value));
+    }
+
+    fn del(&mut self, t: T, key: Vec<u8>) {
+        self.staged.insert((t, key), None);
+    }
+
+    fn add(&mut self, t: T, key: Vec<u8>, delta: i64) -> Result<(), StoreError> {
+        let now = self.raw(t, &key)?.map_or(0, |v| be_u64(&v));
+        let next = (now as i64 + delta).max(0) as u64;
+        self.put_raw(t, key, next.to_be_bytes().to_vec());
+        Ok(())
+    }
+
+    /// Keys of committed rows under `prefix` (staged changes are not seen; callers
+    /// scan only prefixes they have not written in this transaction).
+    fn committed_keys(&self, t: T, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.store
+            .tree(t)
+            .scan_prefix(prefix)
+            .keys()
+            .map(|k| k.map(|k| k.to_vec()).map_err(StoreError::from))
+            .collect()
+    }
+}
+
+fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
+        tree: t.name(),
+        message: e.to_string(),
+    })
+}
+
+fn be_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    let n = b.len().min(8);
+    a[8 - n..].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(a)
+}

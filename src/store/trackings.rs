@@ -1,0 +1,313 @@
+//! Trackings: create, change, move, delete — each with its indexes and counters in
+//! the same commit.
+
+use super::keys::{self, T};
+use super::{Store, StoreError, Tx};
+use crate::core::model::{Parcel, Tracking, TrackingFields};
+use crate::core::status::StatusOverride;
+use rand::RngCore;
+
+/// A tracking to create.
+#[derive(Debug, Clone)]
+pub struct NewTracking {
+    /// Carrier code (already resolved against the registry).
+    pub carrier_code: String,
+    /// Normalised number.
+    pub tracking_number: String,
+    /// Shop fields as submitted.
+    pub fields: TrackingFields,
+    /// `order_create_time` read as a time.
+    pub order_created_at: Option<i64>,
+    /// Origin country known from the number itself (S10 suffix).
+    pub origin_country: Option<String>,
+    /// Destination country, ISO2, from `destination_code`.
+    pub destination_country: Option<String>,
+}
+
+/// A change to a tracking; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TrackingPatch {
+    /// Fields to overwrite.
+    pub fields: TrackingFields,
+    /// `order_create_time` read as a time, when `fields` changes it.
+    pub order_created_at: Option<i64>,
+    /// Archive or unarchive.
+    pub archived: Option<bool>,
+    /// Force or release a status.
+    pub status: Option<StatusOverride>,
+    /// Stop (or resume) updating.
+    pub notupdate: Option<bool>,
+}
+
+impl TrackingPatch {
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.fields == TrackingFields::default()
+            && self.archived.is_none()
+            && self.status.is_none()
+            && self.notupdate.is_none()
+    }
+}
+
+/// Why a tracking write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackingError {
+    /// Creating one that exists (TrackingMore 4016).
+    #[error("tracking already exists")]
+    AlreadyExists,
+    /// Changing one that does not exist (TrackingMore 4017).
+    #[error("tracking does not exist")]
+    NotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Index entries of a tracking as it stands with its parcel.
+fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
+    let a = t.account.to_be_bytes();
+    let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
+    let status = t.effective_status(p);
+    let mut out = vec![
+        (T::ByCreated, keys::cat(&[&a, &keys::ts(t.created_at), &pk])),
+        (T::ByUpdated, keys::cat(&[&a, &keys::ts(t.updated_at), &pk])),
+        (
+            T::ByStatus,
+            keys::cat(&[&a, &[status.code()], &keys::ts(t.created_at), &pk]),
+        ),
+        (
+            T::ByNumber,
+            keys::cat(&[&a, t.tracking_number.as_bytes(), &[0], t.carrier_code.as_bytes()]),
+        ),
+    ];
+    if let Some(order) = &t.fields.order_id {
+        out.push((T::ByOrder, keys::cat(&[&a, order.as_bytes(), &[0], &pk])));
+    }
+    if let Some(at) = t.order_created_at {
+        out.push((T::ByOrderCreated, keys::cat(&[&a, &keys::ts(at), &pk])));
+    }
+    out
+}
+
+impl Tx<'_> {
+    /// Writes a tracking row with its indexes and counter.
+    pub(super) fn index_tracking(&mut self, t: &Tracking, p: &Parcel) -> Result<(), StoreError> {
+        let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
+        self.put(T::Trackings, keys::tracking(t.account, &pk), t);
+        self.put_raw(
+            T::Subscribers,
+            keys::cat(&[&keys::parcel_prefix(&pk), &t.account.to_be_bytes()]),
+            Vec::new(),
+        );
+        for (tree, k) in index_keys(t, p) {
+            self.put_raw(tree, k, Vec::new());
+        }
+        self.add(T::Counters, keys::counter(t.account, t.effective_status(p)), 1)
+    }
+
+    /// Removes a tracking row's indexes and counter (not the row: callers rewrite or delete it).
+    pub(super) fn unindex_tracking(&mut self, t: &Tracking, p: &Parcel) -> Result<(), StoreError> {
+        for (tree, k) in index_keys(t, p) {
+            self.del(tree, k);
+        }
+        self.add(T::Counters, keys::counter(t.account, t.effective_status(p)), -1)
+    }
+
+    fn load(&self, account: u64, carrier: &str, number: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        let pk = keys::parcel(carrier, number);
+        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
+            return Ok(None);
+        };
+        let p = self
+            .get::<Parcel>(T::Parcels, &pk)?
+            .unwrap_or_else(|| Parcel::new(carrier, number, t.created_at));
+        Ok(Some((t, p)))
+    }
+
+    fn create(&mut self, account: u64, n: NewTracking, now: i64) -> Result<(Tracking, Parcel), TrackingError> {
+        if self.load(account, &n.carrier_code, &n.tracking_number)?.is_some() {
+            return Err(TrackingError::AlreadyExists);
+        }
+        let pk = keys::parcel(&n.carrier_code, &n.tracking_number);
+        let parcel = match self.get::<Parcel>(T::Parcels, &pk)? {
+            Some(p) => p,
+            None => {
+                let mut p = Parcel::new(&n.carrier_code, &n.tracking_number, now);
+                p.origin_country = n.origin_country;
+                p.destination_country = n.destination_country;
+                self.put_parcel(None, &p)?;
+                p
+            }
+        };
+        let t = Tracking {
+            id: new_id(),
+            account,
+            carrier_code: n.carrier_code,
+            tracking_number: n.tracking_number,
+            created_at: now,
+            updated_at: now,
+            fields: n.fields,
+            order_created_at: n.order_created_at,
+            archived: false,
+            status_override: None,
+            notupdate: false,
+        };
+        self.index_tracking(&t, &parcel)?;
+        Ok((t, parcel))
+    }
+}
+
+impl Store {
+    /// One tracking with its parcel.
+    pub fn tracking(&self, account: u64, carrier: &str, number: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        let pk = keys::parcel(carrier, number);
+        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
+            return Ok(None);
+        };
+        let p = self
+            .get::<Parcel>(T::Parcels, &pk)?
+            .unwrap_or_else(|| Parcel::new(carrier, number, t.created_at));
+        Ok(Some((t, p)))
+    }
+
+    /// Creates trackings in one commit; each item succeeds or fails on its own.
+    pub fn create_trackings(
+        &self,
+        account: u64,
+        items: Vec<NewTracking>,
+        now: i64,
+    ) -> Result<(Vec<Result<(Tracking, Parcel), TrackingError>>, u64), StoreError> {
+        self.write(|tx| {
+            let mut out = Vec::with_capacity(items.len());
+            for n in items {
+                match tx.create(account, n, now) {
+                    Err(TrackingError::Store(e)) => return Err(e),
+                    r => out.push(r),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Applies patches in one commit; each item succeeds or fails on its own.
+    pub fn update_trackings(
+        &self,
+        account: u64,
+        items: Vec<(String, String, TrackingPatch)>,
+        now: i64,
+    ) -> Result<(Vec<Result<(Tracking, Parcel), TrackingError>>, u64), StoreError> {
+        self.write(|tx| {
+            let mut out = Vec::with_capacity(items.len());
+            for (carrier, number, patch) in items {
+                let Some((mut t, p)) = tx.load(account, &carrier, &number)? else {
+                    out.push(Err(TrackingError::NotFound));
+                    continue;
+                };
+                if patch.is_empty() {
+                    out.push(Ok((t, p)));
+                    continue;
+                }
+                tx.unindex_tracking(&t, &p)?;
+                if patch.fields.order_create_time.is_some() {
+                    t.order_created_at = patch.order_created_at;
+                }
+                t.fields.merge(patch.fields);
+                if let Some(a) = patch.archived {
+                    t.archived = a;
+                }
+                if let Some(s) = patch.status {
+                    t.status_override = match s {
+                        StatusOverride::Set(st) => Some(st),
+                        StatusOverride::Automatic => None,
+                    };
+                }
+                if let Some(n) = patch.notupdate {
+                    t.notupdate = n;
+                }
+                t.updated_at = now;
+                tx.index_tracking(&t, &p)?;
+                out.push(Ok((t, p)));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Deletes trackings in one commit; each item succeeds or fails on its own.
+    pub fn delete_trackings(
+        &self,
+        account: u64,
+        items: Vec<(String, String)>,
+    ) -> Result<(Vec<Result<(), TrackingError>>, u64), StoreError> {
+        self.write(|tx| {
+            let mut out = Vec::with_capacity(items.len());
+            for (carrier, number) in items {
+                let Some((t, p)) = tx.load(account, &carrier, &number)? else {
+                    out.push(Err(TrackingError::NotFound));
+                    continue;
+                };
+                tx.unindex_tracking(&t, &p)?;
+                let pk = keys::parcel(&carrier, &number);
+                tx.del(T::Trackings, keys::tracking(account, &pk));
+                tx.del(
+                    T::Subscribers,
+                    keys::cat(&[&keys::parcel_prefix(&pk), &account.to_be_bytes()]),
+                );
+                out.push(Ok(()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Moves a tracking to another carrier, keeping its id and fields.
+    pub fn change_carrier(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+        new_carrier: &str,
+        now: i64,
+    ) -> Result<((Tracking, Parcel), u64), TrackingError> {
+        let (r, seq) = self.write(|tx| {
+            let Some((old, old_parcel)) = tx.load(account, carrier, number)? else {
+                return Ok(Err(TrackingError::NotFound));
+            };
+            if carrier == new_carrier {
+                return Ok(Ok((old, old_parcel)));
+            }
+            if tx.load(account, new_carrier, number)?.is_some() {
+                return Ok(Err(TrackingError::AlreadyExists));
+            }
+            tx.unindex_tracking(&old, &old_parcel)?;
+            let pk = keys::parcel(carrier, number);
+            tx.del(T::Trackings, keys::tracking(account, &pk));
+            tx.del(
+                T::Subscribers,
+                keys::cat(&[&keys::parcel_prefix(&pk), &account.to_be_bytes()]),
+            );
+            let new_pk = keys::parcel(new_carrier, number);
+            let parcel = match tx.get::<Parcel>(T::Parcels, &new_pk)? {
+                Some(p) => p,
+                None => {
+                    let mut p = Parcel::new(new_carrier, number, now);
+                    p.origin_country = old_parcel.origin_country.clone();
+                    p.destination_country = old_parcel.destination_country.clone();
+                    tx.put_parcel(None, &p)?;
+                    p
+                }
+            };
+            let mut t = old;
+            t.carrier_code = new_carrier.to_string();
+            t.status_override = None;
+            t.updated_at = now;
+            tx.index_tracking(&t, &parcel)?;
+            Ok(Ok((t, parcel)))
+        })?;
+        r.map(|v| (v, seq))
+    }
+}
