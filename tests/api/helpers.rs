@@ -1,0 +1,192 @@
+//! Test helpers: the real `trackgate` binary on a random port with a temp data dir.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const KEY_A: &str = "key-shop-a";
+pub const KEY_B: &str = "key-shop-b";
+
+/// A running gateway process.
+pub struct Gateway {
+    child: Option<Child>,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    extra: String,
+    http: reqwest::blocking::Client,
+}
+
+fn config_yaml(dir: &Path, extra: &str) -> String {
+    format!(
+        "listen: 127.0.0.1:0\n\
+         data_dir: {data}\n\
+         accounts:\n  - email: a@shop-a.example\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n\
+         {extra}\n",
+        data = dir.join("data").display(),
+    )
+}
+
+impl Gateway {
+    /// Starts a gateway with the two test accounts and a generous list rate limit.
+    pub fn start() -> Gateway {
+        Gateway::with_config("limits:\n  list_per_second: 10000\n")
+    }
+
+    /// Starts a gateway with extra YAML appended to the base config.
+    pub fn with_config(extra: &str) -> Gateway {
+        let dir = tempfile::tempdir().unwrap();
+        let mut g = Gateway {
+            child: None,
+            base: String::new(),
+            dir,
+            extra: extra.to_string(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+        };
+        g.launch();
+        g
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.yaml")
+    }
+
+    fn launch(&mut self) {
+        std::fs::write(self.config_path(), config_yaml(self.dir.path(), &self.extra)).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
+            .args(["serve", "--config"])
+            .arg(self.config_path())
+            .env("RUST_LOG", "warn")
+            .env_remove("TRACKGATE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the trackgate binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(addr) = line.split("listening on ").nth(1) {
+                        let _ = tx.send(addr.trim().to_string());
+                        sent = true;
+                        continue;
+                    }
+                }
+                eprintln!("[gateway] {line}");
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the gateway prints its address");
+        self.base = format!("http://{addr}");
+        self.child = Some(child);
+    }
+
+    /// Stops with SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// Stops with SIGTERM and returns the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        let pid = c.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        for _ in 0..200 {
+            if let Some(st) = c.try_wait().unwrap() {
+                return st;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("gateway did not exit within 10 s of SIGTERM");
+    }
+
+    /// Starts again on the same data directory.
+    pub fn restart_after_kill9(&mut self) {
+        self.kill9();
+        self.launch();
+    }
+
+    pub fn send(&self, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(k) = key {
+            req = req.header("Trackingmore-Api-Key", k);
+        }
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/json").body(b.to_string());
+        }
+        let resp = req.send().expect("request is answered");
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap();
+        let v = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }));
+        (status, v)
+    }
+
+    pub fn get_as(&self, key: &str, path: &str) -> Value {
+        self.send(reqwest::Method::GET, path, Some(key), None).1
+    }
+    pub fn post_as(&self, key: &str, path: &str, body: &Value) -> Value {
+        self.send(reqwest::Method::POST, path, Some(key), Some(&body.to_string())).1
+    }
+    pub fn get(&self, path: &str) -> Value {
+        self.get_as(KEY_A, path)
+    }
+    pub fn post(&self, path: &str, body: &Value) -> Value {
+        self.post_as(KEY_A, path, body)
+    }
+    pub fn put(&self, path: &str, body: Option<&Value>) -> Value {
+        let b = body.map(Value::to_string);
+        self.send(reqwest::Method::PUT, path, Some(KEY_A), b.as_deref()).1
+    }
+    pub fn delete(&self, path: &str) -> Value {
+        self.send(reqwest::Method::DELETE, path, Some(KEY_A), None).1
+    }
+
+    /// Creates a tracking for account A and asserts success.
+    pub fn create(&self, number: &str, carrier: &str) -> Value {
+        let v = self.post("/v2/trackings/post", &json!({"tracking_number": number, "carrier_code": carrier}));
+        assert_eq!(code(&v), 200, "create {number}: {v}");
+        v
+    }
+
+    /// Fetches a sandbox number now (registers it if needed).
+    pub fn realtime(&self, number: &str) -> Value {
+        let v = self.post("/v2/trackings/realtime", &json!({"tracking_number": number, "carrier_code": "sandbox"}));
+        assert_eq!(code(&v), 200, "realtime {number}: {v}");
+        v
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// `meta.code` of an answer.
+pub fn code(v: &Value) -> i64 {
+    v["meta"]["code"].as_i64().unwrap_or(-1)
+}
+
+/// A valid UPU S10 number with the given serial prefix, for unique test numbers.
+pub fn s10(serial: u32, country: &str) -> String {
+    let d: Vec<u32> = format!("{serial:08}").chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let w = [8, 6, 4, 2, 3, 5, 9, 7];
+    let sum: u32 = d.iter().zip(w).map(|(a, b)| a * b).sum();
+    let c = match 11 - sum % 11 {
+        10 => 0,
+        11 => 5,
+        c => c,
+    };
+    format!("RR{serial:08}{c}{country}")
+}
