@@ -33,11 +33,17 @@ pub struct App {
     shutdown: CancellationToken,
 }
 
-fn table<T>(path: Option<&Path>, builtin: &str, parse: fn(&str) -> Result<T, String>, key: &str) -> anyhow::Result<T> {
+fn table<T>(
+    path: Option<&Path>,
+    builtin: &str,
+    parse: fn(&str) -> Result<T, String>,
+    key: &str,
+) -> anyhow::Result<T> {
     match path {
         None => parse(builtin).map_err(|e| anyhow::anyhow!("shipped {key} table: {e}")),
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("{key}: cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{key}: cannot read {}", p.display()))?;
             parse(&text).map_err(|e| anyhow::anyhow!("{key} ({}): {e}", p.display()))
         }
     }
@@ -45,8 +51,18 @@ fn table<T>(path: Option<&Path>, builtin: &str, parse: fn(&str) -> Result<T, Str
 
 /// Loads the data tables the configuration points at; used by `serve` and `check-config`.
 pub fn load_tables(cfg: &Config) -> anyhow::Result<(RemoteAreas, Airlines)> {
-    let remote = table(cfg.remote_areas_file.as_deref(), REMOTE_AREAS_TSV, RemoteAreas::parse, "remote_areas_file")?;
-    let airlines = table(cfg.airlines_file.as_deref(), AIRLINES_TSV, Airlines::parse, "airlines_file")?;
+    let remote = table(
+        cfg.remote_areas_file.as_deref(),
+        REMOTE_AREAS_TSV,
+        RemoteAreas::parse,
+        "remote_areas_file",
+    )?;
+    let airlines = table(
+        cfg.airlines_file.as_deref(),
+        AIRLINES_TSV,
+        Airlines::parse,
+        "airlines_file",
+    )?;
     Ok((remote, airlines))
 }
 
@@ -87,7 +103,9 @@ impl App {
 
     /// The bound address (tests bind port 0 and read it here).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Cancel it to stop the app gracefully.

@@ -7,7 +7,11 @@ use trackgate::config::{self, Config};
 use trackgate::App;
 
 #[derive(Parser)]
-#[command(name = "trackgate", version, about = "Shipment-tracking notification gateway (TrackingMore v2 compatible API)")]
+#[command(
+    name = "trackgate",
+    version,
+    about = "Shipment-tracking notification gateway (TrackingMore v2 compatible API)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

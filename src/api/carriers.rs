@@ -22,7 +22,11 @@ async fn list_carriers(State(state): State<AppState>, _caller: Caller) -> ApiRes
     Ok(Success(state.carriers.all().to_vec()))
 }
 
-async fn detect_carrier(State(state): State<AppState>, _caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Vec<Value>> {
+async fn detect_carrier(
+    State(state): State<AppState>,
+    _caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Vec<Value>> {
     let m = object(&body, "request body")?;
     let raw = text(&m, "tracking_number", "")?.unwrap_or_default();
     let number = TrackingNumber::parse(&raw).map_err(|e| match e {

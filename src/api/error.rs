@@ -154,12 +154,31 @@ impl IntoResponse for ApiError {
 /// A successful answer in the envelope.
 pub struct Success<T>(pub T);
 
+#[derive(Serialize)]
+struct Meta {
+    code: u16,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    message: &'static str,
+}
+
+/// Serialised straight from `T`: no intermediate `Value` tree for large lists.
+#[derive(Serialize)]
+struct Envelope<T> {
+    meta: Meta,
+    data: T,
+}
+
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
-        Json(json!({
-            "meta": {"code": 200, "type": "Success", "message": "Success"},
-            "data": self.0,
-        }))
+        Json(Envelope {
+            meta: Meta {
+                code: 200,
+                kind: "Success",
+                message: "Success",
+            },
+            data: self.0,
+        })
         .into_response()
     }
 }

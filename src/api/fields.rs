@@ -19,7 +19,9 @@ pub fn key(
 ) -> Result<(String, TrackingNumber), ApiError> {
     let raw = text(m, "tracking_number", at)?.unwrap_or_default();
     let number = TrackingNumber::parse(&raw).map_err(|e| match e {
-        NumberError::Missing => ApiError::NumberRequired(format!("{at}tracking_number is required")),
+        NumberError::Missing => {
+            ApiError::NumberRequired(format!("{at}tracking_number is required"))
+        }
         NumberError::Invalid(_) => ApiError::NumberInvalid(format!("{at}{e}")),
     })?;
     let carrier = carrier(m, at, carriers, carrier_field)?;
@@ -27,7 +29,12 @@ pub fn key(
 }
 
 /// A carrier field, resolved against the registry.
-pub fn carrier(m: &Map<String, Value>, at: &str, carriers: &Carriers, field: &str) -> Result<String, ApiError> {
+pub fn carrier(
+    m: &Map<String, Value>,
+    at: &str,
+    carriers: &Carriers,
+    field: &str,
+) -> Result<String, ApiError> {
     let code = text(m, field, at)?
         .ok_or_else(|| ApiError::BadRequest(format!("{at}{field} is required")))?;
     carriers
@@ -41,7 +48,10 @@ pub fn carrier(m: &Map<String, Value>, at: &str, carriers: &Carriers, field: &st
 }
 
 /// The shop fields of a create or update, with `order_create_time` read as a time.
-pub fn descriptive(m: &Map<String, Value>, at: &str) -> Result<(TrackingFields, Option<i64>), ApiError> {
+pub fn descriptive(
+    m: &Map<String, Value>,
+    at: &str,
+) -> Result<(TrackingFields, Option<i64>), ApiError> {
     let f = TrackingFields {
         title: text(m, "title", at)?,
         order_id: text(m, "order_id", at)?,
@@ -61,10 +71,14 @@ pub fn descriptive(m: &Map<String, Value>, at: &str) -> Result<(TrackingFields, 
         lang: text(m, "lang", at)?,
     };
     if let Some(e) = &f.customer_email {
-        let ok = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        let ok = e
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
             && !e.contains(char::is_whitespace);
         if !ok {
-            return Err(ApiError::BadRequest(format!("{at}customer_email is not an email address")));
+            return Err(ApiError::BadRequest(format!(
+                "{at}customer_email is not an email address"
+            )));
         }
     }
     let order_created_at = match &f.order_create_time {
@@ -77,7 +91,10 @@ pub fn descriptive(m: &Map<String, Value>, at: &str) -> Result<(TrackingFields, 
     };
     for (key, value) in [
         ("destination_code", &f.destination_code),
-        ("tracking_destination_country", &f.tracking_destination_country),
+        (
+            "tracking_destination_country",
+            &f.tracking_destination_country,
+        ),
         ("tracking_origin_country", &f.tracking_origin_country),
     ] {
         if let Some(v) = value {
@@ -99,7 +116,11 @@ pub fn descriptive(m: &Map<String, Value>, at: &str) -> Result<(TrackingFields, 
 }
 
 /// A whole create item.
-pub fn new_tracking(m: &Map<String, Value>, at: &str, carriers: &Carriers) -> Result<NewTracking, ApiError> {
+pub fn new_tracking(
+    m: &Map<String, Value>,
+    at: &str,
+    carriers: &Carriers,
+) -> Result<NewTracking, ApiError> {
     let (carrier_code, number) = key(m, at, carriers, "carrier_code")?;
     let (fields, order_created_at) = descriptive(m, at)?;
     let destination_country = fields

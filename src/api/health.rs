@@ -18,11 +18,16 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         Ok(()) => (
             StatusCode::OK,
             // The outbox arrives with notifications; until then nothing is queued.
-            Json(json!({"status": "ready", "store": "open", "outbox_lag_seconds": 0, "outbox_pending": 0})),
+            Json(
+                json!({"status": "ready", "store": "open", "outbox_lag_seconds": 0, "outbox_pending": 0}),
+            ),
         ),
         Err(e) => {
             tracing::error!(error = %e, "store check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "store": "error"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "store": "error"})),
+            )
         }
     }
 }

@@ -38,7 +38,9 @@ pub fn object(v: &Value, what: &str) -> Result<Map<String, Value>, ApiError> {
     match v {
         Value::Object(m) => Ok(m.clone()),
         Value::Null => Ok(Map::new()),
-        _ => Err(ApiError::BadRequest(format!("{what} must be a JSON object"))),
+        _ => Err(ApiError::BadRequest(format!(
+            "{what} must be a JSON object"
+        ))),
     }
 }
 
@@ -50,7 +52,9 @@ pub fn items(v: &Value, max: usize) -> Result<Vec<Map<String, Value>>, ApiError>
         ));
     };
     if arr.is_empty() {
-        return Err(ApiError::BadRequest("request body is an empty array".into()));
+        return Err(ApiError::BadRequest(
+            "request body is an empty array".into(),
+        ));
     }
     if arr.len() > max {
         return Err(ApiError::TooMany(format!(
@@ -86,7 +90,9 @@ pub fn text(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String
         )));
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ApiError::BadRequest(format!("{at}{key} contains control characters")));
+        return Err(ApiError::BadRequest(format!(
+            "{at}{key} contains control characters"
+        )));
     }
     Ok((!s.is_empty()).then_some(s))
 }
@@ -120,7 +126,10 @@ fn kind(v: &Value) -> &'static str {
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 40 {
-        format!("{}…", &s[..s.char_indices().nth(40).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(40).map_or(s.len(), |(i, _)| i)]
+        )
     } else {
         s
     }

@@ -23,7 +23,10 @@ const MAX_KEYS: usize = 40;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/trackings/get", get(list_trackings).post(list_trackings_post))
+        .route(
+            "/trackings/get",
+            get(list_trackings).post(list_trackings_post),
+        )
         .route("/trackings/getstatusnumber", get(count_by_status))
         .route("/trackings/getuserinfo", get(user_info))
 }
@@ -40,7 +43,9 @@ fn number(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, Ap
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadRequest(format!("{key} {s:?} must be a whole number from 1 to {max}"))),
+            _ => Err(ApiError::BadRequest(format!(
+                "{key} {s:?} must be a whole number from 1 to {max}"
+            ))),
         },
     }
 }
@@ -49,7 +54,9 @@ fn unix(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
     param(p, key)
         .map(|s| {
             s.parse::<i64>().map_err(|_| {
-                ApiError::BadRequest(format!("{key} {s:?} must be a unix timestamp in seconds, e.g. 1521314361"))
+                ApiError::BadRequest(format!(
+                    "{key} {s:?} must be a unix timestamp in seconds, e.g. 1521314361"
+                ))
             })
         })
         .transpose()
@@ -62,7 +69,9 @@ fn range(p: &Params, name: &str) -> Result<TimeRange, ApiError> {
     };
     if let (Some(a), Some(b)) = (r.min, r.max) {
         if a > b {
-            return Err(ApiError::BadRequest(format!("{name}_min is after {name}_max")));
+            return Err(ApiError::BadRequest(format!(
+                "{name}_min is after {name}_max"
+            )));
         }
     }
     Ok(r)
@@ -78,7 +87,10 @@ fn list(p: &Params, key: &str) -> Result<Vec<String>, ApiError> {
         })
         .unwrap_or_default();
     if v.len() > MAX_KEYS {
-        return Err(ApiError::TooMany(format!("{key}: {} given; at most {MAX_KEYS} per request", v.len())));
+        return Err(ApiError::TooMany(format!(
+            "{key}: {} given; at most {MAX_KEYS} per request",
+            v.len()
+        )));
     }
     Ok(v)
 }
@@ -118,7 +130,10 @@ fn query(p: &Params) -> Result<ListQuery, ApiError> {
 /// TrackingMore allows one list call per second per key.
 fn rate_limit(state: &AppState, account: u64) -> Result<(), ApiError> {
     let min_gap = Duration::from_secs_f64(1.0 / state.cfg.limits.list_per_second);
-    let mut calls = state.list_calls.lock().map_err(|_| ApiError::Internal(anyhow::anyhow!("rate-limit lock poisoned")))?;
+    let mut calls = state
+        .list_calls
+        .lock()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("rate-limit lock poisoned")))?;
     let now = Instant::now();
     if let Some(last) = calls.get(&account) {
         if now.duration_since(*last) < min_gap {
@@ -132,7 +147,11 @@ fn rate_limit(state: &AppState, account: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn list_trackings(State(state): State<AppState>, Caller(acct): Caller, Query(p): Query<Params>) -> ApiResult<Value> {
+async fn list_trackings(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Query(p): Query<Params>,
+) -> ApiResult<ListPage> {
     let q = query(&p)?;
     rate_limit(&state, acct.id)?;
     let store = state.store.clone();
@@ -146,21 +165,39 @@ async fn list_trackings(State(state): State<AppState>, Caller(acct): Caller, Que
         .iter()
         .map(|(t, pc)| TrackingView::new(t, pc, &state.carriers, now))
         .collect();
-    Ok(Success(json!({
-        "page": q.page,
-        "limit": q.limit,
-        "total": page.total.to_string(),
-        "count": items.len(),
-        "items": items,
-    })))
+    Ok(Success(ListPage {
+        page: q.page,
+        limit: q.limit,
+        total: page.total.to_string(),
+        count: items.len(),
+        items,
+    }))
+}
+
+/// One page of `/trackings/get`; `total` is a string, as TrackingMore sends it.
+#[derive(serde::Serialize)]
+struct ListPage {
+    page: usize,
+    limit: usize,
+    total: String,
+    count: usize,
+    items: Vec<TrackingView>,
 }
 
 /// The same list, with the parameters in a JSON body.
-async fn list_trackings_post(state: State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn list_trackings_post(
+    state: State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<ListPage> {
     let m = match body {
         Value::Object(m) => m,
         Value::Null => Map::new(),
-        _ => return Err(ApiError::BadRequest("request body must be a JSON object of list parameters".into())),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "request body must be a JSON object of list parameters".into(),
+            ))
+        }
     };
     let mut p = Params::new();
     for (k, v) in m {
@@ -174,14 +211,20 @@ async fn list_trackings_post(state: State<AppState>, caller: Caller, JsonBody(bo
                 .map(|x| x.as_str().map_or_else(|| x.to_string(), String::from))
                 .collect::<Vec<_>>()
                 .join(","),
-            Value::Object(_) => return Err(ApiError::BadRequest(format!("{k} must not be an object"))),
+            Value::Object(_) => {
+                return Err(ApiError::BadRequest(format!("{k} must not be an object")))
+            }
         };
         p.insert(k, s);
     }
     list_trackings(state, caller, Query(p)).await
 }
 
-async fn count_by_status(State(state): State<AppState>, Caller(acct): Caller, Query(p): Query<Params>) -> ApiResult<Value> {
+async fn count_by_status(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Query(p): Query<Params>,
+) -> ApiResult<Value> {
     let q = ListQuery {
         created: range(&p, "created_at")?,
         order_created: range(&p, "order_created_time")?,

@@ -24,19 +24,29 @@ pub fn router() -> Router<AppState> {
 }
 
 fn country_field(m: &Map<String, Value>, key: &str, at: &str) -> Result<&'static str, ApiError> {
-    let raw = text(m, key, at)?.ok_or_else(|| ApiError::BadRequest(format!("{at}{key} is required")))?;
+    let raw =
+        text(m, key, at)?.ok_or_else(|| ApiError::BadRequest(format!("{at}{key} is required")))?;
     country::parse(&raw).ok_or_else(|| {
-        ApiError::BadRequest(format!("{at}{key} {raw:?} is not a country (ISO2 code or English name)"))
+        ApiError::BadRequest(format!(
+            "{at}{key} {raw:?} is not a country (ISO2 code or English name)"
+        ))
     })
 }
 
-async fn remote_areas(State(state): State<AppState>, _c: Caller, JsonBody(body): JsonBody) -> ApiResult<Vec<Value>> {
+async fn remote_areas(
+    State(state): State<AppState>,
+    _c: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
     for (i, m) in items(&body, MAX_ITEMS)?.iter().enumerate() {
         let at = at(Some(i));
         let cc = country_field(m, "country", &at)?;
-        let postcode = text(m, "postcode", &at)?
-            .ok_or_else(|| ApiError::BadRequest(format!("{at}postcode is required (a town name where there are no postcodes)")))?;
+        let postcode = text(m, "postcode", &at)?.ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{at}postcode is required (a town name where there are no postcodes)"
+            ))
+        })?;
         let company = text(m, "company", &at)?;
         let rules = state.remote.lookup(cc, &postcode, company.as_deref());
         out.push(json!({
@@ -59,7 +69,11 @@ fn share(days: &[i64], lo: i64, hi: i64) -> f64 {
     (n as f64 * 10000.0 / days.len() as f64).round() / 100.0
 }
 
-async fn courier_aging(State(state): State<AppState>, _c: Caller, JsonBody(body): JsonBody) -> ApiResult<Vec<Value>> {
+async fn courier_aging(
+    State(state): State<AppState>,
+    _c: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
     for (i, m) in items(&body, MAX_ITEMS)?.iter().enumerate() {
         let at = at(Some(i));
@@ -68,7 +82,8 @@ async fn courier_aging(State(state): State<AppState>, _c: Caller, JsonBody(body)
         let destination = country_field(m, "destination", &at)?;
         let stats = state.store.route_stats(&carrier, origin, destination)?;
         let d = &stats.delivered_days;
-        let avg = (!d.is_empty()).then(|| (d.iter().sum::<i64>() as f64 / d.len() as f64 * 10.0).round() / 10.0);
+        let avg = (!d.is_empty())
+            .then(|| (d.iter().sum::<i64>() as f64 / d.len() as f64 * 10.0).round() / 10.0);
         out.push(json!({
             "carrier_code": carrier,
             "original": origin,
@@ -86,7 +101,11 @@ async fn courier_aging(State(state): State<AppState>, _c: Caller, JsonBody(body)
     Ok(Success(out))
 }
 
-async fn air_cargo(State(state): State<AppState>, _c: Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn air_cargo(
+    State(state): State<AppState>,
+    _c: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
     let numbers: Vec<String> = match m.get("track_number") {
         Some(Value::Array(a)) => a
@@ -95,24 +114,37 @@ async fn air_cargo(State(state): State<AppState>, _c: Caller, JsonBody(body): Js
             .map(|(i, v)| match v {
                 Value::String(s) => Ok(s.clone()),
                 Value::Number(n) => Ok(n.to_string()),
-                _ => Err(ApiError::BadRequest(format!("track_number[{i}] must be a string"))),
+                _ => Err(ApiError::BadRequest(format!(
+                    "track_number[{i}] must be a string"
+                ))),
             })
             .collect::<Result<_, _>>()?,
         Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
-        None | Some(Value::Null) => return Err(ApiError::NumberRequired("track_number is required".into())),
-        Some(_) => return Err(ApiError::BadRequest("track_number must be an array of air waybill numbers".into())),
+        None | Some(Value::Null) => {
+            return Err(ApiError::NumberRequired("track_number is required".into()))
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "track_number must be an array of air waybill numbers".into(),
+            ))
+        }
     };
     if numbers.is_empty() {
         return Err(ApiError::NumberRequired("track_number is empty".into()));
     }
     if numbers.len() > MAX_ITEMS {
-        return Err(ApiError::TooMany(format!("{} air waybills sent; at most {MAX_ITEMS}", numbers.len())));
+        return Err(ApiError::TooMany(format!(
+            "{} air waybills sent; at most {MAX_ITEMS}",
+            numbers.len()
+        )));
     }
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for raw in &numbers {
         match AirWaybill::parse(raw) {
-            Err(e) => errors.push(json!({"track_number": raw, "code": 4014, "message": e.to_string()})),
+            Err(e) => {
+                errors.push(json!({"track_number": raw, "code": 4014, "message": e.to_string()}))
+            }
             Ok(awb) => {
                 let airline = state.airlines.get(&awb.prefix);
                 found.push(json!({

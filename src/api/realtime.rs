@@ -19,7 +19,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/trackings/realtime", post(realtime))
 }
 
-async fn realtime(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn realtime(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
     let item = fields::new_tracking(&m, "", &state.carriers)?;
     let provider = state.providers.for_carrier(&item.carrier_code).ok_or_else(|| {
@@ -30,7 +34,9 @@ async fn realtime(State(state): State<AppState>, Caller(acct): Caller, JsonBody(
     })?;
     let (carrier, number) = (item.carrier_code.clone(), item.tracking_number.clone());
     // Register the tracking if this account does not have it yet (as TrackingMore does).
-    let (mut created, seq) = state.store.create_trackings(acct.id, vec![item], time::now())?;
+    let (mut created, seq) = state
+        .store
+        .create_trackings(acct.id, vec![item], time::now())?;
     let registered_at = match created.pop().expect("one result per item") {
         Ok((t, p)) => p.created_at.min(t.created_at),
         Err(TrackingError::AlreadyExists) => state
@@ -48,19 +54,31 @@ async fn realtime(State(state): State<AppState>, Caller(acct): Caller, JsonBody(
     };
     let timeout = state.cfg.poll.realtime_timeout.0;
     let update = match tokio::time::timeout(timeout, provider.fetch(&req)).await {
-        Err(_) => return Err(ApiError::Unavailable(format!("{} did not answer within {timeout:?}", provider.name()))),
+        Err(_) => {
+            return Err(ApiError::Unavailable(format!(
+                "{} did not answer within {timeout:?}",
+                provider.name()
+            )))
+        }
         Ok(Err(ProviderError::RateLimited(m))) => return Err(ApiError::RateLimited(m)),
         Ok(Err(e)) => {
             tracing::warn!(provider = provider.name(), error = %e, "realtime fetch failed");
-            return Err(ApiError::Unavailable(format!("{} failed to answer; try again later", provider.name())));
+            return Err(ApiError::Unavailable(format!(
+                "{} failed to answer; try again later",
+                provider.name()
+            )));
         }
         Ok(Ok(u)) => u,
     };
-    let (_, seq) = state.store.apply_update(&carrier, &number, &update, time::now())?;
+    let (_, seq) = state
+        .store
+        .apply_update(&carrier, &number, &update, time::now())?;
     state.store.durable(seq).await?;
     let (t, p) = state
         .store
         .tracking(acct.id, &carrier, &number)?
         .ok_or(ApiError::DoesNotExist)?;
-    Ok(Success(json!({"items": [TrackingView::new(&t, &p, &state.carriers, time::now())]})))
+    Ok(Success(
+        json!({"items": [TrackingView::new(&t, &p, &state.carriers, time::now())]}),
+    ))
 }

@@ -23,9 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/trackings/batch", post(create_trackings))
         .route(
             "/trackings/{carrier}/{number}",
-            get(get_tracking).put(update_tracking).delete(delete_tracking),
+            get(get_tracking)
+                .put(update_tracking)
+                .delete(delete_tracking),
         )
-        .route("/trackings/{carrier}/{number}/{lang}", get(get_tracking_lang))
+        .route(
+            "/trackings/{carrier}/{number}/{lang}",
+            get(get_tracking_lang),
+        )
         .route("/trackings/updatemore", post(update_trackings))
         .route("/trackings/delete", post(delete_trackings))
         .route("/trackings/notupdate", post(stop_updating))
@@ -64,16 +69,26 @@ fn path_key(state: &AppState, carrier: &str, number: &str) -> Result<(String, St
     Ok((c, n.as_str().to_string()))
 }
 
-async fn create_tracking(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn create_tracking(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
     let item = fields::new_tracking(&m, "", &state.carriers)?;
-    let (mut results, seq) = state.store.create_trackings(acct.id, vec![item], time::now())?;
+    let (mut results, seq) = state
+        .store
+        .create_trackings(acct.id, vec![item], time::now())?;
     let (t, p) = results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(created_view(&t, &p)))
 }
 
-async fn create_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn create_trackings(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let list = items(&body, MAX_BATCH)?;
     let mut errors = Vec::new();
     let mut valid: Vec<NewTracking> = Vec::new();
@@ -144,9 +159,10 @@ async fn update_tracking(
 ) -> ApiResult<TrackingView> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let patch = fields::patch(&object(&body, "request body")?, "")?;
-    let (mut results, seq) = state
-        .store
-        .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())?;
+    let (mut results, seq) =
+        state
+            .store
+            .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())?;
     let (t, p) = results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
@@ -158,7 +174,9 @@ async fn delete_tracking(
     Path((carrier, number)): Path<(String, String)>,
 ) -> ApiResult<Vec<()>> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
-    let (mut results, seq) = state.store.delete_trackings(acct.id, vec![(carrier, number)])?;
+    let (mut results, seq) = state
+        .store
+        .delete_trackings(acct.id, vec![(carrier, number)])?;
     results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(Vec::new()))
@@ -171,7 +189,9 @@ async fn per_item<P>(
     body: &Value,
     done_key: &str,
     parse: impl Fn(&Map<String, Value>, &str) -> Result<P, ApiError>,
-    run: impl FnOnce(Vec<(String, String, P)>) -> Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
+    run: impl FnOnce(
+        Vec<(String, String, P)>,
+    ) -> Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
 ) -> ApiResult<Value> {
     let list = items(body, MAX_BATCH)?;
     let mut errors = Vec::new();
@@ -185,7 +205,10 @@ async fn per_item<P>(
             Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
         }
     }
-    let keys: Vec<(String, String)> = valid.iter().map(|(c, n, _)| (c.clone(), n.clone())).collect();
+    let keys: Vec<(String, String)> = valid
+        .iter()
+        .map(|(c, n, _)| (c.clone(), n.clone()))
+        .collect();
     let (results, seq) = run(valid)?;
     state.store.durable(seq).await?;
     let mut done = Vec::new();
@@ -207,23 +230,41 @@ fn drop_rows<T>(r: (Vec<Result<T, TrackingError>>, u64)) -> (Vec<Result<(), Trac
     (r.0.into_iter().map(|x| x.map(|_| ())).collect(), r.1)
 }
 
-async fn update_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn update_trackings(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let store = state.store.clone();
     per_item(&state, &body, "updated", fields::patch, |v| {
-        store.update_trackings(acct.id, v, time::now()).map(drop_rows)
+        store
+            .update_trackings(acct.id, v, time::now())
+            .map(drop_rows)
     })
     .await
 }
 
-async fn delete_trackings(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn delete_trackings(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let store = state.store.clone();
-    per_item(&state, &body, "deleted", |_, _| Ok(()), |v| {
-        store.delete_trackings(acct.id, v.into_iter().map(|(c, n, ())| (c, n)).collect())
-    })
+    per_item(
+        &state,
+        &body,
+        "deleted",
+        |_, _| Ok(()),
+        |v| store.delete_trackings(acct.id, v.into_iter().map(|(c, n, ())| (c, n)).collect()),
+    )
     .await
 }
 
-async fn stop_updating(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<Value> {
+async fn stop_updating(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
     let store = state.store.clone();
     let stop = |_: &Map<String, Value>, _: &str| {
         Ok(TrackingPatch {
@@ -232,18 +273,28 @@ async fn stop_updating(State(state): State<AppState>, Caller(acct): Caller, Json
         })
     };
     per_item(&state, &body, "updated", stop, |v| {
-        store.update_trackings(acct.id, v, time::now()).map(drop_rows)
+        store
+            .update_trackings(acct.id, v, time::now())
+            .map(drop_rows)
     })
     .await
 }
 
-async fn change_carrier(State(state): State<AppState>, Caller(acct): Caller, JsonBody(body): JsonBody) -> ApiResult<TrackingView> {
+async fn change_carrier(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<TrackingView> {
     let m = object(&body, "request body")?;
     let (carrier, number) = fields::key(&m, "", &state.carriers, "carrier_code")?;
     let new_carrier = fields::carrier(&m, "", &state.carriers, "update_carrier_code")?;
-    let ((t, p), seq) = state
-        .store
-        .change_carrier(acct.id, &carrier, number.as_str(), &new_carrier, time::now())?;
+    let ((t, p), seq) = state.store.change_carrier(
+        acct.id,
+        &carrier,
+        number.as_str(),
+        &new_carrier,
+        time::now(),
+    )?;
     state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
 }

@@ -8,7 +8,10 @@ use std::net::SocketAddr;
 const DEMO_ACCOUNT: &str = "accounts:\n  - email: shop@example.com\n    api_key: demo-key\n";
 
 /// Loads the configuration from `source` plus the `TRACKGATE_…` variables in `env`.
-pub fn load(source: &Source, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+pub fn load(
+    source: &Source,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
     let mut root = match source {
         Source::File(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -20,6 +23,7 @@ pub fn load(source: &Source, env: impl IntoIterator<Item = (String, String)>) ->
         Source::Defaults => parse_yaml(DEMO_ACCOUNT, "<built-in defaults>".as_ref())?,
     };
     let mut errors = Vec::new();
+    let mut accounts_from_env = false;
     for (key, value) in env {
         let Some(rest) = key.strip_prefix("TRACKGATE_") else {
             continue;
@@ -28,6 +32,7 @@ pub fn load(source: &Source, env: impl IntoIterator<Item = (String, String)>) ->
             continue;
         }
         let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+        accounts_from_env |= path[0] == "accounts";
         if let Err(e) = set_path(&mut root, &path, env_value(&value)) {
             errors.push(format!("{key}: {e}"));
         }
@@ -39,9 +44,25 @@ pub fn load(source: &Source, env: impl IntoIterator<Item = (String, String)>) ->
     let cfg: Config = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
-        ConfigError::Invalid(vec![if path == "." { msg } else { format!("{path}: {msg}") }])
+        ConfigError::Invalid(vec![if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }])
     })?;
-    let problems = validate(&cfg);
+    let mut problems = validate(&cfg);
+    let demo_only = *source == Source::Defaults && !accounts_from_env;
+    let loopback = cfg
+        .listen
+        .parse::<SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    if demo_only && !loopback {
+        problems.push(format!(
+            "listen: {:?} is not a loopback address, and the built-in demo account is only served on loopback; \
+             name your accounts in a config file or TRACKGATE_ACCOUNTS",
+            cfg.listen
+        ));
+    }
     if problems.is_empty() {
         Ok(cfg)
     } else {
@@ -94,10 +115,16 @@ fn set_path(root: &mut Mapping, path: &[String], value: Value) -> Result<(), Str
 fn validate(cfg: &Config) -> Vec<String> {
     let mut errs = Vec::new();
     if cfg.listen.parse::<SocketAddr>().is_err() {
-        errs.push(format!("listen: {:?} is not an address like 127.0.0.1:8080", cfg.listen));
+        errs.push(format!(
+            "listen: {:?} is not an address like 127.0.0.1:8080",
+            cfg.listen
+        ));
     }
     if !(cfg.public_url.starts_with("http://") || cfg.public_url.starts_with("https://")) {
-        errs.push(format!("public_url: {:?} must start with http:// or https://", cfg.public_url));
+        errs.push(format!(
+            "public_url: {:?} must start with http:// or https://",
+            cfg.public_url
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, a) in cfg.accounts.iter().enumerate() {
@@ -112,7 +139,9 @@ fn validate(cfg: &Config) -> Vec<String> {
             (Some(k), None) if !k.is_empty() => {}
             (None, Some(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {}
             (None, Some(_)) => errs.push(format!("{at}.api_key_sha256: must be 64 hex characters")),
-            (Some(_), Some(_)) => errs.push(format!("{at}: set api_key or api_key_sha256, not both")),
+            (Some(_), Some(_)) => {
+                errs.push(format!("{at}: set api_key or api_key_sha256, not both"))
+            }
             _ => errs.push(format!("{at}: api_key or api_key_sha256 is required")),
         }
         if let Some(w) = &a.notify.webhook {
@@ -135,13 +164,20 @@ fn validate(cfg: &Config) -> Vec<String> {
         errs.push("delivery.timeout: must be more than 0s".into());
     }
     if !matches!(cfg.poll.provider.as_str(), "trackingmore" | "sandbox") {
-        errs.push(format!("poll.provider: {:?} is not one of trackingmore, sandbox", cfg.poll.provider));
+        errs.push(format!(
+            "poll.provider: {:?} is not one of trackingmore, sandbox",
+            cfg.poll.provider
+        ));
     }
     if cfg.poll.interval.0.as_secs() < 60 {
         errs.push("poll.interval: must be at least 1m".into());
     }
-    check_url(&mut errs, "poll.trackingmore.base_url", &cfg.poll.trackingmore.base_url);
-    if !(cfg.limits.list_per_second > 0.0) {
+    check_url(
+        &mut errs,
+        "poll.trackingmore.base_url",
+        &cfg.poll.trackingmore.base_url,
+    );
+    if cfg.limits.list_per_second.is_nan() || cfg.limits.list_per_second <= 0.0 {
         errs.push("limits.list_per_second: must be more than 0".into());
     }
     if cfg.limits.max_body_bytes < 1024 {

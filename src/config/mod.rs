@@ -55,7 +55,11 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let s = String::deserialize(d)?;
         humantime::parse_duration(&s)
             .map(HumanDuration)
-            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration like \"30s\" or \"6h\": {e}")))
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "{s:?} is not a duration like \"30s\" or \"6h\": {e}"
+                ))
+            })
     }
 }
 

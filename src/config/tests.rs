@@ -38,8 +38,14 @@ fn a_bad_value_names_the_key() {
     assert!(err.contains("delivery.timeout"), "{err}");
     let (_f, src) = file("listen: nowhere\naccounts:\n  - email: nope\n");
     let err = load(&src, no_env()).unwrap_err().to_string();
-    assert!(err.contains("listen:") && err.contains("accounts[0].email"), "{err}");
-    assert!(err.contains("accounts[0]: api_key or api_key_sha256 is required"), "{err}");
+    assert!(
+        err.contains("listen:") && err.contains("accounts[0].email"),
+        "{err}"
+    );
+    assert!(
+        err.contains("accounts[0]: api_key or api_key_sha256 is required"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -47,21 +53,34 @@ fn environment_overrides_the_file_and_nests_with_double_underscore() {
     let (_f, src) = file("listen: 127.0.0.1:1\nemail:\n  smtp:\n    port: 25\n");
     let env = vec![
         ("TRACKGATE_LISTEN".to_string(), "127.0.0.1:9".to_string()),
-        ("TRACKGATE_EMAIL__SMTP__PORT".to_string(), "2526".to_string()),
-        ("TRACKGATE_POLL__TRACKINGMORE__API_KEY".to_string(), "12345".to_string()),
+        (
+            "TRACKGATE_EMAIL__SMTP__PORT".to_string(),
+            "2526".to_string(),
+        ),
+        (
+            "TRACKGATE_POLL__TRACKINGMORE__API_KEY".to_string(),
+            "12345".to_string(),
+        ),
         ("UNRELATED".to_string(), "x".to_string()),
     ];
     let cfg = load(&src, env).unwrap();
     assert_eq!(cfg.listen, "127.0.0.1:9");
     assert_eq!(cfg.email.smtp.port, 2526);
-    assert_eq!(cfg.poll.trackingmore.api_key.expose(), "12345", "numeric-looking secrets stay strings");
+    assert_eq!(
+        cfg.poll.trackingmore.api_key.expose(),
+        "12345",
+        "numeric-looking secrets stay strings"
+    );
 }
 
 #[test]
 fn an_unknown_env_key_is_an_error_too() {
-    let err = load(&Source::Defaults, vec![("TRACKGATE_LISTNE".to_string(), "x".to_string())])
-        .unwrap_err()
-        .to_string();
+    let err = load(
+        &Source::Defaults,
+        vec![("TRACKGATE_LISTNE".to_string(), "x".to_string())],
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("listne"), "{err}");
 }
 
@@ -71,4 +90,20 @@ fn secrets_never_print() {
     let shown = format!("{cfg:?}");
     assert!(!shown.contains("demo-key"), "{shown}");
     assert_eq!(format!("{:?}", Secret::new("x")), "***");
+}
+
+#[test]
+fn the_demo_account_is_refused_off_loopback() {
+    let env = vec![("TRACKGATE_LISTEN".to_string(), "0.0.0.0:8080".to_string())];
+    let err = load(&Source::Defaults, env).unwrap_err().to_string();
+    assert!(err.contains("demo account"), "{err}");
+    let env = vec![
+        ("TRACKGATE_LISTEN".to_string(), "0.0.0.0:8080".to_string()),
+        (
+            "TRACKGATE_ACCOUNTS".to_string(),
+            "[{email: shop@example.com, api_key: s3cret}]".to_string(),
+        ),
+    ];
+    let cfg = load(&Source::Defaults, env).unwrap();
+    assert_eq!(cfg.accounts[0].api_key.as_ref().unwrap().expose(), "s3cret");
 }

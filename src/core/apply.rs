@@ -64,7 +64,10 @@ fn merge_events(held: &[Checkpoint], new: &[Checkpoint]) -> Vec<Checkpoint> {
 
 /// The status the evidence supports: the newest stated status unless a newer scan
 /// carries one. `None` when nothing speaks to the status.
-fn derive(events: &[Checkpoint], stated: Option<&StatedStatus>) -> Option<(Status, Option<String>)> {
+fn derive(
+    events: &[Checkpoint],
+    stated: Option<&StatedStatus>,
+) -> Option<(Status, Option<String>)> {
     let newest_scan = events.iter().find(|e| e.status.is_some());
     match (stated, newest_scan) {
         (Some(s), Some(e)) if e.time > s.as_of => Some((e.status?, e.substatus.clone())),

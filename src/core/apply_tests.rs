@@ -28,7 +28,11 @@ fn events_update(events: Vec<Checkpoint>) -> Update {
 #[test]
 fn a_newer_scan_moves_the_status_and_records_one_transition() {
     let p = fresh();
-    let a = apply(&p, &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]), 1000);
+    let a = apply(
+        &p,
+        &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]),
+        1000,
+    );
     assert_eq!(a.next.status, Status::Transit);
     assert_eq!(a.next.substatus.as_deref(), Some("transit001"));
     assert_eq!(a.transitions.len(), 1);
@@ -54,10 +58,18 @@ fn an_older_update_does_not_move_the_status_back() {
         1000,
     )
     .next;
-    let late = apply(&delivered, &events_update(vec![ev(20, "In transit", Some(Status::Transit))]), 1100);
+    let late = apply(
+        &delivered,
+        &events_update(vec![ev(20, "In transit", Some(Status::Transit))]),
+        1100,
+    );
     assert_eq!(late.next.status, Status::Delivered);
     assert!(late.transitions.is_empty());
-    assert_eq!(late.next.events.len(), 2, "the old scan is still kept in the history");
+    assert_eq!(
+        late.next.events.len(),
+        2,
+        "the old scan is still kept in the history"
+    );
     assert_eq!(late.next.events[0].description, "Delivered", "newest first");
 }
 
@@ -77,7 +89,12 @@ fn an_explicit_status_wins_over_scans_of_the_same_time() {
 
 #[test]
 fn a_substatus_change_alone_is_a_transition() {
-    let p = apply(&fresh(), &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]), 1).next;
+    let p = apply(
+        &fresh(),
+        &events_update(vec![ev(10, "Picked up", Some(Status::Transit))]),
+        1,
+    )
+    .next;
     let mut e = ev(20, "Arrived at hub", Some(Status::Transit));
     e.substatus = Some("transit002".into());
     let a = apply(&p, &events_update(vec![e]), 2);
@@ -94,7 +111,14 @@ fn an_empty_update_changes_nothing() {
 
 #[test]
 fn delivered_time_is_the_delivered_scan() {
-    let a = apply(&fresh(), &events_update(vec![ev(10, "x", Some(Status::Transit)), ev(77, "Delivered", Some(Status::Delivered))]), 1000);
+    let a = apply(
+        &fresh(),
+        &events_update(vec![
+            ev(10, "x", Some(Status::Transit)),
+            ev(77, "Delivered", Some(Status::Delivered)),
+        ]),
+        1000,
+    );
     assert_eq!(a.next.delivered_at, Some(77));
 }
 
@@ -103,10 +127,13 @@ fn arb_status() -> impl Strategy<Value = Status> {
 }
 
 fn arb_update() -> impl Strategy<Value = Update> {
-    let event = (0i64..20, 0usize..3, proptest::option::of(arb_status())).prop_map(|(t, d, s)| {
-        ev(t, ["Scan A", "Scan B", "Scan C"][d], s)
-    });
-    (proptest::option::of(arb_status()), proptest::option::of(0i64..20), proptest::collection::vec(event, 0..4))
+    let event = (0i64..20, 0usize..3, proptest::option::of(arb_status()))
+        .prop_map(|(t, d, s)| ev(t, ["Scan A", "Scan B", "Scan C"][d], s));
+    (
+        proptest::option::of(arb_status()),
+        proptest::option::of(0i64..20),
+        proptest::collection::vec(event, 0..4),
+    )
         .prop_map(|(status, as_of, events)| Update {
             status,
             as_of,
@@ -118,8 +145,22 @@ fn arb_update() -> impl Strategy<Value = Update> {
 
 /// The state that must not depend on delivery order (sequence numbers and change
 /// times count the steps taken and legitimately differ).
-fn essence(p: &Parcel) -> (Status, Option<String>, Vec<Checkpoint>, Option<StatedStatus>, Option<i64>) {
-    (p.status, p.substatus.clone(), p.events.clone(), p.stated.clone(), p.delivered_at)
+fn essence(
+    p: &Parcel,
+) -> (
+    Status,
+    Option<String>,
+    Vec<Checkpoint>,
+    Option<StatedStatus>,
+    Option<i64>,
+) {
+    (
+        p.status,
+        p.substatus.clone(),
+        p.events.clone(),
+        p.stated.clone(),
+        p.delivered_at,
+    )
 }
 
 proptest! {

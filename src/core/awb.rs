@@ -115,8 +115,17 @@ mod tests {
 
     #[test]
     fn a_wrong_check_digit_or_shape_is_refused() {
-        assert!(matches!(AirWaybill::parse("172-28891935"), Err(AwbError::CheckDigit(_))));
-        assert!(matches!(AirWaybill::parse("17-28891936"), Err(AwbError::Format(_))));
-        assert!(matches!(AirWaybill::parse("ABC-28891936"), Err(AwbError::Format(_))));
+        assert!(matches!(
+            AirWaybill::parse("172-28891935"),
+            Err(AwbError::CheckDigit(_))
+        ));
+        assert!(matches!(
+            AirWaybill::parse("17-28891936"),
+            Err(AwbError::Format(_))
+        ));
+        assert!(matches!(
+            AirWaybill::parse("ABC-28891936"),
+            Err(AwbError::Format(_))
+        ));
     }
 }

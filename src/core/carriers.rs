@@ -160,7 +160,11 @@ mod tests {
     #[test]
     fn the_whole_trackingmore_list_ships() {
         let c = Carriers::builtin();
-        let from_tm = CARRIERS_TSV.lines().skip(1).filter(|l| !l.is_empty()).count();
+        let from_tm = CARRIERS_TSV
+            .lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .count();
         assert_eq!(from_tm, 1073);
         for line in CARRIERS_TSV.lines().skip(1) {
             let code = line.split('\t').next().unwrap();

@@ -91,7 +91,9 @@ pub fn mod7(number: &str) -> bool {
     let Some((check, body)) = d.split_last() else {
         return false;
     };
-    let rem = body.iter().fold(0u64, |acc, x| (acc * 10 + u64::from(*x)) % 7);
+    let rem = body
+        .iter()
+        .fold(0u64, |acc, x| (acc * 10 + u64::from(*x)) % 7);
     rem == u64::from(*check)
 }
 

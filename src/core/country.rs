@@ -47,7 +47,11 @@ pub fn parse(input: &str) -> Option<&'static str> {
     let t = &*TABLE;
     let upper = input.trim().to_ascii_uppercase();
     // TrackingMore's data uses UK for Great Britain.
-    let upper = if upper == "UK" { "GB".to_string() } else { upper };
+    let upper = if upper == "UK" {
+        "GB".to_string()
+    } else {
+        upper
+    };
     if let Some((code, _)) = t.names.get_key_value(upper.as_str()) {
         return Some(code);
     }

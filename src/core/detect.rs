@@ -26,7 +26,11 @@ struct Rule {
 
 /// Strips the 420+ZIP routing prefix of a USPS IMpb barcode before its check.
 fn usps_routed(n: &str) -> bool {
-    let body = if n.len() == 30 || n.len() == 34 { &n[8..] } else { &n[12..] };
+    let body = if n.len() == 30 || n.len() == 34 {
+        &n[8..]
+    } else {
+        &n[12..]
+    };
     checkdigit::mod10_31(body)
 }
 

@@ -8,11 +8,16 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + (self.next() % 10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
     }
     fn letter(&mut self) -> char {
         char::from(b'A' + (self.next() % 26) as u8)
@@ -40,11 +45,19 @@ fn corpus() -> Vec<(String, String)> {
     let carriers = Carriers::builtin();
     let mut rng = Lcg(7);
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut countries: Vec<_> = ["CN", "GB", "US", "DE", "FR", "JP", "RU", "BR", "AU", "CA", "NL", "ES", "IT", "SE", "CH", "IN", "KR", "HK", "SG", "LT", "PH"].to_vec();
+    let mut countries: Vec<_> = [
+        "CN", "GB", "US", "DE", "FR", "JP", "RU", "BR", "AU", "CA", "NL", "ES", "IT", "SE", "CH",
+        "IN", "KR", "HK", "SG", "LT", "PH",
+    ]
+    .to_vec();
     countries.sort();
     for cc in countries {
         let ops = carriers.postal(cc).unwrap();
-        let letter_post = ops.primary.iter().find(|c| !is_ems(c)).unwrap_or(&ops.primary[0]);
+        let letter_post = ops
+            .primary
+            .iter()
+            .find(|c| !is_ems(c))
+            .unwrap_or(&ops.primary[0]);
         for _ in 0..3 {
             out.push((s10(&mut rng, 'R', cc), letter_post.clone()));
         }
@@ -56,14 +69,35 @@ fn corpus() -> Vec<(String, String)> {
     for _ in 0..10 {
         let ups_body = format!("1Z{}{}{}", rng.digits(3), "AA", rng.digits(10));
         out.push((with_check(&ups_body, checkdigit::ups), "ups".into()));
-        out.push((with_check(&format!("9400{}", rng.digits(17)), checkdigit::mod10_31), "usps".into()));
-        out.push((with_check(&format!("9205{}", rng.digits(17)), checkdigit::mod10_31), "usps".into()));
-        out.push((with_check(&format!("420{}9400{}", rng.digits(5), rng.digits(17)), usps_routed), "usps".into()));
-        out.push((with_check(&rng.digits(11), checkdigit::fedex12), "fedex".into()));
-        out.push((with_check(&format!("96{}", rng.digits(19)), checkdigit::mod10_31), "fedex".into()));
+        out.push((
+            with_check(&format!("9400{}", rng.digits(17)), checkdigit::mod10_31),
+            "usps".into(),
+        ));
+        out.push((
+            with_check(&format!("9205{}", rng.digits(17)), checkdigit::mod10_31),
+            "usps".into(),
+        ));
+        out.push((
+            with_check(
+                &format!("420{}9400{}", rng.digits(5), rng.digits(17)),
+                usps_routed,
+            ),
+            "usps".into(),
+        ));
+        out.push((
+            with_check(&rng.digits(11), checkdigit::fedex12),
+            "fedex".into(),
+        ));
+        out.push((
+            with_check(&format!("96{}", rng.digits(19)), checkdigit::mod10_31),
+            "fedex".into(),
+        ));
         out.push((with_check(&rng.digits(9), checkdigit::mod7), "dhl".into()));
         out.push((format!("JJD{}", rng.digits(10)), "dhl".into()));
-        out.push((with_check(&rng.digits(15), checkdigit::mod10_31), "canada-post".into()));
+        out.push((
+            with_check(&rng.digits(15), checkdigit::mod10_31),
+            "canada-post".into(),
+        ));
         out.push((format!("TBA{}", rng.digits(12)), "amazon".into()));
         out.push((format!("YT{}", rng.digits(16)), "yunexpress".into()));
         out.push((format!("YT{}", rng.digits(13)), "yto".into()));
@@ -93,11 +127,19 @@ fn real_format_numbers_rank_their_carrier_first_at_least_95_percent_of_the_time(
     for (number, expected) in &corpus {
         let found = detect(&carriers, number);
         if found.first().map(|c| c.carrier.code.as_str()) != Some(expected.as_str()) {
-            misses.push(format!("{number}: want {expected}, got {:?}", found.iter().map(|c| &c.carrier.code).collect::<Vec<_>>()));
+            misses.push(format!(
+                "{number}: want {expected}, got {:?}",
+                found.iter().map(|c| &c.carrier.code).collect::<Vec<_>>()
+            ));
         }
     }
     let hit_rate = 1.0 - misses.len() as f64 / corpus.len() as f64;
-    assert!(hit_rate >= 0.95, "hit rate {hit_rate:.3} over {} numbers; misses:\n{}", corpus.len(), misses.join("\n"));
+    assert!(
+        hit_rate >= 0.95,
+        "hit rate {hit_rate:.3} over {} numbers; misses:\n{}",
+        corpus.len(),
+        misses.join("\n")
+    );
 }
 
 #[test]
@@ -106,19 +148,40 @@ fn a_passing_check_digit_outranks_a_failing_one() {
     let good = detect(&carriers, "RR050349575PH");
     let bad = detect(&carriers, "RR050349576PH");
     assert_eq!(good[0].carrier.code, "phlpost");
-    assert_eq!(bad[0].carrier.code, "phlpost", "a bad check digit still detects");
+    assert_eq!(
+        bad[0].carrier.code, "phlpost",
+        "a bad check digit still detects"
+    );
     assert!(good[0].score > bad[0].score);
 }
 
 #[test]
 fn trackingmore_doc_examples_detect_as_documented() {
     let carriers = Carriers::builtin();
-    assert_eq!(detect(&carriers, "EA152563251CN")[0].carrier.code, "china-ems");
-    assert_eq!(detect(&carriers, "RA018458445JP")[0].carrier.code, "japan-post");
-    assert_eq!(detect(&carriers, "LK664578623CN")[0].carrier.code, "china-ems");
-    assert_eq!(detect(&carriers, "1Z999AA10123456784")[0].carrier.code, "ups");
-    assert_eq!(detect(&carriers, "9400111899562537624326")[0].carrier.code, "usps");
-    assert_eq!(detect(&carriers, "SANDBOX-DELIVERED-1")[0].carrier.code, "sandbox");
+    assert_eq!(
+        detect(&carriers, "EA152563251CN")[0].carrier.code,
+        "china-ems"
+    );
+    assert_eq!(
+        detect(&carriers, "RA018458445JP")[0].carrier.code,
+        "japan-post"
+    );
+    assert_eq!(
+        detect(&carriers, "LK664578623CN")[0].carrier.code,
+        "china-ems"
+    );
+    assert_eq!(
+        detect(&carriers, "1Z999AA10123456784")[0].carrier.code,
+        "ups"
+    );
+    assert_eq!(
+        detect(&carriers, "9400111899562537624326")[0].carrier.code,
+        "usps"
+    );
+    assert_eq!(
+        detect(&carriers, "SANDBOX-DELIVERED-1")[0].carrier.code,
+        "sandbox"
+    );
 }
 
 #[test]

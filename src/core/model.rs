@@ -153,7 +153,11 @@ pub struct TrackingFields {
     pub tracking_origin_country: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_destination_country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "specialNumberDestination")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "specialNumberDestination"
+    )]
     pub special_number_destination: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -168,10 +172,22 @@ impl TrackingFields {
             ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
         }
         take!(
-            title, order_id, customer_name, customer_email, customer_phone, order_create_time,
-            destination_code, logistics_channel, tracking_ship_date, tracking_postal_code,
-            tracking_account_number, tracking_origin_country, tracking_destination_country,
-            special_number_destination, comment, lang
+            title,
+            order_id,
+            customer_name,
+            customer_email,
+            customer_phone,
+            order_create_time,
+            destination_code,
+            logistics_channel,
+            tracking_ship_date,
+            tracking_postal_code,
+            tracking_account_number,
+            tracking_origin_country,
+            tracking_destination_country,
+            special_number_destination,
+            comment,
+            lang
         );
     }
 }

@@ -59,15 +59,29 @@ mod tests {
 
     #[test]
     fn spaces_are_dropped_and_letters_upper_cased() {
-        assert_eq!(TrackingNumber::parse(" rr 0503 4957 5ph ").unwrap().as_str(), "RR050349575PH");
+        assert_eq!(
+            TrackingNumber::parse(" rr 0503 4957 5ph ")
+                .unwrap()
+                .as_str(),
+            "RR050349575PH"
+        );
     }
 
     #[test]
     fn bad_numbers_are_refused_with_a_reason() {
         assert_eq!(TrackingNumber::parse("  "), Err(NumberError::Missing));
-        assert!(matches!(TrackingNumber::parse("ab"), Err(NumberError::Invalid(_))));
-        assert!(matches!(TrackingNumber::parse("AB12$%"), Err(NumberError::Invalid(_))));
-        assert!(matches!(TrackingNumber::parse(&"1".repeat(51)), Err(NumberError::Invalid(_))));
+        assert!(matches!(
+            TrackingNumber::parse("ab"),
+            Err(NumberError::Invalid(_))
+        ));
+        assert!(matches!(
+            TrackingNumber::parse("AB12$%"),
+            Err(NumberError::Invalid(_))
+        ));
+        assert!(matches!(
+            TrackingNumber::parse(&"1".repeat(51)),
+            Err(NumberError::Invalid(_))
+        ));
     }
 
     proptest! {

@@ -56,11 +56,18 @@ impl RemoteAreas {
             }
             let f: Vec<&str> = line.split('\t').map(str::trim).collect();
             if f.len() < 3 {
-                return Err(format!("line {}: expected country, postcode, company[, note]", i + 1));
+                return Err(format!(
+                    "line {}: expected country, postcode, company[, note]",
+                    i + 1
+                ));
             }
             let country = f[0].to_ascii_uppercase();
             if country.len() != 2 {
-                return Err(format!("line {}: country {:?} is not an ISO2 code", i + 1, f[0]));
+                return Err(format!(
+                    "line {}: country {:?} is not an ISO2 code",
+                    i + 1,
+                    f[0]
+                ));
             }
             let raw = fold(f[1]);
             let pattern = if let Some(p) = raw.strip_suffix('*') {
@@ -104,7 +111,8 @@ mod tests {
 
     #[test]
     fn exact_prefix_and_range_rules_match() {
-        let t = RemoteAreas::parse("JP\t762*\tdhl\tn\nNZ\tPapaaroha\t*\t\nAU\t0800-0899\t*\t").unwrap();
+        let t =
+            RemoteAreas::parse("JP\t762*\tdhl\tn\nNZ\tPapaaroha\t*\t\nAU\t0800-0899\t*\t").unwrap();
         assert_eq!(t.lookup("JP", "7621094", Some("DHL")).len(), 1);
         assert!(t.lookup("JP", "7621094", Some("fedex")).is_empty());
         assert_eq!(t.lookup("NZ", "papaaroha", None).len(), 1);
@@ -115,7 +123,10 @@ mod tests {
     #[test]
     fn the_shipped_table_parses_and_is_only_sample_data() {
         let t = RemoteAreas::parse(REMOTE_AREAS_TSV).unwrap();
-        assert!(t.0.keys().all(|c| c == "XX"), "shipped rules must stay in the fictional country XX");
+        assert!(
+            t.0.keys().all(|c| c == "XX"),
+            "shipped rules must stay in the fictional country XX"
+        );
         assert!(RemoteAreas::parse("JP\t1-\t*").is_err());
     }
 }

@@ -149,7 +149,10 @@ mod tests {
             StatusOverride::from_code("7"),
             Some(StatusOverride::Set(Status::Exception))
         );
-        assert_eq!(StatusOverride::from_code("8"), Some(StatusOverride::Automatic));
+        assert_eq!(
+            StatusOverride::from_code("8"),
+            Some(StatusOverride::Automatic)
+        );
         assert_eq!(StatusOverride::from_code("5"), None);
     }
 

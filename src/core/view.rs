@@ -135,12 +135,16 @@ impl TrackingView {
                 trackinfo: Vec::new(),
             },
             last_event: newest.map(|e| {
-                [e.description.as_str(), e.location.as_str(), &tm_date(e.time)]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(",")
+                [
+                    e.description.as_str(),
+                    e.location.as_str(),
+                    &tm_date(e.time),
+                ]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(",")
             }),
             last_update_time: newest.map(|e| tm_date(e.time)),
         }

@@ -19,13 +19,48 @@ const STEP: i64 = 3 * 3600;
 /// (description, location, status, substatus)
 type Scan = (&'static str, &'static str, Status, &'static str);
 
-const INFO: Scan = ("Shipment information received", "SHENZHEN, CN", Status::Notfound, "notfound001");
-const PICKED: Scan = ("Picked up by carrier", "SHENZHEN, CN", Status::Transit, "transit001");
-const HUB: Scan = ("Arrived at sorting center", "LEIPZIG, DE", Status::Transit, "transit002");
-const OUT: Scan = ("Out for delivery", "BERLIN, DE", Status::Pickup, "pickup001");
-const DELIVERED: Scan = ("Delivered, signed for by recipient", "BERLIN, DE", Status::Delivered, "delivered001");
-const FAILED: Scan = ("Delivery attempt failed: recipient not at home", "BERLIN, DE", Status::Undelivered, "undelivered001");
-const RETURNED: Scan = ("Returned to sender: address unknown", "LEIPZIG, DE", Status::Exception, "exception010");
+const INFO: Scan = (
+    "Shipment information received",
+    "SHENZHEN, CN",
+    Status::Notfound,
+    "notfound001",
+);
+const PICKED: Scan = (
+    "Picked up by carrier",
+    "SHENZHEN, CN",
+    Status::Transit,
+    "transit001",
+);
+const HUB: Scan = (
+    "Arrived at sorting center",
+    "LEIPZIG, DE",
+    Status::Transit,
+    "transit002",
+);
+const OUT: Scan = (
+    "Out for delivery",
+    "BERLIN, DE",
+    Status::Pickup,
+    "pickup001",
+);
+const DELIVERED: Scan = (
+    "Delivered, signed for by recipient",
+    "BERLIN, DE",
+    Status::Delivered,
+    "delivered001",
+);
+const FAILED: Scan = (
+    "Delivery attempt failed: recipient not at home",
+    "BERLIN, DE",
+    Status::Undelivered,
+    "undelivered001",
+);
+const RETURNED: Scan = (
+    "Returned to sender: address unknown",
+    "LEIPZIG, DE",
+    Status::Exception,
+    "exception010",
+);
 
 /// The scripted scans (oldest first) and the final stated status of an outcome.
 fn script(outcome: &str) -> Option<(Vec<Scan>, Status)> {

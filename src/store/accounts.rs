@@ -26,17 +26,25 @@ pub fn hash_key(key: &str) -> String {
 
 impl Store {
     /// Creates the account or updates its key. Returns the account and the write's sequence.
-    pub fn upsert_account(&self, email: &str, key_sha256: &str, now: i64) -> Result<(Account, u64), StoreError> {
+    pub fn upsert_account(
+        &self,
+        email: &str,
+        key_sha256: &str,
+        now: i64,
+    ) -> Result<(Account, u64), StoreError> {
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
         let key_sha256 = key_sha256.to_ascii_lowercase();
         self.write(|tx| {
             let existing: Option<u64> = tx.get(T::AccountEmails, &email_key)?;
             let account = match existing {
                 Some(id) => {
-                    let mut a: Account = tx.get(T::Accounts, &id.to_be_bytes())?.ok_or_else(|| StoreError::Decode {
-                        tree: T::Accounts.name(),
-                        message: format!("account {id} indexed by email but missing"),
-                    })?;
+                    let mut a: Account =
+                        tx.get(T::Accounts, &id.to_be_bytes())?.ok_or_else(|| {
+                            StoreError::Decode {
+                                tree: T::Accounts.name(),
+                                message: format!("account {id} indexed by email but missing"),
+                            }
+                        })?;
                     if a.key_sha256 != key_sha256 {
                         tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
                         a.key_sha256.clone_from(&key_sha256);
@@ -70,7 +78,11 @@ impl Store {
         let Some(account) = self.get::<Account>(T::Accounts, &id.to_be_bytes())? else {
             return Ok(None);
         };
-        let same: bool = account.key_sha256.as_bytes().ct_eq(presented.as_bytes()).into();
+        let same: bool = account
+            .key_sha256
+            .as_bytes()
+            .ct_eq(presented.as_bytes())
+            .into();
         Ok(same.then_some(account))
     }
 }

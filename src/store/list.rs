@@ -68,7 +68,11 @@ impl ListQuery {
             && self.order_created.contains_opt(t.order_created_at)
             && self.archived.is_none_or(|a| t.archived == a)
             && (self.numbers.is_empty() || self.numbers.contains(&t.tracking_number))
-            && (self.orders.is_empty() || t.fields.order_id.as_ref().is_some_and(|o| self.orders.contains(o)))
+            && (self.orders.is_empty()
+                || t.fields
+                    .order_id
+                    .as_ref()
+                    .is_some_and(|o| self.orders.contains(o)))
     }
 
     /// Nothing beyond the account: the counters know the total.
@@ -93,7 +97,11 @@ pub struct Page {
 }
 
 impl Store {
-    fn load_by_parcel_key(&self, account: u64, pk: &[u8]) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    fn load_by_parcel_key(
+        &self,
+        account: u64,
+        pk: &[u8],
+    ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
         let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, pk))? else {
             return Ok(None);
         };
@@ -142,7 +150,7 @@ impl Store {
                     }
                 }
             }
-            rows.sort_by(|x, y| y.0.created_at.cmp(&x.0.created_at));
+            rows.sort_by_key(|r| std::cmp::Reverse(r.0.created_at));
             let total = rows.len() as u64;
             let items = rows.into_iter().skip(offset).take(q.limit).collect();
             return Ok(Page { total, items });
@@ -165,13 +173,23 @@ impl Store {
             T::ByStatus | T::ByCreated => {
                 q.updated.is_open() && q.order_created.is_open() && q.archived.is_none()
             }
-            _ => q.created.is_open() && q.archived.is_none() && {
-                let other = if tree == T::ByUpdated { &q.order_created } else { &q.updated };
-                other.is_open()
-            },
+            _ => {
+                q.created.is_open() && q.archived.is_none() && {
+                    let other = if tree == T::ByUpdated {
+                        &q.order_created
+                    } else {
+                        &q.updated
+                    };
+                    other.is_open()
+                }
+            }
         };
         let unfiltered_total = if q.is_unfiltered() {
-            Some(self.status_counts(account, &ListQuery::default())?.iter().sum::<u64>())
+            Some(
+                self.status_counts(account, &ListQuery::default())?
+                    .iter()
+                    .sum::<u64>(),
+            )
         } else {
             None
         };
@@ -223,7 +241,9 @@ impl Store {
                 for k in self.tree(T::ByStatus).range(lo..hi).keys() {
                     let k = k?;
                     if !q.order_created.is_open() {
-                        let Some((t, _)) = self.load_by_parcel_key(account, &k[prefix.len() + 8..])? else {
+                        let Some((t, _)) =
+                            self.load_by_parcel_key(account, &k[prefix.len() + 8..])?
+                        else {
                             continue;
                         };
                         if !q.order_created.contains_opt(t.order_created_at) {

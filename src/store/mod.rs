@@ -16,7 +16,7 @@ mod trackings;
 
 pub use accounts::{hash_key as accounts_hash_key, Account};
 pub use list::{ListQuery, Page, TimeRange};
-pub use trackings::{NewTracking, TrackingError, TrackingPatch};
+pub use trackings::{ItemResults, NewTracking, Row, TrackingError, TrackingPatch};
 
 use durability::Flusher;
 use keys::T;
@@ -44,6 +44,9 @@ pub enum StoreError {
     #[error("store: writer lock poisoned")]
     Poisoned,
 }
+
+/// One staged change: a key and its new value, `None` to delete.
+type Op = (Vec<u8>, Option<Vec<u8>>);
 
 /// The store handle; cheap to clone.
 #[derive(Clone)]
@@ -88,7 +91,10 @@ impl Store {
 
     /// Runs `f` as the only writer and commits what it staged atomically. Returns
     /// `f`'s result and the write's sequence number for [`Store::durable`].
-    fn write<R>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>) -> Result<(R, u64), StoreError> {
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<(R, u64), StoreError> {
         let _guard = self.inner.writer.lock().map_err(|_| StoreError::Poisoned)?;
         let mut tx = Tx {
             store: self,
@@ -98,26 +104,26 @@ impl Store {
         if tx.staged.is_empty() {
             return Ok((out, self.inner.flusher.written()));
         }
-        let mut per_tree: Vec<Vec<(Vec<u8>, Option<Vec<u8>>)>> = vec![Vec::new(); T::ALL.len()];
+        let mut per_tree: Vec<Vec<Op>> = vec![Vec::new(); T::ALL.len()];
         for ((t, k), v) in tx.staged {
             per_tree[t as usize].push((k, v));
         }
         let trees: &[sled::Tree] = &self.inner.trees;
         Transactional::<()>::transaction(trees, |views| {
-                for (view, ops) in views.iter().zip(&per_tree) {
-                    for (k, v) in ops {
-                        match v {
-                            Some(v) => view.insert(k.as_slice(), v.as_slice())?,
-                            None => view.remove(k.as_slice())?,
-                        };
-                    }
+            for (view, ops) in views.iter().zip(&per_tree) {
+                for (k, v) in ops {
+                    match v {
+                        Some(v) => view.insert(k.as_slice(), v.as_slice())?,
+                        None => view.remove(k.as_slice())?,
+                    };
                 }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Storage(e) => StoreError::Sled(e),
-                TransactionError::Abort(()) => unreachable!("the commit never aborts"),
-            })?;
+            }
+            Ok::<_, ConflictableTransactionError<()>>(())
+        })
+        .map_err(|e| match e {
+            TransactionError::Storage(e) => StoreError::Sled(e),
+            TransactionError::Abort(()) => unreachable!("the commit never aborts"),
+        })?;
         Ok((out, self.inner.flusher.note_write()))
     }
 

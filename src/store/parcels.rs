@@ -40,16 +40,26 @@ pub struct RouteStats {
 
 impl Tx<'_> {
     /// Writes a parcel and keeps its route entry in step.
-    pub(super) fn put_parcel(&mut self, old: Option<&Parcel>, new: &Parcel) -> Result<(), StoreError> {
+    pub(super) fn put_parcel(
+        &mut self,
+        old: Option<&Parcel>,
+        new: &Parcel,
+    ) -> Result<(), StoreError> {
         if let Some(old) = old {
             let old_key = route_key(old);
             if old_key != route_key(new) {
                 self.del(T::Routes, old_key);
             }
         }
-        let days = delivered_days(new).map(|d| d.to_be_bytes().to_vec()).unwrap_or_default();
+        let days = delivered_days(new)
+            .map(|d| d.to_be_bytes().to_vec())
+            .unwrap_or_default();
         self.put_raw(T::Routes, route_key(new), days);
-        self.put(T::Parcels, keys::parcel(&new.carrier_code, &new.tracking_number), new);
+        self.put(
+            T::Parcels,
+            keys::parcel(&new.carrier_code, &new.tracking_number),
+            new,
+        );
         Ok(())
     }
 }
@@ -111,7 +121,12 @@ impl Store {
     }
 
     /// Delivery statistics of a carrier on a route (ISO2 countries).
-    pub fn route_stats(&self, carrier: &str, origin: &str, destination: &str) -> Result<RouteStats, StoreError> {
+    pub fn route_stats(
+        &self,
+        carrier: &str,
+        origin: &str,
+        destination: &str,
+    ) -> Result<RouteStats, StoreError> {
         let prefix = keys::cat(&[
             carrier.as_bytes(),
             &[0],

@@ -49,6 +49,12 @@ impl TrackingPatch {
     }
 }
 
+/// A tracking with its parcel: what reads and writes return.
+pub type Row = (Tracking, Parcel);
+
+/// Per-item outcomes of a batch write.
+pub type ItemResults = Vec<Result<Row, TrackingError>>;
+
 /// Why a tracking write was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TrackingError {
@@ -83,7 +89,12 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
         ),
         (
             T::ByNumber,
-            keys::cat(&[&a, t.tracking_number.as_bytes(), &[0], t.carrier_code.as_bytes()]),
+            keys::cat(&[
+                &a,
+                t.tracking_number.as_bytes(),
+                &[0],
+                t.carrier_code.as_bytes(),
+            ]),
         ),
     ];
     if let Some(order) = &t.fields.order_id {
@@ -108,7 +119,11 @@ impl Tx<'_> {
         for (tree, k) in index_keys(t, p) {
             self.put_raw(tree, k, Vec::new());
         }
-        self.add(T::Counters, keys::counter(t.account, t.effective_status(p)), 1)
+        self.add(
+            T::Counters,
+            keys::counter(t.account, t.effective_status(p)),
+            1,
+        )
     }
 
     /// Removes a tracking row's indexes and counter (not the row: callers rewrite or delete it).
@@ -116,10 +131,19 @@ impl Tx<'_> {
         for (tree, k) in index_keys(t, p) {
             self.del(tree, k);
         }
-        self.add(T::Counters, keys::counter(t.account, t.effective_status(p)), -1)
+        self.add(
+            T::Counters,
+            keys::counter(t.account, t.effective_status(p)),
+            -1,
+        )
     }
 
-    fn load(&self, account: u64, carrier: &str, number: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    fn load(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
         let pk = keys::parcel(carrier, number);
         let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
             return Ok(None);
@@ -130,8 +154,16 @@ impl Tx<'_> {
         Ok(Some((t, p)))
     }
 
-    fn create(&mut self, account: u64, n: NewTracking, now: i64) -> Result<(Tracking, Parcel), TrackingError> {
-        if self.load(account, &n.carrier_code, &n.tracking_number)?.is_some() {
+    fn create(
+        &mut self,
+        account: u64,
+        n: NewTracking,
+        now: i64,
+    ) -> Result<(Tracking, Parcel), TrackingError> {
+        if self
+            .load(account, &n.carrier_code, &n.tracking_number)?
+            .is_some()
+        {
             return Err(TrackingError::AlreadyExists);
         }
         let pk = keys::parcel(&n.carrier_code, &n.tracking_number);
@@ -165,7 +197,12 @@ impl Tx<'_> {
 
 impl Store {
     /// One tracking with its parcel.
-    pub fn tracking(&self, account: u64, carrier: &str, number: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    pub fn tracking(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
         let pk = keys::parcel(carrier, number);
         let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
             return Ok(None);
@@ -182,7 +219,7 @@ impl Store {
         account: u64,
         items: Vec<NewTracking>,
         now: i64,
-    ) -> Result<(Vec<Result<(Tracking, Parcel), TrackingError>>, u64), StoreError> {
+    ) -> Result<(ItemResults, u64), StoreError> {
         self.write(|tx| {
             let mut out = Vec::with_capacity(items.len());
             for n in items {
@@ -201,7 +238,7 @@ impl Store {
         account: u64,
         items: Vec<(String, String, TrackingPatch)>,
         now: i64,
-    ) -> Result<(Vec<Result<(Tracking, Parcel), TrackingError>>, u64), StoreError> {
+    ) -> Result<(ItemResults, u64), StoreError> {
         self.write(|tx| {
             let mut out = Vec::with_capacity(items.len());
             for (carrier, number, patch) in items {

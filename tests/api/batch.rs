@@ -22,12 +22,21 @@ fn a_batch_creates_the_valid_items_and_reports_each_bad_one() {
     assert_eq!(d["submitted"], 7);
     assert_eq!(d["added"], 2);
     assert_eq!(d["trackings"][0]["title"], "ok");
-    let codes: Vec<i64> = d["errors"].as_array().unwrap().iter().map(|e| e["code"].as_i64().unwrap()).collect();
+    let codes: Vec<i64> = d["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
     let mut sorted = codes.clone();
     sorted.sort();
     assert_eq!(sorted, [4012, 4013, 4014, 4015, 4016], "{v}");
     for e in d["errors"].as_array().unwrap() {
-        assert!(e.get("tracking_number").is_some() && e.get("carrier_code").is_some() && e["message"].is_string());
+        assert!(
+            e.get("tracking_number").is_some()
+                && e.get("carrier_code").is_some()
+                && e["message"].is_string()
+        );
     }
     assert_eq!(g.get("/v2/trackings/getstatusnumber")["data"]["total"], 3);
 }
@@ -73,14 +82,31 @@ fn updatemore_delete_and_notupdate_answer_per_item() {
         ]),
     );
     assert_eq!(v["data"]["updated"], 1, "{v}");
-    let codes: Vec<i64> = v["data"]["errors"].as_array().unwrap().iter().map(|e| e["code"].as_i64().unwrap()).collect();
+    let codes: Vec<i64> = v["data"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
     assert_eq!(codes, [4033, 4017]);
     let got = g.get(&format!("/v2/trackings/laposte/{a}"));
-    assert_eq!((got["data"]["title"].as_str(), got["data"]["status"].as_str()), (Some("Hat"), Some("exception")));
+    assert_eq!(
+        (
+            got["data"]["title"].as_str(),
+            got["data"]["status"].as_str()
+        ),
+        (Some("Hat"), Some("exception"))
+    );
 
-    let v = g.post("/v2/trackings/notupdate", &json!([{"tracking_number": b, "carrier_code": "laposte"}]));
+    let v = g.post(
+        "/v2/trackings/notupdate",
+        &json!([{"tracking_number": b, "carrier_code": "laposte"}]),
+    );
     assert_eq!(v["data"]["updated"], 1);
-    assert_eq!(g.get(&format!("/v2/trackings/laposte/{b}"))["data"]["notupdate"], true);
+    assert_eq!(
+        g.get(&format!("/v2/trackings/laposte/{b}"))["data"]["notupdate"],
+        true
+    );
 
     let v = g.post(
         "/v2/trackings/delete",

@@ -7,13 +7,22 @@ use std::sync::{Arc, Mutex};
 #[test]
 fn acknowledged_writes_survive_a_graceful_restart_and_sigterm_exits_zero() {
     let mut g = Gateway::start();
-    g.post("/v2/trackings/post", &json!({"tracking_number": s10(1, "CH"), "carrier_code": "swiss-post", "title": "Watch"}));
+    g.post(
+        "/v2/trackings/post",
+        &json!({"tracking_number": s10(1, "CH"), "carrier_code": "swiss-post", "title": "Watch"}),
+    );
     g.realtime("SANDBOX-PICKUP-1");
     let status = g.terminate();
     assert!(status.success(), "{status:?}");
     g.restart_after_kill9();
-    assert_eq!(g.get(&format!("/v2/trackings/swiss-post/{}", s10(1, "CH")))["data"]["title"], "Watch");
-    assert_eq!(g.get("/v2/trackings/sandbox/SANDBOX-PICKUP-1")["data"]["status"], "pickup");
+    assert_eq!(
+        g.get(&format!("/v2/trackings/swiss-post/{}", s10(1, "CH")))["data"]["title"],
+        "Watch"
+    );
+    assert_eq!(
+        g.get("/v2/trackings/sandbox/SANDBOX-PICKUP-1")["data"]["status"],
+        "pickup"
+    );
     assert_eq!(g.get("/v2/trackings/getstatusnumber")["data"]["pickup"], 1);
 }
 
@@ -59,15 +68,33 @@ fn every_acknowledged_create_survives_kill_9_mid_stream() {
     g.restart_after_kill9();
     let mut missing = Vec::new();
     for chunk in acked.chunks(40) {
-        let v = g.get(&format!("/v2/trackings/get?limit=2000&numbers={}", chunk.join(",")));
+        let v = g.get(&format!(
+            "/v2/trackings/get?limit=2000&numbers={}",
+            chunk.join(",")
+        ));
         let got = v["data"]["items"].as_array().map_or(0, Vec::len);
         if got != chunk.len() {
             missing.push(chunk.len() - got);
         }
     }
-    assert!(missing.is_empty(), "{} acknowledged creates lost of {}", missing.iter().sum::<usize>(), acked.len());
-    let total: u64 = g.get("/v2/trackings/getstatusnumber")["data"]["total"].as_u64().unwrap();
-    assert!(total >= acked.len() as u64, "counters agree with rows: {total} < {}", acked.len());
-    let listed: u64 = g.get("/v2/trackings/get?limit=1")["data"]["total"].as_str().unwrap().parse().unwrap();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged creates lost of {}",
+        missing.iter().sum::<usize>(),
+        acked.len()
+    );
+    let total: u64 = g.get("/v2/trackings/getstatusnumber")["data"]["total"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        total >= acked.len() as u64,
+        "counters agree with rows: {total} < {}",
+        acked.len()
+    );
+    let listed: u64 = g.get("/v2/trackings/get?limit=1")["data"]["total"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(listed, total);
 }

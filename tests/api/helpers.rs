@@ -57,7 +57,11 @@ impl Gateway {
     }
 
     fn launch(&mut self) {
-        std::fs::write(self.config_path(), config_yaml(self.dir.path(), &self.extra)).unwrap();
+        std::fs::write(
+            self.config_path(),
+            config_yaml(self.dir.path(), &self.extra),
+        )
+        .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
             .args(["serve", "--config"])
             .arg(self.config_path())
@@ -117,13 +121,21 @@ impl Gateway {
         self.launch();
     }
 
-    pub fn send(&self, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(k) = key {
             req = req.header("Trackingmore-Api-Key", k);
         }
         if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b.to_string());
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
         }
         let resp = req.send().expect("request is answered");
         let status = resp.status().as_u16();
@@ -136,7 +148,13 @@ impl Gateway {
         self.send(reqwest::Method::GET, path, Some(key), None).1
     }
     pub fn post_as(&self, key: &str, path: &str, body: &Value) -> Value {
-        self.send(reqwest::Method::POST, path, Some(key), Some(&body.to_string())).1
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(key),
+            Some(&body.to_string()),
+        )
+        .1
     }
     pub fn get(&self, path: &str) -> Value {
         self.get_as(KEY_A, path)
@@ -146,22 +164,30 @@ impl Gateway {
     }
     pub fn put(&self, path: &str, body: Option<&Value>) -> Value {
         let b = body.map(Value::to_string);
-        self.send(reqwest::Method::PUT, path, Some(KEY_A), b.as_deref()).1
+        self.send(reqwest::Method::PUT, path, Some(KEY_A), b.as_deref())
+            .1
     }
     pub fn delete(&self, path: &str) -> Value {
-        self.send(reqwest::Method::DELETE, path, Some(KEY_A), None).1
+        self.send(reqwest::Method::DELETE, path, Some(KEY_A), None)
+            .1
     }
 
     /// Creates a tracking for account A and asserts success.
     pub fn create(&self, number: &str, carrier: &str) -> Value {
-        let v = self.post("/v2/trackings/post", &json!({"tracking_number": number, "carrier_code": carrier}));
+        let v = self.post(
+            "/v2/trackings/post",
+            &json!({"tracking_number": number, "carrier_code": carrier}),
+        );
         assert_eq!(code(&v), 200, "create {number}: {v}");
         v
     }
 
     /// Fetches a sandbox number now (registers it if needed).
     pub fn realtime(&self, number: &str) -> Value {
-        let v = self.post("/v2/trackings/realtime", &json!({"tracking_number": number, "carrier_code": "sandbox"}));
+        let v = self.post(
+            "/v2/trackings/realtime",
+            &json!({"tracking_number": number, "carrier_code": "sandbox"}),
+        );
         assert_eq!(code(&v), 200, "realtime {number}: {v}");
         v
     }
@@ -180,7 +206,10 @@ pub fn code(v: &Value) -> i64 {
 
 /// A valid UPU S10 number with the given serial prefix, for unique test numbers.
 pub fn s10(serial: u32, country: &str) -> String {
-    let d: Vec<u32> = format!("{serial:08}").chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let d: Vec<u32> = format!("{serial:08}")
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .collect();
     let w = [8, 6, 4, 2, 3, 5, 9, 7];
     let sum: u32 = d.iter().zip(w).map(|(a, b)| a * b).sum();
     let c = match 11 - sum % 11 {

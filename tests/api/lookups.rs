@@ -21,18 +21,35 @@ fn carriers_lists_the_whole_trackingmore_catalogue() {
 #[test]
 fn detect_ranks_candidates_and_answers_4032_when_nothing_fits() {
     let g = Gateway::start();
-    let v = g.post("/v2/carriers/detect", &json!({"tracking_number": "EA152563251CN"}));
+    let v = g.post(
+        "/v2/carriers/detect",
+        &json!({"tracking_number": "EA152563251CN"}),
+    );
     assert_eq!(v["data"][0]["code"], "china-ems", "{v}");
-    assert!(v["data"].as_array().unwrap().iter().any(|c| c["code"] == "china-post"));
-    let v = g.post("/v2/carriers/detect", &json!({"tracking_number": "1Z999AA10123456784"}));
+    assert!(v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "china-post"));
+    let v = g.post(
+        "/v2/carriers/detect",
+        &json!({"tracking_number": "1Z999AA10123456784"}),
+    );
     assert_eq!(v["data"][0]["code"], "ups");
-    assert_eq!(code(&g.post("/v2/carriers/detect", &json!({"tracking_number": "HELLO-WORLD"}))), 4032);
+    assert_eq!(
+        code(&g.post(
+            "/v2/carriers/detect",
+            &json!({"tracking_number": "HELLO-WORLD"})
+        )),
+        4032
+    );
     assert_eq!(code(&g.post("/v2/carriers/detect", &json!({}))), 4013);
 }
 
 #[test]
 fn remote_answers_from_the_table_and_rejects_unknown_countries() {
-    let table = "# test table\nJP\t762*\tdhl\tShikoku outskirts\nNZ\tPapaaroha\t*\ttown without postcode\n";
+    let table =
+        "# test table\nJP\t762*\tdhl\tShikoku outskirts\nNZ\tPapaaroha\t*\ttown without postcode\n";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("remote.tsv");
     std::fs::write(&path, table).unwrap();
@@ -43,12 +60,26 @@ fn remote_answers_from_the_table_and_rejects_unknown_countries() {
                 {"country": "JP", "postcode": "1000001"}, {"country": "JP", "postcode": "7621094", "company": "fedex"}]),
     );
     assert_eq!(code(&v), 200, "{v}");
-    let remote: Vec<bool> = v["data"].as_array().unwrap().iter().map(|x| x["remote"].as_bool().unwrap()).collect();
+    let remote: Vec<bool> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["remote"].as_bool().unwrap())
+        .collect();
     assert_eq!(remote, [true, true, false, false]);
     assert_eq!(v["data"][0]["matches"][0]["note"], "Shikoku outskirts");
-    let v = g.post("/v2/trackings/remote", &json!([{"country": "Atlantis", "postcode": "1"}]));
+    let v = g.post(
+        "/v2/trackings/remote",
+        &json!([{"country": "Atlantis", "postcode": "1"}]),
+    );
     assert_eq!(code(&v), 4012);
-    assert!(v["meta"]["message"].as_str().unwrap().contains("[0].country"), "{v}");
+    assert!(
+        v["meta"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[0].country"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -64,20 +95,36 @@ fn costtime_reports_delivery_shares_per_route_from_our_own_trackings() {
     );
     assert_eq!(code(&v), 200, "{v}");
     let r = &v["data"][0];
-    assert_eq!((r["total"].as_i64(), r["delivered"].as_i64()), (Some(3), Some(2)), "{v}");
+    assert_eq!(
+        (r["total"].as_i64(), r["delivered"].as_i64()),
+        (Some(3), Some(2)),
+        "{v}"
+    );
     assert_eq!(r["range1"], 100.0, "the sandbox journey takes 12 hours");
     assert_eq!(v["data"][1]["total"], 0);
-    assert_eq!(code(&g.post("/v2/trackings/costtime", &json!([{"carrier_code": "usps", "original": "US"}]))), 4012);
+    assert_eq!(
+        code(&g.post(
+            "/v2/trackings/costtime",
+            &json!([{"carrier_code": "usps", "original": "US"}])
+        )),
+        4012
+    );
 }
 
 #[test]
 fn aircargo_checks_the_mod7_digit_and_names_the_airline() {
     let g = Gateway::start();
-    let v = g.post("/v2/trackings/aircargo", &json!({"track_number": ["172-28891936", "17228891935", "12-3"], "lang": "en"}));
+    let v = g.post(
+        "/v2/trackings/aircargo",
+        &json!({"track_number": ["172-28891936", "17228891935", "12-3"], "lang": "en"}),
+    );
     assert_eq!(code(&v), 200, "{v}");
     assert_eq!(v["data"]["items"][0]["airline"]["name"], "Cargolux");
     let errors = v["data"]["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2);
-    assert!(errors[0]["message"].as_str().unwrap().contains("check digit"));
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("check digit"));
     assert_eq!(code(&g.post("/v2/trackings/aircargo", &json!({}))), 4013);
 }

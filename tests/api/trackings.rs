@@ -18,9 +18,21 @@ fn creating_a_tracking_echoes_exactly_the_submitted_fields() {
     keys.sort();
     assert_eq!(
         keys,
-        ["carrier_code", "created_at", "customer_email", "id", "order_id", "status", "title", "tracking_number"]
+        [
+            "carrier_code",
+            "created_at",
+            "customer_email",
+            "id",
+            "order_id",
+            "status",
+            "title",
+            "tracking_number"
+        ]
     );
-    assert_eq!(d["tracking_number"], "RR050349575PH", "numbers are normalised");
+    assert_eq!(
+        d["tracking_number"], "RR050349575PH",
+        "numbers are normalised"
+    );
     assert_eq!(d["status"], "pending");
     assert_eq!(d["order_id"], "1234", "numeric order ids are kept as text");
     assert_eq!(d["id"].as_str().unwrap().len(), 32);
@@ -30,7 +42,10 @@ fn creating_a_tracking_echoes_exactly_the_submitted_fields() {
 fn creating_the_same_tracking_twice_answers_4016() {
     let g = Gateway::start();
     g.create("RR050349575PH", "phlpost");
-    let v = g.post("/v2/trackings/post", &json!({"tracking_number": "RR050349575PH", "carrier_code": "phlpost"}));
+    let v = g.post(
+        "/v2/trackings/post",
+        &json!({"tracking_number": "RR050349575PH", "carrier_code": "phlpost"}),
+    );
     assert_eq!(code(&v), 4016);
 }
 
@@ -54,11 +69,21 @@ fn a_created_tracking_reads_back_with_trackingmore_field_names() {
         assert_eq!(d["tracking_number"], "RR050349575PH");
         assert_eq!(d["status"], "pending");
         assert_eq!(d["customer_name"], "Jo");
-        assert_eq!(d["original_country"], "Philippines", "S10 suffix gives the origin");
+        assert_eq!(
+            d["original_country"], "Philippines",
+            "S10 suffix gives the origin"
+        );
         assert_eq!(d["destination_country"], "United States");
         assert_eq!(d["order_create_time"], "2017-08-26 16:48");
         assert!(d["origin_info"]["trackinfo"].is_array());
-        for k in ["lastEvent", "lastUpdateTime", "itemTimeLength", "substatus", "archived", "updated_at"] {
+        for k in [
+            "lastEvent",
+            "lastUpdateTime",
+            "itemTimeLength",
+            "substatus",
+            "archived",
+            "updated_at",
+        ] {
             assert!(d.get(k).is_some(), "{k} missing");
         }
     }
@@ -69,14 +94,20 @@ fn a_created_tracking_reads_back_with_trackingmore_field_names() {
 fn updating_a_tracking_changes_its_fields_and_an_empty_put_changes_nothing() {
     let g = Gateway::start();
     g.create("RR050349575PH", "phlpost");
-    let v = g.put("/v2/trackings/phlpost/RR050349575PH", Some(&json!({"title": "Boots", "archived": "true"})));
+    let v = g.put(
+        "/v2/trackings/phlpost/RR050349575PH",
+        Some(&json!({"title": "Boots", "archived": "true"})),
+    );
     assert_eq!(code(&v), 200, "{v}");
     assert_eq!(v["data"]["title"], "Boots");
     assert_eq!(v["data"]["archived"], true);
     let v = g.put("/v2/trackings/phlpost/RR050349575PH", None);
     assert_eq!(code(&v), 200, "{v}");
     assert_eq!(v["data"]["title"], "Boots");
-    assert_eq!(code(&g.put("/v2/trackings/phlpost/RR000000000PH", None)), 4017);
+    assert_eq!(
+        code(&g.put("/v2/trackings/phlpost/RR000000000PH", None)),
+        4017
+    );
 }
 
 #[test]
@@ -84,14 +115,29 @@ fn a_status_can_be_forced_to_delivered_or_exception_and_released_with_8() {
     let g = Gateway::start();
     g.create("RR050349575PH", "phlpost");
     let path = "/v2/trackings/phlpost/RR050349575PH";
-    assert_eq!(g.put(path, Some(&json!({"status": 4})))["data"]["status"], "delivered");
-    assert_eq!(g.get("/v2/trackings/getstatusnumber")["data"]["delivered"], 1);
-    assert_eq!(g.put(path, Some(&json!({"status": "7"})))["data"]["status"], "exception");
-    assert_eq!(g.put(path, Some(&json!({"status": 8})))["data"]["status"], "pending");
+    assert_eq!(
+        g.put(path, Some(&json!({"status": 4})))["data"]["status"],
+        "delivered"
+    );
+    assert_eq!(
+        g.get("/v2/trackings/getstatusnumber")["data"]["delivered"],
+        1
+    );
+    assert_eq!(
+        g.put(path, Some(&json!({"status": "7"})))["data"]["status"],
+        "exception"
+    );
+    assert_eq!(
+        g.put(path, Some(&json!({"status": 8})))["data"]["status"],
+        "pending"
+    );
     let v = g.put(path, Some(&json!({"status": 5})));
     assert_eq!(code(&v), 4033, "{v}");
     let counts = &g.get("/v2/trackings/getstatusnumber")["data"];
-    assert_eq!((counts["pending"].as_i64(), counts["delivered"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (counts["pending"].as_i64(), counts["delivered"].as_i64()),
+        (Some(1), Some(0))
+    );
 }
 
 #[test]
@@ -109,14 +155,20 @@ fn deleting_a_tracking_answers_empty_data_and_it_is_gone() {
 #[test]
 fn changing_the_carrier_moves_the_tracking_and_keeps_its_fields() {
     let g = Gateway::start();
-    g.post("/v2/trackings/post", &json!({"tracking_number": "LK664578623CN", "carrier_code": "china-ems", "order_id": "#9"}));
+    g.post(
+        "/v2/trackings/post",
+        &json!({"tracking_number": "LK664578623CN", "carrier_code": "china-ems", "order_id": "#9"}),
+    );
     let v = g.post(
         "/v2/trackings/update",
         &json!({"tracking_number": "LK664578623CN", "carrier_code": "china-ems", "update_carrier_code": "usps"}),
     );
     assert_eq!(code(&v), 200, "{v}");
     assert_eq!(v["data"]["carrier_code"], "usps");
-    assert_eq!(g.get("/v2/trackings/usps/LK664578623CN")["data"]["order_id"], "#9");
+    assert_eq!(
+        g.get("/v2/trackings/usps/LK664578623CN")["data"]["order_id"],
+        "#9"
+    );
     assert_eq!(code(&g.get("/v2/trackings/china-ems/LK664578623CN")), 4017);
     let v = g.post(
         "/v2/trackings/update",
@@ -134,15 +186,24 @@ fn realtime_on_a_sandbox_number_stores_the_scripted_journey_and_its_history() {
     assert_eq!(item["substatus"], "delivered001");
     let info = item["origin_info"]["trackinfo"].as_array().unwrap();
     assert_eq!(info.len(), 5);
-    assert_eq!(info[0]["StatusDescription"], "Delivered, signed for by recipient");
+    assert_eq!(
+        info[0]["StatusDescription"],
+        "Delivered, signed for by recipient"
+    );
     assert_eq!(info[0]["checkpoint_status"], "delivered");
     assert!(item["lastEvent"].as_str().unwrap().starts_with("Delivered"));
     // Stored, not just answered:
-    assert_eq!(g.get("/v2/trackings/sandbox/SANDBOX-DELIVERED-7")["data"]["status"], "delivered");
+    assert_eq!(
+        g.get("/v2/trackings/sandbox/SANDBOX-DELIVERED-7")["data"]["status"],
+        "delivered"
+    );
     let h = g.get("/v2/history/sandbox/SANDBOX-DELIVERED-7");
     let tr = h["data"]["transitions"].as_array().unwrap();
     assert_eq!(tr.len(), 1, "{h}");
-    assert_eq!((tr[0]["from"].as_str(), tr[0]["to"].as_str()), (Some("pending"), Some("delivered")));
+    assert_eq!(
+        (tr[0]["from"].as_str(), tr[0]["to"].as_str()),
+        (Some("pending"), Some("delivered"))
+    );
     // A second fetch finds nothing new: no new transition.
     g.realtime("SANDBOX-DELIVERED-7");
     let h = g.get("/v2/history/sandbox/SANDBOX-DELIVERED-7");

@@ -1,0 +1,390 @@
+//! Load benchmark for the TrackingMore API against the real release binary.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example load -- [--trackings 100000] [--seconds 10] [--concurrency 64]
+//! ```
+//! It starts `target/release/trackgate` on a temp data dir, seeds the trackings
+//! through `/v2/trackings/batch`, then measures durable single creates, GET one,
+//! `/trackings/get?limit=2000`, and the server's RSS. Bounded in count and time;
+//! loopback only.
+
+use reqwest::Client;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "bench-key";
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn s10(serial: u64) -> String {
+    let d: Vec<u64> = format!("{serial:08}")
+        .bytes()
+        .map(|b| u64::from(b - b'0'))
+        .collect();
+    let sum: u64 = d
+        .iter()
+        .zip([8, 6, 4, 2, 3, 5, 9, 7])
+        .map(|(a, b)| a * b)
+        .sum();
+    let c = match 11 - sum % 11 {
+        10 => 0,
+        11 => 5,
+        c => c,
+    };
+    format!("RR{serial:08}{c}US")
+}
+
+struct Stats {
+    count: usize,
+    per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn summarise(mut lat: Vec<Duration>, elapsed: Duration) -> Stats {
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Stats {
+        count: lat.len(),
+        per_sec: lat.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+/// Runs `op(i)` from `conc` tasks until `dur` passes; returns latencies of successes.
+async fn drive<F, Fut>(conc: usize, dur: Duration, op: F) -> (Vec<Duration>, Duration)
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conc {
+        let (op, next) = (op.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while start.elapsed() < dur {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if op(i).await {
+                    lat.push(t.elapsed());
+                }
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    (all, start.elapsed())
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(String::from)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let n = arg("--trackings", 100_000);
+    let secs = Duration::from_secs(arg("--seconds", 10));
+    let conc = arg("--concurrency", 64) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {KEY}\nlimits:\n  list_per_second: 1000000\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new("target/release/trackgate")
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("build first: cargo build --release");
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let l = lines.next().expect("gateway output").unwrap();
+        if let Some(a) = l.split("listening on ").nth(1) {
+            break a.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let base = format!("http://{addr}/v2");
+    let http = Client::builder()
+        .pool_max_idle_per_host(conc * 2)
+        .build()
+        .unwrap();
+
+    let t = Instant::now();
+    let seeded_n = seed(&http, &base, n).await;
+    let seed_elapsed = t.elapsed();
+    println!(
+        "seeded {seeded_n} trackings in {:.1} s ({:.0} creates/s in batches of 40, durable)",
+        seed_elapsed.as_secs_f64(),
+        seeded_n as f64 / seed_elapsed.as_secs_f64()
+    );
+
+    let have_wrk = Command::new("wrk").arg("--version").output().is_ok();
+    let (create, get_one) = if have_wrk {
+        let script = |name: &str, body: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("{LUA_S10}\n{body}")).unwrap();
+            path
+        };
+        let create_lua = script(
+            "create.lua",
+            &format!(
+                r#"
+local tid, counter = 0, 0
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function request()
+  counter = counter + 1
+  local n = s10(50000000 + tid * 1000000 + counter)
+  return wrk.format("POST", "/v2/trackings/post", {{["Trackingmore-Api-Key"] = "{KEY}", ["Content-Type"] = "application/json"}},
+    '{{"tracking_number":"' .. n .. '","carrier_code":"usps","title":"bench"}}')
+end"#
+            ),
+        );
+        let get_lua = script(
+            "get.lua",
+            &format!(
+                r#"
+math.randomseed(7)
+function request()
+  return wrk.format("GET", "/v2/trackings/usps/" .. s10(math.random(0, {max})), {{["Trackingmore-Api-Key"] = "{KEY}"}})
+end"#,
+                max = seeded_n.saturating_sub(1)
+            ),
+        );
+        (
+            wrk(&addr, &create_lua, conc, secs),
+            wrk(&addr, &get_lua, conc, secs),
+        )
+    } else {
+        eprintln!("wrk not found (apt-get install wrk): measuring with the in-process client");
+        (
+            client_creates(&http, &base, conc, secs).await,
+            client_gets(&http, &base, conc, secs, seeded_n).await,
+        )
+    };
+
+    let mut list_lat = Vec::new();
+    let t = Instant::now();
+    for page in 1..=30u64 {
+        let s = Instant::now();
+        // Timed to the last byte of the body; not parsed into a tree (that would time the client).
+        let body = http
+            .get(format!(
+                "{base}/trackings/get?limit=2000&page={}",
+                page % 40 + 1
+            ))
+            .header("Trackingmore-Api-Key", KEY)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            body.windows(12).any(|w| w == b"\"count\":2000"),
+            "a full page of 2000"
+        );
+        list_lat.push(s.elapsed());
+    }
+    let list = summarise(list_lat, t.elapsed());
+    let rss = rss_mib(pid);
+
+    println!("\n| measure | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
+    for (name, s) in [
+        ("create (durable, single)", &create),
+        ("GET one", &get_one),
+        ("list limit=2000", &list),
+    ] {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} |",
+            s.count, s.per_sec, s.p50_ms, s.p99_ms
+        );
+    }
+    println!(
+        "\nserver RSS after the run: {rss:.0} MiB ({} trackings stored)",
+        seeded_n + create.count as u64
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Single durable creates from the in-process client.
+async fn client_creates(http: &Client, base: &str, conc: usize, secs: Duration) -> Stats {
+    let (http, base) = (http.clone(), base.to_string());
+    let (lat, el) = drive(conc, secs, move |i| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let body = json!({"tracking_number": s10(50_000_000 + i), "carrier_code": "usps", "title": "bench"});
+            let r = http.post(format!("{base}/trackings/post")).header("Trackingmore-Api-Key", KEY).json(&body).send().await;
+            matches!(r, Ok(r) if r.status().is_success())
+        }
+    })
+    .await;
+    summarise(lat, el)
+}
+
+/// GET one from the in-process client.
+async fn client_gets(http: &Client, base: &str, conc: usize, secs: Duration, seeded: u64) -> Stats {
+    let (http, base) = (http.clone(), base.to_string());
+    let (lat, el) = drive(conc, secs, move |i| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let num = s10((i * 7919) % seeded.max(1));
+            match http
+                .get(format!("{base}/trackings/usps/{num}"))
+                .header("Trackingmore-Api-Key", KEY)
+                .send()
+                .await
+            {
+                Ok(r) => r.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    summarise(lat, el)
+}
+
+/// The S10 number generator in Lua, for wrk scripts (same numbers as `s10`).
+const LUA_S10: &str = r#"
+function s10(serial)
+  local s = string.format("%08d", serial)
+  local w = {8, 6, 4, 2, 3, 5, 9, 7}
+  local sum = 0
+  for i = 1, 8 do sum = sum + tonumber(s:sub(i, i)) * w[i] end
+  local c = 11 - sum % 11
+  if c == 10 then c = 0 elseif c == 11 then c = 5 end
+  return "RR" .. s .. c .. "US"
+end"#;
+
+/// Runs wrk with a Lua script; reads requests/s and the latency percentiles.
+fn wrk(addr: &str, script: &std::path::Path, conc: usize, secs: Duration) -> Stats {
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{conc}"),
+            &format!("-d{}s", secs.as_secs()),
+            "--latency",
+            "-s",
+        ])
+        .arg(script)
+        .arg(format!("http://{addr}"))
+        .output()
+        .expect("wrk runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ms = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map_or(0.0, |v| {
+                let (num, unit) =
+                    v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+                let n: f64 = num.parse().unwrap_or(0.0);
+                match unit {
+                    "us" => n / 1000.0,
+                    "s" => n * 1000.0,
+                    _ => n,
+                }
+            })
+    };
+    let field = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if text.contains("Non-2xx") {
+        eprintln!("wrk saw errors:\n{text}");
+    }
+    Stats {
+        count: requests,
+        per_sec: field("Requests/sec:"),
+        p50_ms: ms("50%"),
+        p99_ms: ms("99%"),
+    }
+}
+
+/// Creates `n` trackings through `/trackings/batch`, 40 per call, 16 calls in flight.
+async fn seed(http: &Client, base: &str, n: u64) -> u64 {
+    let next = Arc::new(AtomicU64::new(0));
+    let added = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (http, base, next, added) =
+            (http.clone(), base.to_string(), next.clone(), added.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                if b * 40 >= n {
+                    break;
+                }
+                let items: Vec<Value> = (b * 40..((b + 1) * 40).min(n))
+                    .map(|i| json!({"tracking_number": s10(i), "carrier_code": "usps", "order_id": format!("O{i}")}))
+                    .collect();
+                let v: Value = http
+                    .post(format!("{base}/trackings/batch"))
+                    .header("Trackingmore-Api-Key", KEY)
+                    .json(&items)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                added.fetch_add(v["data"]["added"].as_u64().unwrap_or(0), Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    added.load(Ordering::Relaxed)
+}
