@@ -134,7 +134,7 @@ fn s10_candidates(carriers: &Carriers, number: &str, out: &mut HashMap<String, i
     for code in &ops.secondary {
         // Parcelforce carries the UK's C… parcels and E… EMS items.
         let score = if code == "parcel-force" && matches!(kind, "C" | "E") {
-            88
+            96
         } else if is_ems(code) && wants_ems {
             92
         } else {

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod batch;
+mod cli;
 mod durability;
 mod errors;
 mod isolation;
