@@ -134,7 +134,12 @@ fn real_format_numbers_rank_their_carrier_first_at_least_95_percent_of_the_time(
         }
     }
     let hit_rate = 1.0 - misses.len() as f64 / corpus.len() as f64;
-    println!("detection: right carrier first for {}/{} numbers ({:.1}%)", corpus.len() - misses.len(), corpus.len(), hit_rate * 100.0);
+    println!(
+        "detection: right carrier first for {}/{} numbers ({:.1}%)",
+        corpus.len() - misses.len(),
+        corpus.len(),
+        hit_rate * 100.0
+    );
     for m in &misses {
         println!("  miss: {m}");
     }

@@ -13,13 +13,19 @@ fn trackgate(args: &[&str], config: &str) -> (bool, String) {
         .env_remove("TRACKGATE_CONFIG")
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
 #[test]
 fn check_config_accepts_the_shipped_example() {
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml")).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml"))
+            .unwrap();
     let (ok, text) = trackgate(&["check-config"], &example);
     assert!(ok, "{text}");
 }
@@ -48,7 +54,13 @@ fn check_config_reports_a_broken_remote_area_table() {
     let dir = tempfile::tempdir().unwrap();
     let table = dir.path().join("remote.tsv");
     std::fs::write(&table, "JP\t1-\tdhl\n").unwrap();
-    let (ok, text) = trackgate(&["check-config"], &format!("remote_areas_file: {}\n", table.display()));
+    let (ok, text) = trackgate(
+        &["check-config"],
+        &format!("remote_areas_file: {}\n", table.display()),
+    );
     assert!(!ok);
-    assert!(text.contains("remote_areas_file") && text.contains("line 1"), "{text}");
+    assert!(
+        text.contains("remote_areas_file") && text.contains("line 1"),
+        "{text}"
+    );
 }
