@@ -70,7 +70,7 @@ impl App {
     /// Opens the store, upserts the configured accounts and binds the listener.
     pub async fn build(cfg: Config) -> anyhow::Result<App> {
         let (remote, airlines) = load_tables(&cfg)?;
-        let store = Store::open(&cfg.data_dir)
+        let store = Store::open(&cfg.data_dir, cfg.poll_policy())
             .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
         let now = crate::core::time::now();
         for a in &cfg.accounts {
@@ -79,7 +79,7 @@ impl App {
                 (None, Some(h)) => h.clone(),
                 (None, None) => unreachable!("validated: every account has a key"),
             };
-            store.upsert_account(&a.email, &hash, now)?;
+            store.upsert_account(&a.email, &hash, a.notify.to_settings(), now)?;
         }
         store.flush()?;
         let listener = TcpListener::bind(&cfg.listen)

@@ -9,7 +9,7 @@ use super::AppState;
 use crate::core::time;
 use crate::core::view::TrackingView;
 use crate::poll::{FetchRequest, ProviderError};
-use crate::store::TrackingError;
+use crate::store::{Incoming, Origin, TrackingError};
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
@@ -70,9 +70,14 @@ async fn realtime(
         }
         Ok(Ok(u)) => u,
     };
+    let incoming = Incoming {
+        carrier: Some(carrier.clone()),
+        number: number.clone(),
+        update,
+    };
     let (_, seq) = state
         .store
-        .apply_update(&carrier, &number, &update, time::now())?;
+        .apply_updates(&[incoming], Origin::Realtime, None, time::now())?;
     state.store.durable(seq).await?;
     let (t, p) = state
         .store

@@ -122,6 +122,8 @@ pub struct NotifyConfig {
     pub webhook: Option<WebhookTarget>,
     /// The shop team's Slack incoming webhook.
     pub slack: Option<SlackTarget>,
+    /// Which status changes notify which channel; defaults to the contract's rules.
+    pub rules: Option<crate::core::rules::Rules>,
 }
 
 /// A signed-webhook destination.
@@ -250,6 +252,14 @@ pub struct PollConfig {
     pub trackingmore: UpstreamTrackingMore,
     /// How long `/v2/trackings/realtime` waits for a provider.
     pub realtime_timeout: HumanDuration,
+    /// Express parcels with no new event for this long become `expired`.
+    pub expire_express: HumanDuration,
+    /// Postal parcels with no new event for this long become `expired`.
+    pub expire_postal: HumanDuration,
+    /// Polls in flight at once per provider.
+    pub concurrency: usize,
+    /// Upstream requests per second per provider (TrackingMore realtime allows 3).
+    pub rate_per_second: f64,
 }
 
 /// Upstream TrackingMore v2 account.
@@ -336,6 +346,10 @@ impl Default for PollConfig {
             provider: "trackingmore".into(),
             trackingmore: UpstreamTrackingMore::default(),
             realtime_timeout: HumanDuration(Duration::from_secs(15)),
+            expire_express: HumanDuration(Duration::from_secs(30 * 86_400)),
+            expire_postal: HumanDuration(Duration::from_secs(60 * 86_400)),
+            concurrency: 4,
+            rate_per_second: 3.0,
         }
     }
 }
@@ -409,3 +423,33 @@ pub fn locate(cli: Option<&Path>) -> Source {
 
 mod load;
 pub use load::load;
+
+impl Config {
+    /// The poll timings in the form the store schedules with.
+    pub fn poll_policy(&self) -> crate::core::schedule::PollPolicy {
+        crate::core::schedule::PollPolicy {
+            interval: self.poll.interval.0.as_secs() as i64,
+            expire_express: self.poll.expire_express.0.as_secs() as i64,
+            expire_postal: self.poll.expire_postal.0.as_secs() as i64,
+        }
+    }
+}
+
+impl NotifyConfig {
+    /// The stored form of these settings.
+    pub fn to_settings(&self) -> crate::store::Notify {
+        crate::store::Notify {
+            email: self.email,
+            webhook: self.webhook.as_ref().map(|w| crate::store::WebhookDest {
+                url: w.url.clone(),
+                secrets: vec![w.secret.expose().to_string()],
+                disabled: None,
+            }),
+            slack: self.slack.as_ref().map(|s| crate::store::SlackDest {
+                url: s.url.clone(),
+                disabled: None,
+            }),
+            rules: self.rules.clone().unwrap_or_default(),
+        }
+    }
+}

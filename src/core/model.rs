@@ -77,6 +77,12 @@ pub struct Parcel {
     /// The provider's own words for the status, kept when it did not map cleanly.
     #[serde(default)]
     pub status_text: Option<String>,
+    /// When the poller should look next; `None` = not scheduled.
+    #[serde(default)]
+    pub next_poll_at: Option<i64>,
+    /// Failed polls in a row (for backoff).
+    #[serde(default)]
+    pub poll_failures: u32,
 }
 
 impl Parcel {
@@ -96,6 +102,8 @@ impl Parcel {
             delivered_at: None,
             seq: 0,
             status_text: None,
+            next_poll_at: None,
+            poll_failures: 0,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use super::keys::T;
 use super::{Store, StoreError};
+use crate::core::rules::Rules;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -17,6 +18,60 @@ pub struct Account {
     pub key_sha256: String,
     /// Registered, unix seconds.
     pub created_at: i64,
+    /// Notification channels and rules.
+    #[serde(default)]
+    pub notify: Notify,
+}
+
+/// An account's notification channels and rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notify {
+    /// Email the tracking's `customer_email`.
+    #[serde(default)]
+    pub email: bool,
+    /// The shop backend's webhook.
+    #[serde(default)]
+    pub webhook: Option<WebhookDest>,
+    /// The shop team's Slack incoming webhook.
+    #[serde(default)]
+    pub slack: Option<SlackDest>,
+    /// Which status changes notify which channel.
+    #[serde(default)]
+    pub rules: Rules,
+}
+
+/// A webhook destination. Secrets are kept to sign with; never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDest {
+    /// Where to POST.
+    pub url: String,
+    /// Signing secrets; during rotation several, and every one signs each send.
+    pub secrets: Vec<String>,
+    /// Set when the receiver answered 410 Gone: no more sends until the URL changes.
+    #[serde(default)]
+    pub disabled: Option<String>,
+}
+
+/// A Slack destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlackDest {
+    /// Incoming-webhook URL.
+    pub url: String,
+    /// Set when Slack answered 410 Gone.
+    #[serde(default)]
+    pub disabled: Option<String>,
+}
+
+impl Notify {
+    /// Whether a channel can deliver at all for this account.
+    pub fn enabled(&self, channel: crate::core::rules::Channel) -> bool {
+        use crate::core::rules::Channel;
+        match channel {
+            Channel::Email => self.email,
+            Channel::Webhook => self.webhook.as_ref().is_some_and(|w| w.disabled.is_none()),
+            Channel::Slack => self.slack.as_ref().is_some_and(|s| s.disabled.is_none()),
+        }
+    }
 }
 
 /// Hex SHA-256 of an API key.
@@ -25,11 +80,12 @@ pub fn hash_key(key: &str) -> String {
 }
 
 impl Store {
-    /// Creates the account or updates its key. Returns the account and the write's sequence.
+    /// Creates the account or updates its key and notification settings. Returns the account and the write's sequence.
     pub fn upsert_account(
         &self,
         email: &str,
         key_sha256: &str,
+        notify: Notify,
         now: i64,
     ) -> Result<(Account, u64), StoreError> {
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
@@ -45,6 +101,7 @@ impl Store {
                                 message: format!("account {id} indexed by email but missing"),
                             }
                         })?;
+                    a.notify = notify.clone();
                     if a.key_sha256 != key_sha256 {
                         tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
                         a.key_sha256.clone_from(&key_sha256);
@@ -60,6 +117,7 @@ impl Store {
                         email: email.trim().to_string(),
                         key_sha256: key_sha256.clone(),
                         created_at: now,
+                        notify: notify.clone(),
                     }
                 }
             };
@@ -67,6 +125,11 @@ impl Store {
             tx.put(T::Accounts, account.id.to_be_bytes().to_vec(), &account);
             Ok(account)
         })
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
+        self.get(T::Accounts, &id.to_be_bytes())
     }
 
     /// The account an API key belongs to.

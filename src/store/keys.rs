@@ -39,11 +39,25 @@ pub enum T {
     Routes,
     /// name → value (sequence counters)
     Meta,
+    /// number 0x00 carrier → ()  (parcels by number alone, for pushes that name no carrier)
+    ParcelNumbers,
+    /// job id → Job
+    Jobs,
+    /// due + job id → ()  (pending jobs by due time)
+    JobsDue,
+    /// account + parcel key 0x00 + job id → ()  (a tracking's notifications)
+    JobsByTracking,
+    /// source 0x00 push id → first seen  (push dedupe)
+    PushSeen,
+    /// first seen + source 0x00 push id → ()  (to forget old push ids in O(expired))
+    PushSeenByTime,
+    /// next poll + parcel key → ()  (due polls)
+    PollsDue,
 }
 
 impl T {
     /// Every tree, in slot order.
-    pub const ALL: [T; 16] = [
+    pub const ALL: [T; 23] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -60,6 +74,13 @@ impl T {
         T::Transitions,
         T::Routes,
         T::Meta,
+        T::ParcelNumbers,
+        T::Jobs,
+        T::JobsDue,
+        T::JobsByTracking,
+        T::PushSeen,
+        T::PushSeenByTime,
+        T::PollsDue,
     ];
 
     /// The sled tree name.

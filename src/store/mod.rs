@@ -11,13 +11,19 @@ mod accounts;
 mod durability;
 pub mod keys;
 mod list;
+mod outbox;
 mod parcels;
+mod polls;
 mod trackings;
 
-pub use accounts::{hash_key as accounts_hash_key, Account};
+pub use accounts::{hash_key as accounts_hash_key, Account, Notify, SlackDest, WebhookDest};
 pub use list::{ListQuery, Page, TimeRange};
+pub use outbox::OutboxStats;
+pub use parcels::{ApplyReport, Incoming, Origin, RouteStats, PUSH_ID_RETENTION};
+pub use polls::PollTarget;
 pub use trackings::{ItemResults, NewTracking, Row, TrackingError, TrackingPatch};
 
+use crate::core::schedule::PollPolicy;
 use durability::Flusher;
 use keys::T;
 use serde::{de::DeserializeOwned, Serialize};
@@ -59,11 +65,12 @@ struct Inner {
     trees: Vec<sled::Tree>,
     writer: Mutex<()>,
     flusher: Flusher,
+    policy: PollPolicy,
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (or creates) the store in `dir`; `policy` schedules polls.
+    pub fn open(dir: &Path, policy: PollPolicy) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Sled(e.into()))?;
         let db = sled::Config::new().path(dir).open()?;
         let trees = T::ALL
@@ -77,6 +84,7 @@ impl Store {
                 trees,
                 writer: Mutex::new(()),
                 flusher,
+                policy,
             }),
         })
     }
@@ -181,6 +189,23 @@ impl Tx<'_> {
         let next = (now as i64 + delta).max(0) as u64;
         self.put_raw(t, key, next.to_be_bytes().to_vec());
         Ok(())
+    }
+
+    /// Committed keys in `lo..hi`, at most `limit`.
+    fn committed_range(
+        &self,
+        t: T,
+        lo: &[u8],
+        hi: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.store
+            .tree(t)
+            .range(lo.to_vec()..hi.to_vec())
+            .keys()
+            .take(limit)
+            .map(|k| k.map(|k| k.to_vec()).map_err(StoreError::from))
+            .collect()
     }
 
     /// Keys of committed rows under `prefix` (staged changes are not seen; callers

@@ -1,12 +1,56 @@
-//! Parcels: the shared carrier state, its transition log, and the per-route delivery
-//! times behind courier aging (costtime).
+//! Parcels: the one write path for carrier news. A batch of updates becomes, in one
+//! commit: each parcel's next state, its transitions, every subscribing tracking's
+//! indexes and counters, one outbox job per (subscriber × channel its rules select),
+//! the push's dedupe record and the parcel's next poll time.
 
 use super::keys::{self, T};
-use super::{Store, StoreError, Tx};
-use crate::core::apply::{apply, Applied, Update};
+use super::{Account, Store, StoreError, Tx};
+use crate::core::apply::{apply, Update};
 use crate::core::model::{Parcel, Tracking, Transition};
+use crate::core::rules::{Channel, Job, JobState};
+use std::collections::HashMap;
 
 const DAY: i64 = 86_400;
+/// How long push ids are remembered for dedupe.
+pub const PUSH_ID_RETENTION: i64 = 2 * DAY;
+
+/// News about one parcel.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// Carrier code; `None` = every parcel with this number (pushes that name
+    /// carriers in their own numbering, like 17TRACK).
+    pub carrier: Option<String>,
+    /// Normalised number.
+    pub number: String,
+    /// What is new.
+    pub update: Update,
+}
+
+/// Where news came from; decides the next poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A provider pushed it.
+    Push,
+    /// The poller fetched it.
+    Poll,
+    /// A client asked for it (`/trackings/realtime`).
+    Realtime,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// The push id was seen before: nothing was done.
+    pub duplicate: bool,
+    /// Updates that matched a tracked parcel.
+    pub matched: usize,
+    /// Updates for numbers nobody tracks (accepted, ignored).
+    pub ignored: usize,
+    /// Transitions recorded.
+    pub transitions: usize,
+    /// Outbox jobs enqueued.
+    pub jobs: usize,
+}
 
 fn route_key(p: &Parcel) -> Vec<u8> {
     let o = p.origin_country.as_deref().unwrap_or("");
@@ -22,14 +66,20 @@ fn route_key(p: &Parcel) -> Vec<u8> {
     ])
 }
 
+fn poll_key(at: i64, p: &Parcel) -> Vec<u8> {
+    keys::cat(&[
+        &keys::ts(at),
+        &keys::parcel(&p.carrier_code, &p.tracking_number),
+    ])
+}
+
 /// Days from first scan to delivery, for a delivered parcel.
 fn delivered_days(p: &Parcel) -> Option<i64> {
     let first = p.events.last()?.time;
     Some((p.delivered_at? - first).max(0) / DAY)
 }
 
-/// How a carrier has done on one route: every parcel seen, and the delivery time
-/// in days of each delivered one.
+/// How a carrier has done on one route.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteStats {
     /// Parcels seen on the route.
@@ -39,17 +89,36 @@ pub struct RouteStats {
 }
 
 impl Tx<'_> {
-    /// Writes a parcel and keeps its route entry in step.
+    /// Writes a parcel and keeps its route entry, number index and poll entry in step.
     pub(super) fn put_parcel(
         &mut self,
         old: Option<&Parcel>,
         new: &Parcel,
     ) -> Result<(), StoreError> {
-        if let Some(old) = old {
-            let old_key = route_key(old);
-            if old_key != route_key(new) {
-                self.del(T::Routes, old_key);
+        match old {
+            Some(old) => {
+                let old_key = route_key(old);
+                if old_key != route_key(new) {
+                    self.del(T::Routes, old_key);
+                }
+                if old.next_poll_at != new.next_poll_at {
+                    if let Some(at) = old.next_poll_at {
+                        self.del(T::PollsDue, poll_key(at, old));
+                    }
+                }
             }
+            None => self.put_raw(
+                T::ParcelNumbers,
+                keys::cat(&[
+                    new.tracking_number.as_bytes(),
+                    &[0],
+                    new.carrier_code.as_bytes(),
+                ]),
+                Vec::new(),
+            ),
+        }
+        if let Some(at) = new.next_poll_at {
+            self.put_raw(T::PollsDue, poll_key(at, new), Vec::new());
         }
         let days = delivered_days(new)
             .map(|d| d.to_be_bytes().to_vec())
@@ -62,51 +131,206 @@ impl Tx<'_> {
         );
         Ok(())
     }
-}
 
-impl Store {
-    /// Applies news about a parcel: the parcel, its transitions, and every
-    /// subscribing tracking's indexes and counters change in one commit.
-    /// A parcel nobody tracks is left alone (returns `None`).
-    pub fn apply_update(
+    fn account_cached<'c>(
         &self,
+        cache: &'c mut HashMap<u64, Option<Account>>,
+        id: u64,
+    ) -> Result<&'c Option<Account>, StoreError> {
+        if !cache.contains_key(&id) {
+            let a = self.get::<Account>(T::Accounts, &id.to_be_bytes())?;
+            cache.insert(id, a);
+        }
+        Ok(&cache[&id])
+    }
+
+    fn enqueue(&mut self, job: &Job) {
+        self.put(T::Jobs, job.id.clone().into_bytes(), job);
+        let pk = keys::parcel(&job.carrier_code, &job.tracking_number);
+        self.put_raw(
+            T::JobsByTracking,
+            keys::cat(&[&keys::tracking(job.account, &pk), &[0], job.id.as_bytes()]),
+            Vec::new(),
+        );
+        self.put_raw(
+            T::JobsDue,
+            keys::cat(&[&keys::ts(job.due), job.id.as_bytes()]),
+            Vec::new(),
+        );
+    }
+
+    /// Applies one update to one parcel; see the module docs for what it writes.
+    fn apply_one(
+        &mut self,
         carrier: &str,
         number: &str,
         update: &Update,
+        origin: Origin,
         now: i64,
-    ) -> Result<(Option<Applied>, u64), StoreError> {
-        self.write(|tx| {
-            let pk = keys::parcel(carrier, number);
-            let subscribers = tx.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
-            if subscribers.is_empty() {
-                return Ok(None);
+        accounts: &mut HashMap<u64, Option<Account>>,
+        report: &mut ApplyReport,
+    ) -> Result<(), StoreError> {
+        let pk = keys::parcel(carrier, number);
+        let subscribers = self.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
+        if subscribers.is_empty() {
+            report.ignored += 1;
+            return Ok(());
+        }
+        report.matched += 1;
+        let Some(prev) = self.get::<Parcel>(T::Parcels, &pk)? else {
+            report.ignored += 1;
+            return Ok(());
+        };
+        let applied = apply(&prev, update, now);
+        let mut next = applied.next;
+        let mut trackings = Vec::with_capacity(subscribers.len());
+        for sub in &subscribers {
+            let account = super::be_u64(&sub[sub.len() - 8..]);
+            if let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? {
+                trackings.push(t);
             }
-            let prev = tx
-                .get::<Parcel>(T::Parcels, &pk)?
-                .unwrap_or_else(|| Parcel::new(carrier, number, now));
-            let applied = apply(&prev, update, now);
-            if !applied.changed {
-                return Ok(Some(applied));
+        }
+        let policy = self.store.inner.policy;
+        let everyone_stopped = trackings.iter().all(|t| t.notupdate);
+        // Fresh news resets the poll clock (a push defers the next poll).
+        next.next_poll_at = if everyone_stopped {
+            None
+        } else {
+            policy.next_after(next.status, now)
+        };
+        if origin == Origin::Poll {
+            next.poll_failures = 0;
+        }
+        if next == prev {
+            return Ok(());
+        }
+        let changed = applied.changed;
+        for mut t in trackings {
+            if !changed {
+                break;
             }
-            for sub in &subscribers {
-                let account = super::be_u64(&sub[sub.len() - 8..]);
-                let tk = keys::tracking(account, &pk);
-                let Some(mut t) = tx.get::<Tracking>(T::Trackings, &tk)? else {
+            self.unindex_tracking(&t, &prev)?;
+            t.updated_at = now;
+            self.index_tracking(&t, &next)?;
+            let Some(tr) = applied.transitions.first() else {
+                continue;
+            };
+            let (from, to) = (t.effective_status(&prev), t.effective_status(&next));
+            // One notification per channel per status change — a new substatus or
+            // scan is history, not news; a shop's forced status hides the carrier's.
+            if from == to || t.notupdate {
+                continue;
+            }
+            let Some(account) = self.account_cached(accounts, t.account)?.clone() else {
+                continue;
+            };
+            for channel in Channel::ALL {
+                let wanted =
+                    account.notify.enabled(channel) && account.notify.rules.selects(channel, to);
+                if !wanted || (channel == Channel::Email && t.fields.customer_email.is_none()) {
                     continue;
+                }
+                let job = Job {
+                    id: Job::id_for(t.account, carrier, number, tr.seq, channel),
+                    account: t.account,
+                    carrier_code: carrier.into(),
+                    tracking_number: number.into(),
+                    channel,
+                    transition: Transition {
+                        from,
+                        to,
+                        from_substatus: tr.from_substatus.clone(),
+                        ..tr.clone()
+                    },
+                    state: JobState::Pending,
+                    attempts: 0,
+                    due: now,
+                    created_at: now,
                 };
-                tx.unindex_tracking(&t, &prev)?;
-                t.updated_at = now;
-                tx.index_tracking(&t, &applied.next)?;
+                self.enqueue(&job);
+                report.jobs += 1;
             }
-            for tr in &applied.transitions {
-                tx.put(
-                    T::Transitions,
-                    keys::cat(&[&keys::parcel_prefix(&pk), &tr.seq.to_be_bytes()]),
-                    tr,
-                );
+        }
+        for tr in &applied.transitions {
+            self.put(
+                T::Transitions,
+                keys::cat(&[&keys::parcel_prefix(&pk), &tr.seq.to_be_bytes()]),
+                tr,
+            );
+            report.transitions += 1;
+        }
+        self.put_parcel(Some(&prev), &next)
+    }
+
+    /// Records a push id; `false` if it was seen before. Forgets ids older than the
+    /// retention window, a bounded number per call.
+    fn remember_push(&mut self, source: &str, id: &str, now: i64) -> Result<bool, StoreError> {
+        let key = keys::cat(&[source.as_bytes(), &[0], id.as_bytes()]);
+        if self.raw(T::PushSeen, &key)?.is_some() {
+            return Ok(false);
+        }
+        self.put_raw(T::PushSeen, key.clone(), now.to_be_bytes().to_vec());
+        self.put_raw(
+            T::PushSeenByTime,
+            keys::cat(&[&keys::ts(now), &key]),
+            Vec::new(),
+        );
+        let horizon = keys::ts(now - PUSH_ID_RETENTION);
+        let old = self.committed_range(T::PushSeenByTime, &[], &horizon, 256)?;
+        for k in old {
+            self.del(T::PushSeen, k[8..].to_vec());
+            self.del(T::PushSeenByTime, k);
+        }
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Applies a batch of news in one commit. With `push_id` (source, id), a batch
+    /// whose id was seen before has no effect and reports `duplicate`.
+    pub fn apply_updates(
+        &self,
+        items: &[Incoming],
+        origin: Origin,
+        push_id: Option<(&str, &str)>,
+        now: i64,
+    ) -> Result<(ApplyReport, u64), StoreError> {
+        self.write(|tx| {
+            let mut report = ApplyReport::default();
+            if let Some((source, id)) = push_id {
+                if !tx.remember_push(source, id, now)? {
+                    report.duplicate = true;
+                    return Ok(report);
+                }
             }
-            tx.put_parcel(Some(&prev), &applied.next)?;
-            Ok(Some(applied))
+            let mut accounts = HashMap::new();
+            for item in items {
+                let carriers: Vec<String> = match &item.carrier {
+                    Some(c) => vec![c.clone()],
+                    None => {
+                        let prefix = keys::cat(&[item.number.as_bytes(), &[0]]);
+                        tx.committed_keys(T::ParcelNumbers, &prefix)?
+                            .iter()
+                            .filter_map(|k| String::from_utf8(k[prefix.len()..].to_vec()).ok())
+                            .collect()
+                    }
+                };
+                if carriers.is_empty() {
+                    report.ignored += 1;
+                }
+                for c in carriers {
+                    tx.apply_one(
+                        &c,
+                        &item.number,
+                        &item.update,
+                        origin,
+                        now,
+                        &mut accounts,
+                        &mut report,
+                    )?;
+                }
+            }
+            Ok(report)
         })
     }
 

@@ -168,11 +168,19 @@ impl Tx<'_> {
         }
         let pk = keys::parcel(&n.carrier_code, &n.tracking_number);
         let parcel = match self.get::<Parcel>(T::Parcels, &pk)? {
-            Some(p) => p,
+            Some(p) if p.next_poll_at.is_some() || p.status.is_final() => p,
+            Some(p) => {
+                // Nobody was following it (all stopped or deleted): poll again.
+                let mut resumed = p.clone();
+                resumed.next_poll_at = Some(now);
+                self.put_parcel(Some(&p), &resumed)?;
+                resumed
+            }
             None => {
                 let mut p = Parcel::new(&n.carrier_code, &n.tracking_number, now);
                 p.origin_country = n.origin_country;
                 p.destination_country = n.destination_country;
+                p.next_poll_at = Some(now);
                 self.put_parcel(None, &p)?;
                 p
             }
@@ -334,6 +342,7 @@ impl Store {
                     let mut p = Parcel::new(new_carrier, number, now);
                     p.origin_country = old_parcel.origin_country.clone();
                     p.destination_country = old_parcel.destination_country.clone();
+                    p.next_poll_at = Some(now);
                     tx.put_parcel(None, &p)?;
                     p
                 }

@@ -1,0 +1,144 @@
+//! Notification rules: which status changes notify which channel, and the outbox
+//! job a change creates.
+
+use super::model::Transition;
+use super::status::Status;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Where a notification goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// The tracking's customer, by email.
+    Email,
+    /// The shop's backend, by signed webhook.
+    Webhook,
+    /// The shop's team, on Slack.
+    Slack,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Webhook, Channel::Slack];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+            Channel::Slack => "slack",
+        }
+    }
+}
+
+/// Which statuses notify which channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Statuses that email the customer.
+    pub email: Vec<Status>,
+    /// Statuses that call the shop's webhook.
+    pub webhook: Vec<Status>,
+    /// Statuses that post to Slack.
+    pub slack: Vec<Status>,
+}
+
+impl Default for Rules {
+    /// The defaults of the contract: webhook on every change; email on pickup,
+    /// delivered, undelivered, exception; Slack on exception, undelivered, expired.
+    fn default() -> Rules {
+        use Status::*;
+        Rules {
+            email: vec![Pickup, Delivered, Undelivered, Exception],
+            webhook: Status::ALL.to_vec(),
+            slack: vec![Exception, Undelivered, Expired],
+        }
+    }
+}
+
+impl Rules {
+    /// Whether a change to `to` notifies `channel`.
+    pub fn selects(&self, channel: Channel, to: Status) -> bool {
+        match channel {
+            Channel::Email => &self.email,
+            Channel::Webhook => &self.webhook,
+            Channel::Slack => &self.slack,
+        }
+        .contains(&to)
+    }
+}
+
+/// A delivery state of an outbox job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    /// Waiting for its due time (first try or a retry).
+    Pending,
+    /// Delivered.
+    Delivered,
+    /// Gave up: a permanent failure or the retry schedule ran out.
+    Dead,
+}
+
+/// One notification to send: written in the same commit as the change that caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Stable across retries; what receivers deduplicate on.
+    pub id: String,
+    /// The account notified.
+    pub account: u64,
+    /// Carrier of the tracking.
+    pub carrier_code: String,
+    /// Number of the tracking.
+    pub tracking_number: String,
+    /// The channel.
+    pub channel: Channel,
+    /// The change, as this account sees it.
+    pub transition: Transition,
+    /// Delivery state.
+    pub state: JobState,
+    /// Tries so far.
+    pub attempts: u32,
+    /// When to try next, unix seconds.
+    pub due: i64,
+    /// When it was enqueued.
+    pub created_at: i64,
+}
+
+impl Job {
+    /// The job id: derived from what it is about, so the same change can never be
+    /// enqueued under two ids.
+    pub fn id_for(account: u64, carrier: &str, number: &str, seq: u64, channel: Channel) -> String {
+        let mut h = Sha256::new();
+        h.update(account.to_be_bytes());
+        h.update(carrier.as_bytes());
+        h.update([0]);
+        h.update(number.as_bytes());
+        h.update(seq.to_be_bytes());
+        h.update(channel.as_str().as_bytes());
+        format!("msg_{}", &hex::encode(h.finalize())[..32])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_follow_the_contract() {
+        let r = Rules::default();
+        assert!(r.selects(Channel::Webhook, Status::Transit));
+        assert!(r.selects(Channel::Email, Status::Delivered));
+        assert!(!r.selects(Channel::Email, Status::Transit));
+        assert!(r.selects(Channel::Slack, Status::Expired));
+        assert!(!r.selects(Channel::Slack, Status::Delivered));
+    }
+
+    #[test]
+    fn job_ids_are_stable_and_distinct_per_channel() {
+        let a = Job::id_for(1, "usps", "9400", 3, Channel::Email);
+        assert_eq!(a, Job::id_for(1, "usps", "9400", 3, Channel::Email));
+        assert_ne!(a, Job::id_for(1, "usps", "9400", 3, Channel::Webhook));
+        assert_ne!(a, Job::id_for(2, "usps", "9400", 3, Channel::Email));
+    }
+}

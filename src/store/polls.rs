@@ -1,0 +1,78 @@
+//! The due-poll index: finding parcels to poll costs O(due), not O(all parcels).
+
+use super::keys::{self, T};
+use super::{Store, StoreError};
+use crate::core::model::Parcel;
+
+/// A parcel handed to the poller.
+#[derive(Debug, Clone)]
+pub struct PollTarget {
+    /// The parcel as it stood when claimed.
+    pub parcel: Parcel,
+}
+
+impl Store {
+    /// Claims up to `limit` parcels whose poll is due at `now`: each is pushed
+    /// `lease` seconds into the future in the same commit, so a poller that dies
+    /// mid-fetch leaves the parcel to be polled again, never forgotten.
+    pub fn claim_due_polls(
+        &self,
+        now: i64,
+        limit: usize,
+        lease: i64,
+    ) -> Result<(Vec<PollTarget>, u64), StoreError> {
+        self.write(|tx| {
+            let hi = keys::ts(now.saturating_add(1));
+            let due = tx.committed_range(T::PollsDue, &[], &hi, limit)?;
+            let mut out = Vec::with_capacity(due.len());
+            for k in due {
+                let pk = &k[8..];
+                let Some(p) = tx.get::<Parcel>(T::Parcels, pk)? else {
+                    tx.del(T::PollsDue, k.clone());
+                    continue;
+                };
+                let mut leased = p.clone();
+                leased.next_poll_at = Some(now + lease);
+                tx.put_parcel(Some(&p), &leased)?;
+                out.push(PollTarget { parcel: p });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Reschedules a parcel after a failed poll (or one no provider could serve)
+    /// for `at`, counting the failure when `failed`.
+    pub fn reschedule_poll(
+        &self,
+        carrier: &str,
+        number: &str,
+        at: i64,
+        failed: bool,
+    ) -> Result<u64, StoreError> {
+        let ((), seq) = self.write(|tx| {
+            let pk = keys::parcel(carrier, number);
+            let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
+                return Ok(());
+            };
+            let mut next = p.clone();
+            next.next_poll_at = Some(at);
+            if failed {
+                next.poll_failures = next.poll_failures.saturating_add(1);
+            }
+            tx.put_parcel(Some(&p), &next)
+        })?;
+        Ok(seq)
+    }
+
+    /// How many polls are due at `now` (for readiness and tests).
+    pub fn due_poll_count(&self, now: i64) -> usize {
+        self.tree(T::PollsDue)
+            .range(..keys::ts(now.saturating_add(1)).to_vec())
+            .count()
+    }
+
+    /// A parcel as stored.
+    pub fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
+        self.get(T::Parcels, &keys::parcel(carrier, number))
+    }
+}
