@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 pub mod core;
+pub mod ingest;
 pub mod poll;
 pub mod store;
 
@@ -13,7 +14,8 @@ use crate::config::Config;
 use crate::core::awb::{Airlines, AIRLINES_TSV};
 use crate::core::carriers::Carriers;
 use crate::core::remote::{RemoteAreas, REMOTE_AREAS_TSV};
-use crate::poll::Providers;
+use crate::poll::scheduler::{Poller, PollerConfig};
+use crate::poll::{Provider, Providers};
 use crate::store::Store;
 use anyhow::Context;
 use axum::extract::Request;
@@ -46,6 +48,19 @@ fn table<T>(
                 .with_context(|| format!("{key}: cannot read {}", p.display()))?;
             parse(&text).map_err(|e| anyhow::anyhow!("{key} ({}): {e}", p.display()))
         }
+    }
+}
+
+/// The provider for carriers other than `sandbox`, from `poll.provider`.
+fn default_provider(cfg: &Config) -> Option<Arc<dyn Provider>> {
+    match cfg.poll.provider.as_str() {
+        "sandbox" => Some(Arc::new(poll::sandbox::Sandbox)),
+        _ if cfg.poll.trackingmore.api_key.is_empty() => None,
+        _ => Some(Arc::new(poll::trackingmore::TrackingMore::new(
+            &cfg.poll.trackingmore.base_url,
+            cfg.poll.trackingmore.api_key.expose(),
+            cfg.poll.realtime_timeout.0,
+        ))),
     }
 }
 
@@ -85,13 +100,14 @@ impl App {
         let listener = TcpListener::bind(&cfg.listen)
             .await
             .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        let providers = Providers::new(default_provider(&cfg));
         let state = AppState {
             store,
             cfg: Arc::new(cfg),
             carriers: Arc::new(Carriers::builtin()),
             remote: Arc::new(remote),
             airlines: Arc::new(airlines),
-            providers: Providers::new(None),
+            providers,
             list_calls: Arc::default(),
         };
         Ok(App {
@@ -118,6 +134,21 @@ impl App {
     pub async fn run(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         let store = self.state.store.clone();
+        let poller = self.state.cfg.poll.enabled.then(|| {
+            let cfg = &self.state.cfg;
+            let poller = Poller::new(
+                store.clone(),
+                self.state.providers.clone(),
+                self.state.carriers.clone(),
+                PollerConfig {
+                    policy: cfg.poll_policy(),
+                    concurrency: cfg.poll.concurrency,
+                    rate_per_second: cfg.poll.rate_per_second,
+                    timeout: cfg.poll.realtime_timeout.0,
+                },
+            );
+            tokio::spawn(poller.run(self.shutdown.clone()))
+        });
         let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
@@ -126,6 +157,9 @@ impl App {
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await
             .context("server failed")?;
+        if let Some(p) = poller {
+            let _ = p.await;
+        }
         store.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/v2", v2)
         .merge(health::router())
+        .merge(crate::ingest::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .layer(DefaultBodyLimit::max(limit))
         .layer(

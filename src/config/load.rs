@@ -169,8 +169,8 @@ fn validate(cfg: &Config) -> Vec<String> {
             cfg.poll.provider
         ));
     }
-    if cfg.poll.interval.0.as_secs() < 60 {
-        errs.push("poll.interval: must be at least 1m".into());
+    if cfg.poll.interval.0.as_secs() < 1 {
+        errs.push("poll.interval: must be at least 1s".into());
     }
     check_url(
         &mut errs,

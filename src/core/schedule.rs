@@ -39,10 +39,10 @@ impl PollPolicy {
         Some(now + gap)
     }
 
-    /// Backoff after `failures` failed polls in a row: 5 minutes doubling, capped at
-    /// the interval, plus up to 20 % jitter from `jitter` (0..1).
+    /// Backoff after `failures` failed polls in a row: 5 minutes doubling, never
+    /// longer than the interval, plus up to 20 % jitter from `jitter` (0..1).
     pub fn retry_after(&self, failures: u32, now: i64, jitter: f64) -> i64 {
-        let base = (300i64 << failures.min(16)).min(self.interval.max(300));
+        let base = (300i64 << failures.min(16)).min(self.interval);
         now + base + (base as f64 * 0.2 * jitter.clamp(0.0, 1.0)) as i64
     }
 

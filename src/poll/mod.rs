@@ -3,6 +3,8 @@
 //! [`Update`](crate::core::apply::Update) for `apply`.
 
 pub mod sandbox;
+pub mod scheduler;
+pub mod trackingmore;
 
 use crate::core::apply::Update;
 use std::future::Future;
@@ -29,7 +31,10 @@ pub enum ProviderError {
     /// The provider is overloaded or rate limited; try later.
     #[error("provider rate limited: {0}")]
     RateLimited(String),
-    /// The provider answered something we cannot read, or failed.
+    /// The provider answered with an error code of its own.
+    #[error("provider answered meta code {0}: {1}")]
+    Meta(i64, String),
+    /// The provider answered something we cannot read, timed out, or failed.
     #[error("provider failed: {0}")]
     Failed(String),
 }

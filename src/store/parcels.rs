@@ -37,6 +37,15 @@ pub enum Origin {
     Realtime,
 }
 
+/// What one commit of updates carries along: where the news came from, the time,
+/// accounts already read, and the running report.
+struct Batch {
+    origin: Origin,
+    now: i64,
+    accounts: HashMap<u64, Option<Account>>,
+    report: ApplyReport,
+}
+
 /// What a batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyReport {
@@ -137,11 +146,12 @@ impl Tx<'_> {
         cache: &'c mut HashMap<u64, Option<Account>>,
         id: u64,
     ) -> Result<&'c Option<Account>, StoreError> {
-        if !cache.contains_key(&id) {
-            let a = self.get::<Account>(T::Accounts, &id.to_be_bytes())?;
-            cache.insert(id, a);
-        }
-        Ok(&cache[&id])
+        Ok(match cache.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(self.get::<Account>(T::Accounts, &id.to_be_bytes())?)
+            }
+        })
     }
 
     fn enqueue(&mut self, job: &Job) {
@@ -165,11 +175,10 @@ impl Tx<'_> {
         carrier: &str,
         number: &str,
         update: &Update,
-        origin: Origin,
-        now: i64,
-        accounts: &mut HashMap<u64, Option<Account>>,
-        report: &mut ApplyReport,
+        batch: &mut Batch,
     ) -> Result<(), StoreError> {
+        let (origin, now) = (batch.origin, batch.now);
+        let (accounts, report) = (&mut batch.accounts, &mut batch.report);
         let pk = keys::parcel(carrier, number);
         let subscribers = self.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
         if subscribers.is_empty() {
@@ -296,14 +305,18 @@ impl Store {
         now: i64,
     ) -> Result<(ApplyReport, u64), StoreError> {
         self.write(|tx| {
-            let mut report = ApplyReport::default();
+            let mut batch = Batch {
+                origin,
+                now,
+                accounts: HashMap::new(),
+                report: ApplyReport::default(),
+            };
             if let Some((source, id)) = push_id {
                 if !tx.remember_push(source, id, now)? {
-                    report.duplicate = true;
-                    return Ok(report);
+                    batch.report.duplicate = true;
+                    return Ok(batch.report);
                 }
             }
-            let mut accounts = HashMap::new();
             for item in items {
                 let carriers: Vec<String> = match &item.carrier {
                     Some(c) => vec![c.clone()],
@@ -316,21 +329,13 @@ impl Store {
                     }
                 };
                 if carriers.is_empty() {
-                    report.ignored += 1;
+                    batch.report.ignored += 1;
                 }
                 for c in carriers {
-                    tx.apply_one(
-                        &c,
-                        &item.number,
-                        &item.update,
-                        origin,
-                        now,
-                        &mut accounts,
-                        &mut report,
-                    )?;
+                    tx.apply_one(&c, &item.number, &item.update, &mut batch)?;
                 }
             }
-            Ok(report)
+            Ok(batch.report)
         })
     }
 

@@ -1,8 +1,9 @@
 //! The due-poll index: finding parcels to poll costs O(due), not O(all parcels).
 
 use super::keys::{self, T};
+use super::Tx;
 use super::{Store, StoreError};
-use crate::core::model::Parcel;
+use crate::core::model::{Parcel, Tracking};
 
 /// A parcel handed to the poller.
 #[derive(Debug, Clone)]
@@ -32,6 +33,12 @@ impl Store {
                     continue;
                 };
                 let mut leased = p.clone();
+                if !tx.anyone_follows(pk)? {
+                    // Every tracking of it was deleted or told notupdate: stop polling.
+                    leased.next_poll_at = None;
+                    tx.put_parcel(Some(&p), &leased)?;
+                    continue;
+                }
                 leased.next_poll_at = Some(now + lease);
                 tx.put_parcel(Some(&p), &leased)?;
                 out.push(PollTarget { parcel: p });
@@ -74,5 +81,20 @@ impl Store {
     /// A parcel as stored.
     pub fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
         self.get(T::Parcels, &keys::parcel(carrier, number))
+    }
+}
+
+impl Tx<'_> {
+    /// Whether some account tracks the parcel and has not asked to stop updating it.
+    fn anyone_follows(&self, pk: &[u8]) -> Result<bool, StoreError> {
+        for sub in self.committed_keys(T::Subscribers, &keys::parcel_prefix(pk))? {
+            let account = super::be_u64(&sub[sub.len() - 8..]);
+            if let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, pk))? {
+                if !t.notupdate {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 }

@@ -1,0 +1,104 @@
+//! Push receivers: `/hooks/native`, `/hooks/trackingmore`, `/hooks/aftership`,
+//! `/hooks/17track`. Each checks its signature on the raw bytes, reads its provider's
+//! body into updates, and hands them to the one write path. Plain HTTP statuses:
+//! 200 accepted, 400 malformed, 401 unauthenticated, 404 receiver not enabled,
+//! 413 too large. A refused push writes nothing.
+
+mod aftership;
+mod native;
+mod seventeentrack;
+pub mod signature;
+mod trackingmore;
+
+use crate::api::AppState;
+use crate::core::time;
+use crate::store::{ApplyReport, Incoming, Origin};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::json;
+use signature::SigError;
+
+/// Why a push was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The receiver has no secret configured.
+    #[error("this receiver is not enabled: set push.{0} in the config")]
+    Disabled(&'static str),
+    /// Signature missing, wrong or stale.
+    #[error("unauthenticated push: {0}")]
+    Unauthorized(#[from] SigError),
+    /// The body cannot be read; the message names the field.
+    #[error("malformed push: {0}")]
+    Malformed(String),
+    /// Storage failed.
+    #[error("internal error")]
+    Internal(#[from] crate::store::StoreError),
+}
+
+impl IntoResponse for PushError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            PushError::Disabled(_) => StatusCode::NOT_FOUND,
+            PushError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            PushError::Malformed(_) => StatusCode::BAD_REQUEST,
+            PushError::Internal(e) => {
+                tracing::error!(error = %e, "push failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        if let PushError::Unauthorized(e) = &self {
+            tracing::warn!(reason = %e, "push refused");
+        }
+        (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+/// The receivers' routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/native", post(native::receive))
+        .route("/hooks/trackingmore", post(trackingmore::receive))
+        .route("/hooks/aftership", post(aftership::receive))
+        .route("/hooks/17track", post(seventeentrack::receive))
+}
+
+/// Applies a verified push through the one write path, durably, and answers.
+async fn accept(
+    state: &AppState,
+    updates: Vec<Incoming>,
+    push_id: (&str, &str),
+) -> Result<Json<serde_json::Value>, PushError> {
+    let received = updates.len();
+    let (report, seq): (ApplyReport, u64) =
+        state
+            .store
+            .apply_updates(&updates, Origin::Push, Some(push_id), time::now())?;
+    state.store.durable(seq).await?;
+    tracing::info!(
+        source = push_id.0,
+        received,
+        matched = report.matched,
+        ignored = report.ignored,
+        transitions = report.transitions,
+        duplicate = report.duplicate,
+        "push accepted"
+    );
+    Ok(Json(json!({
+        "accepted": received,
+        "matched": report.matched,
+        "ignored": report.ignored,
+        "transitions": report.transitions,
+        "duplicate": report.duplicate,
+    })))
+}
+
+fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn parse_json(body: &[u8]) -> Result<serde_json::Value, PushError> {
+    serde_json::from_slice(body)
+        .map_err(|e| PushError::Malformed(format!("body is not valid JSON: {e}")))
+}

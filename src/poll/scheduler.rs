@@ -1,0 +1,250 @@
+//! The poller: claims due parcels from the due-poll index, fetches each from its
+//! provider under that provider's concurrency and rate limits, and applies the result
+//! through the one write path. Each poll runs as its own task with a timeout, so an
+//! upstream that hangs or answers garbage holds up only its own parcels.
+
+use super::{FetchRequest, ProviderError, Providers};
+use crate::core::apply::Update;
+use crate::core::carriers::Carriers;
+use crate::core::schedule::PollPolicy;
+use crate::core::status::Status;
+use crate::core::time;
+use crate::store::{Incoming, Origin, PollTarget, Store, StoreError};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Started this many polls.
+    Worked(usize),
+    /// Nothing due, or every slot busy.
+    Idle,
+}
+
+/// A token bucket: at most `rate` acquisitions per second, bursts of one.
+struct RateLimit {
+    gap: Duration,
+    next: Mutex<Instant>,
+}
+
+impl RateLimit {
+    fn new(per_second: f64) -> RateLimit {
+        RateLimit {
+            gap: Duration::from_secs_f64(1.0 / per_second),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn acquire(&self) {
+        let wait = {
+            let mut next = self.next.lock().expect("rate-limit lock");
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.gap;
+            slot - now
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Limits of one upstream provider.
+struct Lane {
+    slots: Semaphore,
+    rate: RateLimit,
+}
+
+/// Poller settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PollerConfig {
+    /// Timings.
+    pub policy: PollPolicy,
+    /// Polls in flight per provider.
+    pub concurrency: usize,
+    /// Requests per second per provider.
+    pub rate_per_second: f64,
+    /// Per-fetch timeout.
+    pub timeout: Duration,
+}
+
+/// The poller.
+pub struct Poller {
+    store: Store,
+    providers: Providers,
+    carriers: Arc<Carriers>,
+    cfg: PollerConfig,
+    lanes: Mutex<HashMap<&'static str, Arc<Lane>>>,
+    inflight: Arc<Semaphore>,
+}
+
+/// Most polls in flight in all.
+const MAX_INFLIGHT: usize = 64;
+/// A claimed parcel whose poll never finished is polled again after this long.
+const LEASE_SECS: i64 = 120;
+
+impl Poller {
+    /// A poller over `store`.
+    pub fn new(
+        store: Store,
+        providers: Providers,
+        carriers: Arc<Carriers>,
+        cfg: PollerConfig,
+    ) -> Arc<Poller> {
+        Arc::new(Poller {
+            store,
+            providers,
+            carriers,
+            cfg,
+            lanes: Mutex::new(HashMap::new()),
+            inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
+        })
+    }
+
+    fn lane(&self, provider: &'static str) -> Arc<Lane> {
+        let mut lanes = self.lanes.lock().expect("lanes lock");
+        lanes
+            .entry(provider)
+            .or_insert_with(|| {
+                Arc::new(Lane {
+                    slots: Semaphore::new(self.cfg.concurrency),
+                    rate: RateLimit::new(self.cfg.rate_per_second),
+                })
+            })
+            .clone()
+    }
+
+    /// Claims what is due and starts a task per parcel.
+    pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
+        let free = self.inflight.available_permits();
+        if free == 0 {
+            return Ok(Outcome::Idle);
+        }
+        let (targets, _) = self.store.claim_due_polls(time::now(), free, LEASE_SECS)?;
+        if targets.is_empty() {
+            return Ok(Outcome::Idle);
+        }
+        let n = targets.len();
+        for target in targets {
+            let permit = self
+                .inflight
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("never closed");
+            let me = self.clone();
+            tokio::spawn(async move {
+                let number = target.parcel.tracking_number.clone();
+                if let Err(e) = me.poll_one(target).await {
+                    tracing::error!(error = %e, tracking_number = %number, "poll failed to store");
+                }
+                drop(permit);
+            });
+        }
+        Ok(Outcome::Worked(n))
+    }
+
+    /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            let idle = match self.run_once().await {
+                Ok(Outcome::Worked(_)) => false,
+                Ok(Outcome::Idle) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, "poller could not claim due polls");
+                    true
+                }
+            };
+            let pause = if idle {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_millis(10)
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.inflight.acquire_many(MAX_INFLIGHT as u32),
+        )
+        .await;
+    }
+
+    async fn expire(&self, carrier: &str, number: &str) -> Result<(), StoreError> {
+        let update = Update {
+            status: Some(Status::Expired),
+            source: "expiry".into(),
+            ..Update::default()
+        };
+        let item = Incoming {
+            carrier: Some(carrier.into()),
+            number: number.into(),
+            update,
+        };
+        self.store
+            .apply_updates(&[item], Origin::Poll, None, time::now())?;
+        Ok(())
+    }
+
+    fn postal(&self, carrier: &str) -> bool {
+        self.carriers
+            .resolve(carrier)
+            .is_some_and(|c| c.is_postal())
+    }
+
+    async fn poll_one(&self, target: PollTarget) -> Result<(), StoreError> {
+        let p = target.parcel;
+        let (carrier, number) = (p.carrier_code.clone(), p.tracking_number.clone());
+        let policy = self.cfg.policy;
+        let now = time::now();
+        if policy.is_expired(&p, self.postal(&carrier), now) {
+            return self.expire(&carrier, &number).await;
+        }
+        let Some(provider) = self.providers.for_carrier(&carrier) else {
+            // No provider serves this carrier: look again later (pushes may still come).
+            self.store
+                .reschedule_poll(&carrier, &number, now + policy.interval, false)?;
+            return Ok(());
+        };
+        let lane = self.lane(provider.name());
+        let _slot = lane.slots.acquire().await.expect("never closed");
+        lane.rate.acquire().await;
+        let req = FetchRequest {
+            carrier_code: carrier.clone(),
+            tracking_number: number.clone(),
+            registered_at: p.created_at,
+        };
+        let result = match tokio::time::timeout(self.cfg.timeout, provider.fetch(&req)).await {
+            Ok(r) => r,
+            Err(_) => Err(ProviderError::Failed("timed out".into())),
+        };
+        match result {
+            Ok(update) => {
+                let item = Incoming {
+                    carrier: Some(carrier.clone()),
+                    number: number.clone(),
+                    update,
+                };
+                self.store
+                    .apply_updates(&[item], Origin::Poll, None, time::now())?;
+                if let Some(after) = self.store.parcel(&carrier, &number)? {
+                    if policy.is_expired(&after, self.postal(&carrier), time::now()) {
+                        self.expire(&carrier, &number).await?;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
+                let jitter: f64 = rand::thread_rng().gen();
+                let at = policy.retry_after(p.poll_failures, time::now(), jitter);
+                self.store.reschedule_poll(&carrier, &number, at, true)?;
+            }
+        }
+        Ok(())
+    }
+}
