@@ -144,6 +144,43 @@ impl Gateway {
         (status, v)
     }
 
+    /// POSTs raw bytes with extra headers; for push receivers.
+    pub fn push(&self, path: &str, headers: &[(String, String)], body: &str) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .body(body.to_string());
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let resp = req.send().expect("push is answered");
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text })),
+        )
+    }
+
+    /// Polls `f` every 100 ms until it holds or `secs` pass.
+    pub fn wait_until(&self, secs: u64, what: &str, mut f: impl FnMut(&Gateway) -> bool) {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        while std::time::Instant::now() < end {
+            if f(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("timed out after {secs} s waiting for: {what}");
+    }
+
+    pub fn status_of(&self, carrier: &str, number: &str) -> String {
+        self.get(&format!("/v2/trackings/{carrier}/{number}"))["data"]["status"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string()
+    }
+
     pub fn get_as(&self, key: &str, path: &str) -> Value {
         self.send(reqwest::Method::GET, path, Some(key), None).1
     }

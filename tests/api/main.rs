@@ -1,12 +1,17 @@
 //! Black-box tests of the TrackingMore v2 API against the real binary.
 
 mod helpers;
+mod signing;
+mod upstream;
 
 mod batch;
 mod cli;
+mod crash;
 mod durability;
 mod errors;
 mod isolation;
 mod list;
 mod lookups;
+mod poll;
+mod push;
 mod trackings;
