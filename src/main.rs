@@ -1,6 +1,11 @@
 //! The `trackgate` command: `serve` and `check-config`.
 
 use clap::{Parser, Subcommand};
+
+/// sled clones its nodes on every write; glibc malloc spent about a quarter of the
+/// write path's time on that (perf, BENCHMARKS.md). mimalloc does it in a fraction.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use trackgate::config::{self, Config};

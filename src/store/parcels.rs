@@ -104,6 +104,11 @@ impl Tx<'_> {
         old: Option<&Parcel>,
         new: &Parcel,
     ) -> Result<(), StoreError> {
+        // Only what changed is written: a parcel update is on every push's path.
+        let route_same = old.is_some_and(|o| {
+            route_key(o) == route_key(new) && delivered_days(o) == delivered_days(new)
+        });
+        let poll_same = old.is_some_and(|o| o.next_poll_at == new.next_poll_at);
         match old {
             Some(old) => {
                 let old_key = route_key(old);
@@ -126,13 +131,15 @@ impl Tx<'_> {
                 Vec::new(),
             ),
         }
-        if let Some(at) = new.next_poll_at {
+        if let (Some(at), false) = (new.next_poll_at, poll_same) {
             self.put_raw(T::PollsDue, poll_key(at, new), Vec::new());
         }
-        let days = delivered_days(new)
-            .map(|d| d.to_be_bytes().to_vec())
-            .unwrap_or_default();
-        self.put_raw(T::Routes, route_key(new), days);
+        if !route_same {
+            let days = delivered_days(new)
+                .map(|d| d.to_be_bytes().to_vec())
+                .unwrap_or_default();
+            self.put_raw(T::Routes, route_key(new), days);
+        }
         self.put(
             T::Parcels,
             keys::parcel(&new.carrier_code, &new.tracking_number),
@@ -218,9 +225,9 @@ impl Tx<'_> {
             if !changed {
                 break;
             }
-            self.unindex_tracking(&t, &prev)?;
+            let before = t.clone();
             t.updated_at = now;
-            self.index_tracking(&t, &next)?;
+            self.reindex_tracking((&before, &prev), (&t, &next))?;
             let Some(tr) = applied.transitions.first() else {
                 continue;
             };

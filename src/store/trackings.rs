@@ -126,6 +126,32 @@ impl Tx<'_> {
         )
     }
 
+    /// Rewrites a tracking whose row or parcel changed, touching only the index keys
+    /// and counters that differ: a status change moves one status key and two
+    /// counters, not every index.
+    pub(super) fn reindex_tracking(
+        &mut self,
+        old: (&Tracking, &Parcel),
+        new: (&Tracking, &Parcel),
+    ) -> Result<(), StoreError> {
+        let before = index_keys(old.0, old.1);
+        let after = index_keys(new.0, new.1);
+        for k in before.iter().filter(|k| !after.contains(k)) {
+            self.del(k.0, k.1.clone());
+        }
+        for k in after.iter().filter(|k| !before.contains(k)) {
+            self.put_raw(k.0, k.1.clone(), Vec::new());
+        }
+        let (was, is) = (old.0.effective_status(old.1), new.0.effective_status(new.1));
+        if was != is {
+            self.add(T::Counters, keys::counter(old.0.account, was), -1)?;
+            self.add(T::Counters, keys::counter(new.0.account, is), 1)?;
+        }
+        let pk = keys::parcel(&new.0.carrier_code, &new.0.tracking_number);
+        self.put(T::Trackings, keys::tracking(new.0.account, &pk), new.0);
+        Ok(())
+    }
+
     /// Removes a tracking row's indexes and counter (not the row: callers rewrite or delete it).
     pub(super) fn unindex_tracking(&mut self, t: &Tracking, p: &Parcel) -> Result<(), StoreError> {
         for (tree, k) in index_keys(t, p) {
@@ -258,7 +284,7 @@ impl Store {
                     out.push(Ok((t, p)));
                     continue;
                 }
-                tx.unindex_tracking(&t, &p)?;
+                let before = t.clone();
                 if patch.fields.order_create_time.is_some() {
                     t.order_created_at = patch.order_created_at;
                 }
@@ -276,7 +302,7 @@ impl Store {
                     t.notupdate = n;
                 }
                 t.updated_at = now;
-                tx.index_tracking(&t, &p)?;
+                tx.reindex_tracking((&before, &p), (&t, &p))?;
                 out.push(Ok((t, p)));
             }
             Ok(out)

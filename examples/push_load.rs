@@ -1,0 +1,184 @@
+//! Load benchmark for status changes pushed to `/hooks/native`, against the real
+//! release binary.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example push_load -- [--parcels 8000] [--seconds 10]
+//! ```
+//! Every update in every push is a status change (each parcel alternates between
+//! transit and pickup with a newer scan), so changes/s counts transitions recorded
+//! and acknowledged durably. Loopback only; bounded in time.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::Client;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "bench-key";
+const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn number(i: u64) -> String {
+    format!("PUSHBENCH{i:08}")
+}
+
+fn sign(id: &str, body: &str) -> (String, String) {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = B64.decode(SECRET.trim_start_matches("whsec_")).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{body}").as_bytes());
+    (
+        ts.to_string(),
+        format!("v1,{}", B64.encode(mac.finalize().into_bytes())),
+    )
+}
+
+/// Update `step` of parcel `i`: a scan `step` minutes in, alternating status.
+fn update(i: u64, step: u64) -> Value {
+    let status = if step % 2 == 1 { "transit" } else { "pickup" };
+    json!({"carrier_code": "usps", "tracking_number": number(i), "status": status,
+           "events": [{"time": (1_790_000_000 + step * 60).to_string(), "description": format!("scan {step}"), "status": status}]})
+}
+
+async fn push(http: &Client, base: &str, id: &str, body: String) -> bool {
+    let (ts, sig) = sign(id, &body);
+    let r = http
+        .post(format!("{base}/hooks/native"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", ts)
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await;
+    matches!(r, Ok(r) if r.status().is_success())
+}
+
+fn pct(lat: &mut [Duration], p: f64) -> f64 {
+    lat.sort();
+    lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// `workers` clients, each owning `per_worker` parcels, pushing `batch` updates per
+/// request for `secs`; returns (status changes acknowledged, elapsed, latencies).
+async fn run(
+    http: &Client,
+    base: &str,
+    workers: u64,
+    per_worker: u64,
+    batch: u64,
+    secs: Duration,
+) -> (u64, Duration, Vec<Duration>) {
+    let changes = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (http, base, changes) = (http.clone(), base.to_string(), changes.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut step = 1_000 * (batch + 1); // distinct from other runs' steps
+            let mut cursor = 0;
+            while start.elapsed() < secs {
+                step += 1;
+                let updates: Vec<Value> = (0..batch)
+                    .map(|k| update(w * per_worker + (cursor + k) % per_worker, step))
+                    .collect();
+                cursor = (cursor + batch) % per_worker;
+                let body = if batch == 1 {
+                    updates[0].to_string()
+                } else {
+                    json!(updates).to_string()
+                };
+                let t = Instant::now();
+                if push(&http, &base, &format!("msg-{batch}-{w}-{step}"), body).await {
+                    lat.push(t.elapsed());
+                    changes.fetch_add(batch, Ordering::Relaxed);
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    (changes.load(Ordering::Relaxed), start.elapsed(), lat)
+}
+
+#[tokio::main]
+async fn main() {
+    let parcels = arg("--parcels", 8000);
+    let secs = Duration::from_secs(arg("--seconds", 10));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {KEY}\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new("target/release/trackgate")
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("build first: cargo build --release");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let l = lines.next().expect("gateway output").unwrap();
+        if let Some(a) = l.split("listening on ").nth(1) {
+            break a.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let base = format!("http://{addr}");
+    let http = Client::new();
+    for chunk in (0..parcels).collect::<Vec<_>>().chunks(40) {
+        let items: Vec<Value> = chunk
+            .iter()
+            .map(|&i| json!({"tracking_number": number(i), "carrier_code": "usps"}))
+            .collect();
+        http.post(format!("{base}/v2/trackings/batch"))
+            .header("Trackingmore-Api-Key", KEY)
+            .json(&items)
+            .send()
+            .await
+            .unwrap();
+    }
+    println!("{parcels} parcels tracked; each run {secs:?}\n");
+    println!("| pushes of | clients | status changes/s | pushes/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
+    for (batch, workers) in [(1u64, 64u64), (100, 8), (1000, 4)] {
+        let per_worker = parcels / workers;
+        let (changes, el, mut lat) = run(&http, &base, workers, per_worker, batch, secs).await;
+        let pushes = lat.len();
+        println!(
+            "| {batch} update(s) | {workers} | {:.0} | {:.0} | {:.2} | {:.2} |",
+            changes as f64 / el.as_secs_f64(),
+            pushes as f64 / el.as_secs_f64(),
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99)
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
