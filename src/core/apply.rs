@@ -50,13 +50,16 @@ pub struct Applied {
 fn merge_events(held: &[Checkpoint], new: &[Checkpoint]) -> Vec<Checkpoint> {
     let mut all: Vec<Checkpoint> = held.iter().chain(new).cloned().collect();
     // Newest first; equal times in a fixed order so merging is order independent.
+    // Among copies of one scan the most informative comes first and is the one kept
+    // (a status beats none), so evidence never disappears when a copy without it
+    // arrives later.
     all.sort_by(|a, b| {
         b.time
             .cmp(&a.time)
             .then_with(|| a.description.cmp(&b.description))
             .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.status.cmp(&b.status))
-            .then_with(|| a.substatus.cmp(&b.substatus))
+            .then_with(|| b.status.cmp(&a.status))
+            .then_with(|| b.substatus.cmp(&a.substatus))
     });
     all.dedup_by(|a, b| a.identity() == b.identity());
     all

@@ -103,6 +103,18 @@ fn a_substatus_change_alone_is_a_transition() {
 }
 
 #[test]
+fn a_copy_of_a_scan_without_its_status_does_not_erase_the_status() {
+    // Found by the order property: the same scan twice, once without a status.
+    let with = events_update(vec![ev(11, "Scan C", Some(Status::Notfound))]);
+    let without = events_update(vec![ev(11, "Scan C", None)]);
+    let a = apply(&apply(&fresh(), &without, 1).next, &with, 2).next;
+    let b = apply(&apply(&fresh(), &with, 1).next, &without, 2).next;
+    assert_eq!(a.status, Status::Notfound);
+    assert_eq!(b.status, Status::Notfound);
+    assert_eq!(a.events, b.events);
+}
+
+#[test]
 fn an_empty_update_changes_nothing() {
     let a = apply(&fresh(), &Update::default(), 5);
     assert!(!a.changed);
