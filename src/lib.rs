@@ -6,8 +6,11 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod ingest;
+pub mod notify;
 pub mod poll;
 pub mod store;
+pub mod throttle;
+pub mod worker;
 
 use crate::api::AppState;
 use crate::config::Config;
@@ -32,6 +35,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    dispatcher: Arc<notify::Dispatcher>,
     shutdown: CancellationToken,
 }
 
@@ -110,9 +114,20 @@ impl App {
             providers,
             list_calls: Arc::default(),
         };
+        let dispatcher = notify::Dispatcher::new(
+            state.store.clone(),
+            state.cfg.clone(),
+            state.carriers.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        let problems = notify::templates::Templates::new(&state.cfg.templates_dir).check();
+        for p in &problems {
+            tracing::warn!(problem = %p, "template problem: notifications that need it will fail");
+        }
         Ok(App {
             listener,
             state,
+            dispatcher,
             shutdown: CancellationToken::new(),
         })
     }
@@ -134,8 +149,8 @@ impl App {
     pub async fn run(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         let store = self.state.store.clone();
-        let poller = self.state.cfg.poll.enabled.then(|| {
-            let cfg = &self.state.cfg;
+        let cfg = self.state.cfg.clone();
+        let poller = cfg.poll.enabled.then(|| {
             let poller = Poller::new(
                 store.clone(),
                 self.state.providers.clone(),
@@ -149,6 +164,7 @@ impl App {
             );
             tokio::spawn(poller.run(self.shutdown.clone()))
         });
+        let dispatcher = tokio::spawn(self.dispatcher.run(self.shutdown.clone()));
         let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
@@ -160,6 +176,7 @@ impl App {
         if let Some(p) = poller {
             let _ = p.await;
         }
+        let _ = dispatcher.await;
         store.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())

@@ -30,9 +30,27 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Validate the configuration and data tables; exit non-zero naming each problem.
+    /// Validate the configuration, data tables and templates; exit non-zero naming each problem.
     CheckConfig {
         /// Config file (else $TRACKGATE_CONFIG, else ./config.yaml, else built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Preview a notification rendered from the templates.
+    Render {
+        /// email, slack or webhook.
+        #[arg(long)]
+        channel: String,
+        /// The new status, e.g. delivered.
+        #[arg(long)]
+        status: String,
+        /// Language folder to try first, e.g. de.
+        #[arg(long)]
+        lang: Option<String>,
+        /// A TrackingMore tracking object (JSON file) to render; default: a sample.
+        #[arg(long)]
+        tracking: Option<PathBuf>,
+        /// Config file (for templates_dir and public_url).
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -55,8 +73,35 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
+        Command::Render {
+            channel,
+            status,
+            lang,
+            tracking,
+            config,
+        } => {
+            match load(config)
+                .and_then(|(cfg, _)| render(&cfg, &channel, &status, lang.as_deref(), tracking))
+            {
+                Ok(out) => {
+                    println!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::CheckConfig { config } => match load(config).and_then(|(cfg, src)| {
             trackgate::load_tables(&cfg).map_err(|e| format!("{e:#}"))?;
+            let problems = trackgate::notify::templates::Templates::new(&cfg.templates_dir).check();
+            if !problems.is_empty() {
+                return Err(format!(
+                    "template problems:\n  - {}",
+                    problems.join("\n  - ")
+                ));
+            }
             Ok(src)
         }) {
             Ok(src) => {
@@ -88,6 +133,71 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// Renders one notification for `trackgate render`.
+fn render(
+    cfg: &Config,
+    channel: &str,
+    status: &str,
+    lang: Option<&str>,
+    tracking: Option<PathBuf>,
+) -> Result<String, String> {
+    use trackgate::core::status::Status;
+    use trackgate::notify::templates::{context, sample_context, Templates};
+    let st = Status::parse(status).ok_or_else(|| format!("--status {status:?} is not a status"))?;
+    let sample = sample_context();
+    let ctx = match tracking {
+        None => sample,
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("--tracking {}: {e}", path.display()))?;
+            let t: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("--tracking {}: not JSON: {e}", path.display()))?;
+            let t = t.get("data").cloned().unwrap_or(t);
+            let transition = serde_json::json!({"from": "transit", "to": st, "from_substatus": null, "to_substatus": null, "at": trackgate::core::time::rfc3339(trackgate::core::time::now())});
+            let carriers = trackgate::core::carriers::Carriers::builtin();
+            let carrier = t["carrier_code"]
+                .as_str()
+                .and_then(|c| carriers.resolve(c))
+                .map(|c| serde_json::to_value(c).unwrap_or_default())
+                .unwrap_or_default();
+            context(&t, &transition, &carrier, &cfg.public_url, "msg_preview")
+        }
+    };
+    let mut ctx = ctx;
+    ctx["transition"]["to"] = serde_json::json!(st);
+    ctx["status_label"] = serde_json::json!(trackgate::notify::templates::status_label(st));
+    let templates = Templates::new(&cfg.templates_dir);
+    match channel {
+        "email" => {
+            let e = templates.email(st, lang, &ctx).map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Subject: {}\n\n--- text/plain ---\n{}\n--- text/html ---\n{}",
+                e.subject, e.text, e.html
+            ))
+        }
+        "slack" => {
+            let m = templates.slack(st, lang, &ctx).map_err(|e| e.to_string())?;
+            Ok(serde_json::to_string_pretty(
+                &serde_json::json!({"text": m.text, "blocks": m.blocks}),
+            )
+            .unwrap_or_default())
+        }
+        "webhook" => {
+            let body = trackgate::notify::webhook::body(
+                &ctx["tracking"],
+                &ctx["transition"],
+                "msg_preview",
+                "shop@example.com",
+                trackgate::core::time::now(),
+            );
+            Ok(serde_json::to_string_pretty(&body).unwrap_or_default())
+        }
+        other => Err(format!(
+            "--channel {other:?} is not email, slack or webhook"
+        )),
     }
 }
 

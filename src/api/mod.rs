@@ -10,6 +10,7 @@ mod health;
 mod input;
 mod list;
 mod lookups;
+mod notifications;
 mod realtime;
 mod trackings;
 
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(lookups::router())
         .merge(realtime::router())
         .merge(carriers::router())
+        .merge(notifications::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     Router::new()

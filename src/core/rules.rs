@@ -69,7 +69,7 @@ impl Rules {
 }
 
 /// A delivery state of an outbox job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     /// Waiting for its due time (first try or a retry).
@@ -97,12 +97,56 @@ pub struct Job {
     pub transition: Transition,
     /// Delivery state.
     pub state: JobState,
-    /// Tries so far.
+    /// Tries so far, in all.
     pub attempts: u32,
+    /// Tries since it was last (re)queued; picks the retry delay.
+    #[serde(default)]
+    pub round_tries: u32,
+    /// The last error, if the last try failed.
+    #[serde(default)]
+    pub last_error: Option<String>,
     /// When to try next, unix seconds.
     pub due: i64,
     /// When it was enqueued.
     pub created_at: i64,
+}
+
+impl JobState {
+    /// A one-byte code for index keys.
+    pub fn code(self) -> u8 {
+        match self {
+            JobState::Pending => 0,
+            JobState::Delivered => 1,
+            JobState::Dead => 2,
+        }
+    }
+
+    /// Parses the API name.
+    pub fn parse(s: &str) -> Option<JobState> {
+        match s {
+            "pending" => Some(JobState::Pending),
+            "delivered" => Some(JobState::Delivered),
+            "dead" => Some(JobState::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// What one delivery try saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1, 2, 3... per job.
+    pub number: u32,
+    /// When it started, unix milliseconds.
+    pub at_ms: i64,
+    /// `delivered`, `retry` or `failed`.
+    pub outcome: String,
+    /// HTTP status or SMTP reply code, when one came back.
+    pub code: Option<u16>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// How long the try took, milliseconds.
+    pub latency_ms: u64,
 }
 
 impl Job {

@@ -10,53 +10,13 @@ use crate::core::schedule::PollPolicy;
 use crate::core::status::Status;
 use crate::core::time;
 use crate::store::{Incoming, Origin, PollTarget, Store, StoreError};
+use crate::throttle::Keyed;
+use crate::worker::{self, Outcome};
 use rand::Rng;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-
-/// What one step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Started this many polls.
-    Worked(usize),
-    /// Nothing due, or every slot busy.
-    Idle,
-}
-
-/// A token bucket: at most `rate` acquisitions per second, bursts of one.
-struct RateLimit {
-    gap: Duration,
-    next: Mutex<Instant>,
-}
-
-impl RateLimit {
-    fn new(per_second: f64) -> RateLimit {
-        RateLimit {
-            gap: Duration::from_secs_f64(1.0 / per_second),
-            next: Mutex::new(Instant::now()),
-        }
-    }
-
-    async fn acquire(&self) {
-        let wait = {
-            let mut next = self.next.lock().expect("rate-limit lock");
-            let now = Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.gap;
-            slot - now
-        };
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// Limits of one upstream provider.
-struct Lane {
-    slots: Semaphore,
-    rate: RateLimit,
-}
 
 /// Poller settings.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +37,7 @@ pub struct Poller {
     providers: Providers,
     carriers: Arc<Carriers>,
     cfg: PollerConfig,
-    lanes: Mutex<HashMap<&'static str, Arc<Lane>>>,
+    lanes: Keyed,
     inflight: Arc<Semaphore>,
 }
 
@@ -98,23 +58,10 @@ impl Poller {
             store,
             providers,
             carriers,
+            lanes: Keyed::new(cfg.concurrency, Some(cfg.rate_per_second)),
             cfg,
-            lanes: Mutex::new(HashMap::new()),
             inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
         })
-    }
-
-    fn lane(&self, provider: &'static str) -> Arc<Lane> {
-        let mut lanes = self.lanes.lock().expect("lanes lock");
-        lanes
-            .entry(provider)
-            .or_insert_with(|| {
-                Arc::new(Lane {
-                    slots: Semaphore::new(self.cfg.concurrency),
-                    rate: RateLimit::new(self.cfg.rate_per_second),
-                })
-            })
-            .clone()
     }
 
     /// Claims what is due and starts a task per parcel.
@@ -149,25 +96,12 @@ impl Poller {
 
     /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        loop {
-            let idle = match self.run_once().await {
-                Ok(Outcome::Worked(_)) => false,
-                Ok(Outcome::Idle) => true,
-                Err(e) => {
-                    tracing::error!(error = %e, "poller could not claim due polls");
-                    true
-                }
-            };
-            let pause = if idle {
-                Duration::from_millis(500)
-            } else {
-                Duration::from_millis(10)
-            };
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(pause) => {}
-            }
-        }
+        let me = self.clone();
+        worker::run("poller", shutdown, Duration::from_millis(500), move || {
+            let me = me.clone();
+            async move { me.run_once().await }
+        })
+        .await;
         let _ = tokio::time::timeout(
             Duration::from_secs(5),
             self.inflight.acquire_many(MAX_INFLIGHT as u32),
@@ -211,9 +145,8 @@ impl Poller {
                 .reschedule_poll(&carrier, &number, now + policy.interval, false)?;
             return Ok(());
         };
-        let lane = self.lane(provider.name());
-        let _slot = lane.slots.acquire().await.expect("never closed");
-        lane.rate.acquire().await;
+        let lane = self.lanes.lane(provider.name());
+        let _slot = lane.enter().await;
         let req = FetchRequest {
             carrier_code: carrier.clone(),
             tracking_number: number.clone(),

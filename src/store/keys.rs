@@ -47,6 +47,10 @@ pub enum T {
     JobsDue,
     /// account + parcel key 0x00 + job id → ()  (a tracking's notifications)
     JobsByTracking,
+    /// account + state + created + job id → ()  (an account's notifications by state)
+    JobsByState,
+    /// job id + attempt number → Attempt
+    Attempts,
     /// source 0x00 push id → first seen  (push dedupe)
     PushSeen,
     /// first seen + source 0x00 push id → ()  (to forget old push ids in O(expired))
@@ -57,7 +61,7 @@ pub enum T {
 
 impl T {
     /// Every tree, in slot order.
-    pub const ALL: [T; 23] = [
+    pub const ALL: [T; 25] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -78,6 +82,8 @@ impl T {
         T::Jobs,
         T::JobsDue,
         T::JobsByTracking,
+        T::JobsByState,
+        T::Attempts,
         T::PushSeen,
         T::PushSeenByTime,
         T::PollsDue,

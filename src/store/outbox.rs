@@ -1,8 +1,10 @@
-//! Reading the outbox: jobs written by the apply commit, for the dispatcher and the API.
+//! The outbox: jobs written by the apply commit, claimed by the dispatcher with a
+//! lease (a crash mid-send re-sends rather than loses), their attempts, and the
+//! per-account views behind the notifications API.
 
 use super::keys::{self, T};
-use super::{Store, StoreError};
-use crate::core::rules::Job;
+use super::{Notify, Store, StoreError, Tx};
+use crate::core::rules::{Attempt, Channel, Job, JobState};
 
 /// Outbox health for `/readyz`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -13,7 +15,250 @@ pub struct OutboxStats {
     pub lag_seconds: i64,
 }
 
+/// What to do with a job after a try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Delivered: done.
+    Delivered,
+    /// Try again at this time.
+    RetryAt(i64),
+    /// Give up (permanent failure or schedule exhausted).
+    Dead,
+}
+
+/// Filters of the notification list.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only this state (required: the index is per state).
+    pub state: Option<JobState>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this tracking (carrier, number).
+    pub tracking: Option<(String, String)>,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+fn state_key(job: &Job) -> Vec<u8> {
+    keys::cat(&[
+        &job.account.to_be_bytes(),
+        &[job.state.code()],
+        &keys::ts(job.created_at),
+        job.id.as_bytes(),
+    ])
+}
+
+fn due_key(job: &Job) -> Vec<u8> {
+    keys::cat(&[&keys::ts(job.due), job.id.as_bytes()])
+}
+
+impl Tx<'_> {
+    /// Writes a job, keeping its due-time and state indexes in step. Only pending
+    /// jobs are in the due index.
+    pub(super) fn put_job(&mut self, old: Option<&Job>, new: &Job) {
+        if let Some(old) = old {
+            if old.state == JobState::Pending {
+                self.del(T::JobsDue, due_key(old));
+            }
+            self.del(T::JobsByState, state_key(old));
+        }
+        if new.state == JobState::Pending {
+            self.put_raw(T::JobsDue, due_key(new), Vec::new());
+        }
+        self.put_raw(T::JobsByState, state_key(new), Vec::new());
+        self.put(T::Jobs, new.id.clone().into_bytes(), new);
+    }
+}
+
 impl Store {
+    /// Claims up to `limit` due jobs, pushing each `lease` seconds ahead in the same
+    /// commit: if the process dies mid-send the job comes due again.
+    pub fn claim_due_jobs(
+        &self,
+        now: i64,
+        limit: usize,
+        lease: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let (jobs, _) = self.write(|tx| {
+            let hi = keys::ts(now.saturating_add(1));
+            let mut out = Vec::new();
+            for k in tx.committed_range(T::JobsDue, &[], &hi, limit)? {
+                let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
+                    tx.del(T::JobsDue, k);
+                    continue;
+                };
+                let mut leased = job.clone();
+                leased.due = now + lease;
+                tx.put_job(Some(&job), &leased);
+                out.push(leased);
+            }
+            Ok(out)
+        })?;
+        Ok(jobs)
+    }
+
+    /// Records a try and what follows; with `disable`, also switches the account's
+    /// destination off (a 410 Gone). Returns the write's sequence.
+    pub fn record_attempt(
+        &self,
+        job_id: &str,
+        attempt: Attempt,
+        next: Next,
+        disable: Option<String>,
+    ) -> Result<u64, StoreError> {
+        let ((), seq) = self.write(|tx| {
+            let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
+                return Ok(());
+            };
+            let mut j = job.clone();
+            j.attempts += 1;
+            j.round_tries += 1;
+            j.last_error.clone_from(&attempt.error);
+            match next {
+                Next::Delivered => j.state = JobState::Delivered,
+                Next::Dead => j.state = JobState::Dead,
+                Next::RetryAt(at) => {
+                    j.state = JobState::Pending;
+                    j.due = at;
+                }
+            }
+            tx.put(
+                T::Attempts,
+                keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
+                &attempt,
+            );
+            tx.put_job(Some(&job), &j);
+            if let Some(reason) = disable {
+                let key = job.account.to_be_bytes();
+                if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
+                    disable_channel(&mut a.notify, job.channel, reason);
+                    tx.put(T::Accounts, key.to_vec(), &a);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(seq)
+    }
+
+    /// A job of the account with its attempts, oldest first.
+    pub fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
+        let Some(job) = self.get::<Job>(T::Jobs, id.as_bytes())? else {
+            return Ok(None);
+        };
+        if job.account != account {
+            return Ok(None);
+        }
+        let prefix = keys::cat(&[id.as_bytes(), &[0]]);
+        let attempts = self
+            .tree(T::Attempts)
+            .scan_prefix(prefix)
+            .values()
+            .map(|v| super::decode(T::Attempts, &v?))
+            .collect::<Result<_, _>>()?;
+        Ok(Some((job, attempts)))
+    }
+
+    /// An account's jobs, newest first: from the state index, or from the tracking
+    /// index when a tracking is named.
+    pub fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
+        let a = account.to_be_bytes();
+        let ids: Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>>> =
+            match (&f.tracking, f.state) {
+                (Some((c, n)), _) => {
+                    let prefix = keys::cat(&[&keys::tracking(account, &keys::parcel(c, n)), &[0]]);
+                    let skip = prefix.len();
+                    Box::new(
+                        self.tree(T::JobsByTracking)
+                            .scan_prefix(prefix)
+                            .keys()
+                            .rev()
+                            .map(move |k| Ok(k?[skip..].to_vec())),
+                    )
+                }
+                (None, Some(st)) => Box::new(
+                    self.tree(T::JobsByState)
+                        .scan_prefix(keys::cat(&[&a, &[st.code()]]))
+                        .keys()
+                        .rev()
+                        .map(|k| Ok(k?[17..].to_vec())),
+                ),
+                (None, None) => Box::new(
+                    self.tree(T::JobsByState)
+                        .scan_prefix(a)
+                        .keys()
+                        .rev()
+                        .map(|k| Ok(k?[17..].to_vec())),
+                ),
+            };
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(job) = self.get::<Job>(T::Jobs, &id?)? else {
+                continue;
+            };
+            if f.state.is_some_and(|s| s != job.state)
+                || f.channel.is_some_and(|c| c != job.channel)
+            {
+                continue;
+            }
+            out.push(job);
+            if out.len() >= f.limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues jobs again (now), whatever their state: a manual retry.
+    pub fn requeue_jobs(
+        &self,
+        account: u64,
+        ids: &[String],
+        now: i64,
+    ) -> Result<(usize, u64), StoreError> {
+        self.write(|tx| {
+            let mut n = 0;
+            for id in ids {
+                let Some(job) = tx.get::<Job>(T::Jobs, id.as_bytes())? else {
+                    continue;
+                };
+                if job.account != account || job.state == JobState::Pending {
+                    continue;
+                }
+                let mut j = job.clone();
+                j.state = JobState::Pending;
+                j.due = now;
+                j.round_tries = 0;
+                tx.put_job(Some(&job), &j);
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Ids of an account's dead jobs created at or after `since`.
+    pub fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::cat(&[&account.to_be_bytes(), &[JobState::Dead.code()]]);
+        let lo = keys::cat(&[&prefix, &keys::ts(since)]);
+        self.tree(T::JobsByState)
+            .range(lo..keys::prefix_end(&prefix))
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?[17..]).into_owned()))
+            .collect()
+    }
+
+    /// Replaces an account's notification settings.
+    pub fn set_notify(&self, account: u64, notify: Notify) -> Result<(Notify, u64), StoreError> {
+        self.write(|tx| {
+            let key = account.to_be_bytes();
+            let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? else {
+                return Ok(notify);
+            };
+            a.notify = notify;
+            tx.put(T::Accounts, key.to_vec(), &a);
+            Ok(a.notify)
+        })
+    }
+
     /// Every job about one tracking of an account, oldest first.
     pub fn jobs_for(
         &self,
@@ -21,18 +266,15 @@ impl Store {
         carrier: &str,
         number: &str,
     ) -> Result<Vec<Job>, StoreError> {
-        let prefix = keys::cat(&[
-            &keys::tracking(account, &keys::parcel(carrier, number)),
-            &[0],
-        ]);
-        let mut jobs: Vec<Job> = Vec::new();
-        for k in self.tree(T::JobsByTracking).scan_prefix(&prefix).keys() {
-            let k = k?;
-            if let Some(job) = self.get::<Job>(T::Jobs, &k[prefix.len()..])? {
-                jobs.push(job);
-            }
-        }
-        jobs.sort_by_key(|j| (j.created_at, j.transition.seq, j.channel));
+        let mut jobs = self.jobs(
+            account,
+            &JobFilter {
+                tracking: Some((carrier.into(), number.into())),
+                limit: usize::MAX,
+                ..JobFilter::default()
+            },
+        )?;
+        jobs.reverse();
         Ok(jobs)
     }
 
@@ -47,5 +289,21 @@ impl Store {
             pending: due.len(),
             lag_seconds: lag,
         })
+    }
+}
+
+fn disable_channel(n: &mut Notify, channel: Channel, reason: String) {
+    match channel {
+        Channel::Webhook => {
+            if let Some(w) = &mut n.webhook {
+                w.disabled = Some(reason);
+            }
+        }
+        Channel::Slack => {
+            if let Some(s) = &mut n.slack {
+                s.disabled = Some(reason);
+            }
+        }
+        Channel::Email => {}
     }
 }

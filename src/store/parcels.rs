@@ -162,16 +162,11 @@ impl Tx<'_> {
     }
 
     fn enqueue(&mut self, job: &Job) {
-        self.put(T::Jobs, job.id.clone().into_bytes(), job);
+        self.put_job(None, job);
         let pk = keys::parcel(&job.carrier_code, &job.tracking_number);
         self.put_raw(
             T::JobsByTracking,
             keys::cat(&[&keys::tracking(job.account, &pk), &[0], job.id.as_bytes()]),
-            Vec::new(),
-        );
-        self.put_raw(
-            T::JobsDue,
-            keys::cat(&[&keys::ts(job.due), job.id.as_bytes()]),
             Vec::new(),
         );
     }
@@ -260,6 +255,8 @@ impl Tx<'_> {
                     },
                     state: JobState::Pending,
                     attempts: 0,
+                    round_tries: 0,
+                    last_error: None,
                     due: now,
                     created_at: now,
                 };

@@ -1,0 +1,78 @@
+//! How the cost of finding due polls grows with the number of parcels stored.
+//!
+//! ```text
+//! cargo run --release --example poll_scan -- [--max 1000000]
+//! ```
+//! For each size N (10k, 100k, 1M) it fills a fresh store with N tracked parcels
+//! whose next poll is far in the future plus 1,000 that are due, then times
+//! `claim_due_polls` taking the due ones 100 at a time (each claim is one commit).
+//! If the due-poll index works, the time per claim does not depend on N.
+
+use std::time::Instant;
+use trackgate::core::model::TrackingFields;
+use trackgate::core::schedule::PollPolicy;
+use trackgate::store::{NewTracking, Store};
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn tracking(i: u64) -> NewTracking {
+    NewTracking {
+        carrier_code: "usps".into(),
+        tracking_number: format!("SCAN{i:010}"),
+        fields: TrackingFields::default(),
+        order_created_at: None,
+        origin_country: None,
+        destination_country: None,
+    }
+}
+
+fn main() {
+    let max = arg("--max", 1_000_000);
+    let now: i64 = 1_800_000_000;
+    println!("| parcels stored | due | claims of 100 | mean µs per claim | max µs |\n|---|---|---|---|---|");
+    for n in [10_000u64, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|&n| n <= max)
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), PollPolicy::default()).unwrap();
+        let fill = Instant::now();
+        // Registered "in the future": first polls are due long after `now`.
+        for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
+            store
+                .create_trackings(
+                    1,
+                    chunk.iter().map(|&i| tracking(i)).collect(),
+                    now + 1_000_000,
+                )
+                .unwrap();
+        }
+        store
+            .create_trackings(1, (n..n + 1_000).map(tracking).collect(), now)
+            .unwrap();
+        store.flush().unwrap();
+        let filled = fill.elapsed();
+        let mut times = Vec::new();
+        loop {
+            let t = Instant::now();
+            let (claimed, _) = store.claim_due_polls(now, 100, 120).unwrap();
+            let el = t.elapsed();
+            if claimed.is_empty() {
+                break;
+            }
+            assert_eq!(claimed.len(), 100);
+            times.push(el.as_secs_f64() * 1e6);
+        }
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        let worst = times.iter().cloned().fold(0.0, f64::max);
+        println!("| {n} | 1000 | {} | {mean:.0} | {worst:.0} |", times.len());
+        eprintln!("(filled {n} in {:.1} s)", filled.as_secs_f64());
+    }
+}

@@ -1,0 +1,286 @@
+//! Notifications: see and act on the outbox, and set where notifications go.
+//!
+//! - `GET /v2/notifications?state=&channel=&carrier_code=&tracking_number=&limit=`
+//! - `GET /v2/notifications/{id}` — the job with every attempt
+//! - `POST /v2/notifications/{id}/retry` — queue it again now
+//! - `POST /v2/notifications/retry` `{"since": <unix>}` — queue every dead one created since
+//! - `GET` / `PUT /v2/notifications/settings` — channels and rules
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Success};
+use super::input::{object, JsonBody};
+use super::AppState;
+use crate::core::rules::{Channel, Job, JobState};
+use crate::core::status::Status;
+use crate::core::time;
+use crate::store::{JobFilter, Notify, SlackDest, WebhookDest};
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/retry", post(retry_dead))
+        .route(
+            "/notifications/settings",
+            get(get_settings).put(put_settings),
+        )
+        .route("/notifications/{id}", get(get_notification))
+        .route("/notifications/{id}/retry", post(retry_one))
+}
+
+fn job_view(j: &Job) -> Value {
+    json!({
+        "id": j.id, "channel": j.channel, "state": j.state,
+        "tracking_number": j.tracking_number, "carrier_code": j.carrier_code,
+        "event": {"from": j.transition.from, "to": j.transition.to, "at": time::rfc3339(j.transition.at)},
+        "attempts": j.attempts, "last_error": j.last_error,
+        "next_attempt_at": (j.state == JobState::Pending).then(|| time::rfc3339(j.due)),
+        "created_at": time::rfc3339(j.created_at),
+    })
+}
+
+async fn list_notifications(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Query(p): Query<HashMap<String, String>>,
+) -> ApiResult<Value> {
+    let param = |k: &str| p.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let state_f = param("state")
+        .map(|s| {
+            JobState::parse(s).ok_or_else(|| {
+                ApiError::BadRequest(format!("state {s:?} is not pending, delivered or dead"))
+            })
+        })
+        .transpose()?;
+    let channel = param("channel")
+        .map(|s| {
+            Channel::ALL
+                .into_iter()
+                .find(|c| c.as_str() == s)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("channel {s:?} is not email, webhook or slack"))
+                })
+        })
+        .transpose()?;
+    let tracking = match (param("carrier_code"), param("tracking_number")) {
+        (Some(c), Some(n)) => Some((c.to_string(), n.to_ascii_uppercase())),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give carrier_code and tracking_number together".into(),
+            ))
+        }
+    };
+    let limit = match param("limit") {
+        None => 100,
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit {s:?} must be from 1 to 1000")))?,
+    };
+    let jobs = state.store.jobs(
+        acct.id,
+        &JobFilter {
+            state: state_f,
+            channel,
+            tracking,
+            limit,
+        },
+    )?;
+    Ok(Success(
+        json!({"count": jobs.len(), "items": jobs.iter().map(job_view).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn get_notification(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    let (job, attempts) = state
+        .store
+        .job(acct.id, &id)?
+        .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
+    let mut v = job_view(&job);
+    v["attempt_log"] = json!(attempts
+        .iter()
+        .map(|a| json!({"number": a.number, "at": chrono::DateTime::from_timestamp_millis(a.at_ms).map(|t| t.to_rfc3339()),
+                        "outcome": a.outcome, "code": a.code, "error": a.error, "latency_ms": a.latency_ms}))
+        .collect::<Vec<_>>());
+    Ok(Success(v))
+}
+
+async fn retry_one(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    let (job, _) = state
+        .store
+        .job(acct.id, &id)?
+        .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
+    let (n, seq) = state.store.requeue_jobs(acct.id, &[job.id], time::now())?;
+    state.store.durable(seq).await?;
+    Ok(Success(json!({"requeued": n})))
+}
+
+async fn retry_dead(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
+    let m = object(&body, "request body")?;
+    let since = match m.get("since") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| ApiError::BadRequest("since must be a unix timestamp".into()))?,
+        Some(Value::String(s)) => time::parse_loose(s)
+            .ok_or_else(|| ApiError::BadRequest(format!("since {s:?} is not a time")))?,
+        None | Some(Value::Null) => 0,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "since must be a unix timestamp".into(),
+            ))
+        }
+    };
+    let ids = state.store.dead_since(acct.id, since)?;
+    let (n, seq) = state.store.requeue_jobs(acct.id, &ids, time::now())?;
+    state.store.durable(seq).await?;
+    Ok(Success(json!({"requeued": n})))
+}
+
+/// Settings as shown: secrets are never returned, only how many there are.
+fn settings_view(n: &Notify) -> Value {
+    json!({
+        "email": n.email,
+        "webhook": n.webhook.as_ref().map(|w| json!({"url": w.url, "secrets": w.secrets.len(), "disabled": w.disabled})),
+        "slack": n.slack.as_ref().map(|s| json!({"url": s.url, "disabled": s.disabled})),
+        "rules": n.rules,
+    })
+}
+
+async fn get_settings(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
+    let a = state.store.account(acct.id)?.ok_or(ApiError::InvalidKey)?;
+    Ok(Success(settings_view(&a.notify)))
+}
+
+fn statuses(v: &Value, key: &str) -> Result<Vec<Status>, ApiError> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| ApiError::BadRequest(format!("rules.{key} must be an array of statuses")))?;
+    arr.iter()
+        .map(|s| {
+            s.as_str()
+                .and_then(Status::parse)
+                .ok_or_else(|| ApiError::StatusInvalid(format!("rules.{key}: {s} is not a status")))
+        })
+        .collect()
+}
+
+fn url(m: &Map<String, Value>, at: &str) -> Result<String, ApiError> {
+    let u = m.get("url").and_then(Value::as_str).unwrap_or("").trim();
+    match reqwest::Url::parse(u) {
+        Ok(p) if matches!(p.scheme(), "http" | "https") => Ok(u.to_string()),
+        _ => Err(ApiError::BadRequest(format!(
+            "{at}.url {u:?} is not an http(s) URL"
+        ))),
+    }
+}
+
+/// Changes the fields given; `null` removes a channel. Setting a URL re-enables a
+/// destination that a 410 switched off.
+async fn put_settings(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
+    let m = object(&body, "request body")?;
+    let a = state.store.account(acct.id)?.ok_or(ApiError::InvalidKey)?;
+    let mut n = a.notify.clone();
+    for key in m.keys() {
+        if !matches!(key.as_str(), "email" | "webhook" | "slack" | "rules") {
+            return Err(ApiError::BadRequest(format!(
+                "{key} is not a setting (email, webhook, slack, rules)"
+            )));
+        }
+    }
+    if let Some(v) = m.get("email") {
+        n.email = v
+            .as_bool()
+            .ok_or_else(|| ApiError::BadRequest("email must be true or false".into()))?;
+    }
+    match m.get("webhook") {
+        None => {}
+        Some(Value::Null) => n.webhook = None,
+        Some(Value::Object(w)) => {
+            let secrets: Vec<String> = match (w.get("secret"), w.get("secrets")) {
+                (Some(Value::String(s)), None) => vec![s.clone()],
+                (None, Some(Value::Array(a))) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect(),
+                (None, None) => n
+                    .webhook
+                    .as_ref()
+                    .map(|w| w.secrets.clone())
+                    .unwrap_or_default(),
+                _ => {
+                    return Err(ApiError::BadRequest(
+                        "webhook: give secret (a string) or secrets (an array)".into(),
+                    ))
+                }
+            };
+            if secrets.is_empty() || secrets.iter().any(|s| s.trim().is_empty()) {
+                return Err(ApiError::BadRequest("webhook.secret is required".into()));
+            }
+            n.webhook = Some(WebhookDest {
+                url: url(w, "webhook")?,
+                secrets,
+                disabled: None,
+            });
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "webhook must be an object or null".into(),
+            ))
+        }
+    }
+    match m.get("slack") {
+        None => {}
+        Some(Value::Null) => n.slack = None,
+        Some(Value::Object(s)) => {
+            n.slack = Some(SlackDest {
+                url: url(s, "slack")?,
+                disabled: None,
+            })
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "slack must be an object or null".into(),
+            ))
+        }
+    }
+    if let Some(r) = m.get("rules") {
+        let r = r
+            .as_object()
+            .ok_or_else(|| ApiError::BadRequest("rules must be an object".into()))?;
+        let mut rules = n.rules.clone();
+        for (k, v) in r {
+            match k.as_str() {
+                "email" => rules.email = statuses(v, k)?,
+                "webhook" => rules.webhook = statuses(v, k)?,
+                "slack" => rules.slack = statuses(v, k)?,
+                _ => return Err(ApiError::BadRequest(format!("rules.{k} is not a channel"))),
+            }
+        }
+        n.rules = rules;
+    }
+    let (saved, seq) = state.store.set_notify(acct.id, n)?;
+    state.store.durable(seq).await?;
+    Ok(Success(settings_view(&saved)))
+}

@@ -1,0 +1,154 @@
+//! Email out: lettre's pooled async SMTP transport (none / STARTTLS / TLS, optional
+//! auth), or `.eml` files for the embedded default. SMTP 4xx retries, 5xx is permanent.
+
+use super::templates::Email;
+use super::Sent;
+use crate::config::{EmailConfig, EmailTransport, SmtpSecurity};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// The configured transport.
+pub enum Mailer {
+    /// SMTP.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Files in a directory.
+    File(AsyncFileTransport<Tokio1Executor>),
+    /// Email is switched off.
+    Off,
+}
+
+impl Mailer {
+    /// Builds the transport from config; errors name the key.
+    pub fn new(cfg: &EmailConfig, timeout: Duration) -> Result<Mailer, String> {
+        Ok(match cfg.transport {
+            EmailTransport::Off => Mailer::Off,
+            EmailTransport::File => {
+                std::fs::create_dir_all(&cfg.dir)
+                    .map_err(|e| format!("email.dir {}: {e}", cfg.dir.display()))?;
+                Mailer::File(AsyncFileTransport::new(&cfg.dir))
+            }
+            EmailTransport::Smtp => {
+                let s = &cfg.smtp;
+                let builder = match s.security {
+                    SmtpSecurity::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                    }
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                            .map_err(|e| format!("email.smtp.host: {e}"))?
+                    }
+                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
+                        .map_err(|e| format!("email.smtp.host: {e}"))?,
+                };
+                let mut builder = builder
+                    .port(s.port)
+                    .timeout(Some(timeout))
+                    .pool_config(PoolConfig::new().max_size(8));
+                if !s.username.is_empty() {
+                    builder = builder.credentials(Credentials::new(
+                        s.username.clone(),
+                        s.password.expose().to_string(),
+                    ));
+                }
+                Mailer::Smtp(builder.build())
+            }
+        })
+    }
+
+    /// Sends one rendered email. `id` becomes the Message-ID, stable across retries.
+    pub async fn send(&self, from: &str, to: &str, id: &str, email: &Email) -> Sent {
+        let from: Mailbox = match from.parse() {
+            Ok(m) => m,
+            Err(e) => {
+                return Sent::Permanent {
+                    code: None,
+                    error: format!("email.from is not an address: {e}"),
+                    disable: false,
+                }
+            }
+        };
+        let to: Mailbox = match to.parse() {
+            Ok(m) => m,
+            Err(_) => {
+                return Sent::Permanent {
+                    code: None,
+                    error: "customer_email is not a deliverable address".into(),
+                    disable: false,
+                }
+            }
+        };
+        let msg = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(&email.subject)
+            .message_id(Some(format!("<{id}@trackgate>")))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(email.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(email.html.clone()),
+                    ),
+            );
+        let msg = match msg {
+            Ok(m) => m,
+            Err(e) => {
+                return Sent::Permanent {
+                    code: None,
+                    error: format!("cannot build the email: {e}"),
+                    disable: false,
+                }
+            }
+        };
+        match self {
+            Mailer::Off => Sent::Permanent {
+                code: None,
+                error: "email.transport is off".into(),
+                disable: false,
+            },
+            Mailer::File(t) => match t.send(msg).await {
+                Ok(_) => Sent::Delivered { code: None },
+                Err(e) => Sent::Retry {
+                    code: None,
+                    error: format!("cannot write the .eml file: {e}"),
+                    after: None,
+                },
+            },
+            Mailer::Smtp(t) => match t.send(msg).await {
+                Ok(r) => Sent::Delivered {
+                    code: Some(u16::from(r.code())),
+                },
+                Err(e) => {
+                    let code = e.status().map(u16::from);
+                    // The server's words can echo the recipient; keep only the code and kind.
+                    let error = match code {
+                        Some(c) => format!("SMTP {c}"),
+                        None if e.is_timeout() => "SMTP timed out".into(),
+                        None => "SMTP connection failed".into(),
+                    };
+                    if e.is_permanent() {
+                        Sent::Permanent {
+                            code,
+                            error,
+                            disable: false,
+                        }
+                    } else {
+                        Sent::Retry {
+                            code,
+                            error,
+                            after: None,
+                        }
+                    }
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Notification templates: files in `templates_dir`, rendered with minijinja in
+//! strict mode (a missing variable is an error, never an empty string).
+//!
+//! Layout: `<channel>/[<lang>/]<status or "default">/<part>`. A part is looked up
+//! as `email/de/delivered/subject.txt`, then `email/de/default/subject.txt`, then
+//! `email/delivered/subject.txt`, then `email/default/subject.txt`. English lives at
+//! the top level. Email parts: `subject.txt`, `body.txt`, `body.html` (which may
+//! extend `email/layout.html`); Slack parts: `text.txt`, `blocks.json`.
+
+use crate::core::rules::Channel;
+use crate::core::status::Status;
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// Why a template could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// No file for the part in any fallback.
+    #[error("no template {0} (looked in {1})")]
+    Missing(String, String),
+    /// Syntax or rendering error (e.g. an undefined variable), with the file.
+    #[error("template {0}: {1}")]
+    Render(String, String),
+    /// Slack blocks that are not a JSON array after rendering.
+    #[error("template {0}: rendered blocks are not a JSON array: {1}")]
+    Blocks(String, String),
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// One line.
+    pub subject: String,
+    /// text/plain part.
+    pub text: String,
+    /// text/html part.
+    pub html: String,
+}
+
+/// A rendered Slack message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slack {
+    /// Fallback text (names the number and the status).
+    pub text: String,
+    /// Block Kit blocks.
+    pub blocks: Value,
+}
+
+/// The templates of a directory.
+pub struct Templates {
+    dir: PathBuf,
+    env: Environment<'static>,
+}
+
+/// Words for statuses in messages.
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "Registered",
+        Status::Notfound => "Awaiting carrier information",
+        Status::Transit => "In transit",
+        Status::Pickup => "Out for delivery",
+        Status::Delivered => "Delivered",
+        Status::Undelivered => "Delivery attempt failed",
+        Status::Exception => "Delivery problem",
+        Status::Expired => "No recent updates",
+    }
+}
+
+impl Templates {
+    /// Templates under `dir` (read when first used, then cached).
+    pub fn new(dir: &Path) -> Templates {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_loader(minijinja::path_loader(dir));
+        Templates {
+            dir: dir.to_path_buf(),
+            env,
+        }
+    }
+
+    fn candidates(channel: Channel, status: Status, lang: Option<&str>, part: &str) -> Vec<String> {
+        let c = channel.as_str();
+        let s = status.as_str();
+        let mut out = Vec::new();
+        if let Some(l) = lang
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty() && l != "en")
+        {
+            let l: String = l
+                .chars()
+                .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+                .collect();
+            out.push(format!("{c}/{l}/{s}/{part}"));
+            out.push(format!("{c}/{l}/default/{part}"));
+        }
+        out.push(format!("{c}/{s}/{part}"));
+        out.push(format!("{c}/default/{part}"));
+        out
+    }
+
+    fn render_part(
+        &self,
+        channel: Channel,
+        status: Status,
+        lang: Option<&str>,
+        part: &str,
+        ctx: &Value,
+    ) -> Result<String, TemplateError> {
+        let names = Self::candidates(channel, status, lang, part);
+        for name in &names {
+            if !self.dir.join(name).is_file() {
+                continue;
+            }
+            let t = self
+                .env
+                .get_template(name)
+                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()))?;
+            return t
+                .render(ctx)
+                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()));
+        }
+        Err(TemplateError::Missing(part.into(), names.join(", ")))
+    }
+
+    /// Renders an email.
+    pub fn email(
+        &self,
+        status: Status,
+        lang: Option<&str>,
+        ctx: &Value,
+    ) -> Result<Email, TemplateError> {
+        let r = |part| self.render_part(Channel::Email, status, lang, part, ctx);
+        Ok(Email {
+            subject: r("subject.txt")?
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("")
+                .to_string(),
+            text: r("body.txt")?,
+            html: r("body.html")?,
+        })
+    }
+
+    /// Renders a Slack message; `blocks.json` is optional.
+    pub fn slack(
+        &self,
+        status: Status,
+        lang: Option<&str>,
+        ctx: &Value,
+    ) -> Result<Slack, TemplateError> {
+        let text = self
+            .render_part(Channel::Slack, status, lang, "text.txt", ctx)?
+            .trim()
+            .to_string();
+        let blocks = match self.render_part(Channel::Slack, status, lang, "blocks.json", ctx) {
+            Ok(raw) => serde_json::from_str::<Value>(&raw)
+                .ok()
+                .filter(Value::is_array)
+                .ok_or_else(|| {
+                    TemplateError::Blocks(
+                        "slack/…/blocks.json".into(),
+                        raw.chars().take(200).collect(),
+                    )
+                })?,
+            Err(TemplateError::Missing(..)) => {
+                json!([{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Slack { text, blocks })
+    }
+
+    /// Renders every template file with a sample context; one line per problem.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.dir.is_dir() {
+            return vec![format!(
+                "templates_dir {}: not a directory",
+                self.dir.display()
+            )];
+        }
+        let langs = self.languages();
+        let ctx = sample_context();
+        // The same broken file fails for many statuses: report each error once.
+        let mut seen = std::collections::BTreeSet::new();
+        for status in Status::ALL {
+            for lang in std::iter::once(None).chain(langs.iter().map(|l| Some(l.as_str()))) {
+                let results = [
+                    self.email(status, lang, &ctx).err(),
+                    self.slack(status, lang, &ctx).err(),
+                ];
+                for e in results.into_iter().flatten() {
+                    if seen.insert(e.to_string()) {
+                        problems.push(e.to_string());
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// Language folders present (`email/de`, `slack/fr`, ...).
+    fn languages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in ["email", "slack"] {
+            let Ok(rd) = std::fs::read_dir(self.dir.join(c)) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_status = Status::parse(&name).is_some() || name == "default";
+                if e.path().is_dir() && !is_status {
+                    out.push(name);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The context every template sees: `tracking` (the TrackingMore tracking object),
+/// `transition`, `event` (the newest scan, fields empty if none), `checkpoints`,
+/// `order`, `status_label`, `carrier`, `link` (the carrier's tracking page, else
+/// `public_url`), `public_url`, `notification_id`.
+pub fn context(
+    tracking: &Value,
+    transition: &Value,
+    carrier: &Value,
+    public_url: &str,
+    notification_id: &str,
+) -> Value {
+    let checkpoints = tracking["origin_info"]["trackinfo"].clone();
+    let event = checkpoints.get(0).cloned().unwrap_or_else(
+        || json!({"Date": "", "StatusDescription": "", "Details": "", "checkpoint_status": null}),
+    );
+    let to = Status::parse(transition["to"].as_str().unwrap_or("")).unwrap_or(Status::Pending);
+    let link = carrier["track_url"]
+        .as_str()
+        .filter(|u| u.contains("******"))
+        .map(|u| u.replace("******", tracking["tracking_number"].as_str().unwrap_or("")))
+        .unwrap_or_else(|| public_url.to_string());
+    json!({
+        "tracking": tracking,
+        "transition": transition,
+        "event": event,
+        "checkpoints": checkpoints,
+        "order": {
+            "id": tracking["order_id"], "title": tracking["title"],
+            "customer_name": tracking["customer_name"], "created": tracking["order_create_time"],
+        },
+        "status_label": status_label(to),
+        "carrier": {"code": carrier["code"], "name": carrier["name"], "phone": carrier["phone"]},
+        "link": link,
+        "public_url": public_url,
+        "notification_id": notification_id,
+    })
+}
+
+/// A made-up delivered parcel, for `check-config` and `trackgate render`.
+pub fn sample_context() -> Value {
+    let tracking = json!({
+        "id": "0123456789abcdef0123456789abcdef", "tracking_number": "RR050349575PH", "carrier_code": "phlpost",
+        "status": "delivered", "substatus": "delivered001", "title": "Walking boots", "order_id": "#1001",
+        "customer_name": "Jo Example", "customer_email": "jo@example.com", "order_create_time": "2026-11-01 10:00",
+        "original_country": "Philippines", "destination_country": "United States",
+        "origin_info": {"trackinfo": [
+            {"Date": "2026-11-20 17:11", "StatusDescription": "Delivered", "Details": "RENTON, WA 98056", "checkpoint_status": "delivered", "substatus": "delivered001"},
+            {"Date": "2026-11-20 08:07", "StatusDescription": "Out for delivery", "Details": "RENTON, WA 98059", "checkpoint_status": "pickup", "substatus": "pickup001"}]},
+        "lastEvent": "Delivered,RENTON, WA 98056,2026-11-20 17:11", "lastUpdateTime": "2026-11-20 17:11",
+    });
+    let transition = json!({"from": "pickup", "to": "delivered", "from_substatus": "pickup001", "to_substatus": "delivered001", "at": "2026-11-20T17:12:00+00:00"});
+    let carrier = json!({"code": "phlpost", "name": "Philippines Post", "phone": "+ (63) 854-9825", "track_url": ""});
+    context(
+        &tracking,
+        &transition,
+        &carrier,
+        "http://127.0.0.1:8080",
+        "msg_0123456789abcdef0123456789abcdef",
+    )
+}

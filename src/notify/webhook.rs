@@ -1,0 +1,52 @@
+//! The shop's webhook: TrackingMore v2 webhook body plus an `event` object, signed
+//! with Standard Webhooks headers by every secret of the account (rotation).
+
+use crate::ingest::signature::{hmac, standard_sign};
+use serde_json::{json, Value};
+
+/// The body: `{meta, data: <tracking object>, verifyInfo, event}`. `verifyInfo` is
+/// what TrackingMore v2 sends: hex HMAC-SHA256 of `timeStr` keyed by the account email.
+pub fn body(
+    tracking: &Value,
+    transition: &Value,
+    job_id: &str,
+    account_email: &str,
+    now: i64,
+) -> Value {
+    let time_str = now.to_string();
+    json!({
+        "meta": {"code": 200, "type": "Success", "message": "Success"},
+        "data": tracking,
+        "verifyInfo": {
+            "timeStr": time_str,
+            "signature": hex::encode(hmac(account_email.as_bytes(), &[time_str.as_bytes()])),
+        },
+        "event": {
+            "id": job_id,
+            "type": "tracking.status_changed",
+            "from": transition["from"],
+            "to": transition["to"],
+            "at": transition["at"],
+        },
+    })
+}
+
+/// Standard Webhooks headers: `webhook-id` is the notification id (the same on
+/// every retry), `webhook-signature` carries one `v1,` signature per secret.
+pub fn headers(
+    secrets: &[String],
+    job_id: &str,
+    now: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let sigs: Vec<String> = secrets
+        .iter()
+        .map(|s| standard_sign(s, job_id, now, body))
+        .collect();
+    vec![
+        ("webhook-id", job_id.to_string()),
+        ("webhook-timestamp", now.to_string()),
+        ("webhook-signature", sigs.join(" ")),
+        ("content-type", "application/json".to_string()),
+    ]
+}

@@ -1,0 +1,42 @@
+//! The loop around a worker's step function: step until idle, then sleep, until
+//! shutdown. Tests drive the step; the gateway runs the loop.
+
+use std::future::Future;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Started this many units of work.
+    Worked(usize),
+    /// Nothing to do (or every slot busy).
+    Idle,
+}
+
+/// Runs `step` until `shutdown`, pausing `idle_pause` when it reports `Idle` or fails.
+pub async fn run<F, Fut, E>(
+    name: &str,
+    shutdown: CancellationToken,
+    idle_pause: Duration,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Outcome, E>>,
+    E: std::fmt::Display,
+{
+    loop {
+        let pause = match step().await {
+            Ok(Outcome::Worked(_)) => Duration::from_millis(5),
+            Ok(Outcome::Idle) => idle_pause,
+            Err(e) => {
+                tracing::error!(worker = name, error = %e, "worker step failed");
+                idle_pause
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}
