@@ -225,16 +225,19 @@ impl Dispatcher {
         let sent = self.attempt(&job).await;
         let latency_ms = t0.elapsed().as_millis() as u64;
         let now = time::now();
+        // Due times are whole seconds: round up from the exact time so that a
+        // retry never comes sooner than its delay.
+        let now_exact = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
         let retry = &self.cfg.delivery.retry;
         let schedule = |after: Option<i64>| -> Next {
             let k = job.round_tries as usize;
             match (retry.get(k), after) {
                 (None, _) => Next::Dead,
-                (_, Some(secs)) => Next::RetryAt(now + secs.max(1)),
+                (_, Some(secs)) => Next::RetryAt((now_exact + secs.max(1) as f64).ceil() as i64),
                 (Some(d), None) => {
-                    let base = d.0.as_secs_f64();
                     let jitter = rand::thread_rng().gen_range(0.9..1.1);
-                    Next::RetryAt(now + (base * jitter).round().max(1.0) as i64)
+                    let delay = (d.0.as_secs_f64() * jitter).max(1.0);
+                    Next::RetryAt((now_exact + delay).ceil() as i64)
                 }
             }
         };

@@ -12,6 +12,8 @@ mod errors;
 mod isolation;
 mod list;
 mod lookups;
+mod notify;
 mod poll;
 mod push;
+mod receivers;
 mod trackings;
