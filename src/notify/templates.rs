@@ -72,6 +72,7 @@ impl Templates {
     pub fn new(dir: &Path) -> Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
         env.set_loader(minijinja::path_loader(dir));
         Templates {
             dir: dir.to_path_buf(),
@@ -282,3 +283,7 @@ pub fn sample_context() -> Value {
         "msg_0123456789abcdef0123456789abcdef",
     )
 }
+
+#[cfg(test)]
+#[path = "templates_tests.rs"]
+mod tests;
