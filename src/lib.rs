@@ -98,7 +98,8 @@ impl App {
                 (None, Some(h)) => h.clone(),
                 (None, None) => unreachable!("validated: every account has a key"),
             };
-            store.upsert_account(&a.email, &hash, a.notify.to_settings(), now)?;
+            let notify = a.notify.is_set().then(|| a.notify.to_settings());
+            store.upsert_account(&a.email, &hash, notify, now)?;
         }
         store.flush()?;
         let listener = TcpListener::bind(&cfg.listen)

@@ -436,6 +436,11 @@ impl Config {
 }
 
 impl NotifyConfig {
+    /// Whether the config says anything about notifications for this account.
+    pub fn is_set(&self) -> bool {
+        self.email || self.webhook.is_some() || self.slack.is_some() || self.rules.is_some()
+    }
+
     /// The stored form of these settings.
     pub fn to_settings(&self) -> crate::store::Notify {
         crate::store::Notify {

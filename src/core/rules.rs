@@ -105,6 +105,9 @@ pub struct Job {
     /// The last error, if the last try failed.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// Claimed by a dispatcher that has not reported back yet.
+    #[serde(default)]
+    pub leased: bool,
     /// When to try next, unix seconds.
     pub due: i64,
     /// When it was enqueued.

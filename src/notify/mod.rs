@@ -173,9 +173,9 @@ impl Dispatcher {
         if free == 0 {
             return Ok(Outcome::Idle);
         }
-        // The lease outlives any one try (timeout plus waiting for a slot).
-        let lease = (self.cfg.delivery.timeout.0.as_secs() as i64) * 3 + 30;
-        let jobs = self.store.claim_due_jobs(time::now(), free, lease)?;
+        let jobs = self
+            .store
+            .claim_due_jobs(time::now(), free, self.lease_secs())?;
         if jobs.is_empty() {
             return Ok(Outcome::Idle);
         }
@@ -198,8 +198,18 @@ impl Dispatcher {
         Ok(Outcome::Worked(n))
     }
 
+    fn lease_secs(&self) -> i64 {
+        // The lease outlives any one try (timeout plus waiting for a slot).
+        (self.cfg.delivery.timeout.0.as_secs() as i64) * 3 + 30
+    }
+
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        match self.store.release_leases(time::now(), self.lease_secs()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resending notifications interrupted by a crash"),
+            Err(e) => tracing::error!(error = %e, "could not release stale leases"),
+        }
         let me = self.clone();
         worker::run(
             "dispatcher",

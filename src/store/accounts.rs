@@ -80,12 +80,13 @@ pub fn hash_key(key: &str) -> String {
 }
 
 impl Store {
-    /// Creates the account or updates its key and notification settings. Returns the account and the write's sequence.
+    /// Creates the account or updates its key, and its notification settings when
+    /// `notify` is given. Returns the account and the write's sequence.
     pub fn upsert_account(
         &self,
         email: &str,
         key_sha256: &str,
-        notify: Notify,
+        notify: Option<Notify>,
         now: i64,
     ) -> Result<(Account, u64), StoreError> {
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
@@ -101,7 +102,11 @@ impl Store {
                                 message: format!("account {id} indexed by email but missing"),
                             }
                         })?;
-                    a.notify = notify.clone();
+                    // Settings changed through the API survive a restart unless the
+                    // config names settings of its own for this account.
+                    if let Some(n) = &notify {
+                        a.notify = n.clone();
+                    }
                     if a.key_sha256 != key_sha256 {
                         tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
                         a.key_sha256.clone_from(&key_sha256);
@@ -117,7 +122,7 @@ impl Store {
                         email: email.trim().to_string(),
                         key_sha256: key_sha256.clone(),
                         created_at: now,
-                        notify: notify.clone(),
+                        notify: notify.clone().unwrap_or_default(),
                     }
                 }
             };

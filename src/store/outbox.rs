@@ -89,12 +89,39 @@ impl Store {
                 };
                 let mut leased = job.clone();
                 leased.due = now + lease;
+                leased.leased = true;
                 tx.put_job(Some(&job), &leased);
                 out.push(leased);
             }
             Ok(out)
         })?;
         Ok(jobs)
+    }
+
+    /// Makes jobs claimed by a process that died due now. Only one process owns the
+    /// store, so at start every lease is stale; leases end at most `horizon` seconds
+    /// ahead, so only that slice of the due index is read.
+    pub fn release_leases(&self, now: i64, horizon: i64) -> Result<usize, StoreError> {
+        let (n, seq) = self.write(|tx| {
+            let lo = keys::ts(now);
+            let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
+            let mut n = 0;
+            for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
+                let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
+                    continue;
+                };
+                if job.leased {
+                    let mut j = job.clone();
+                    j.leased = false;
+                    j.due = now;
+                    tx.put_job(Some(&job), &j);
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })?;
+        let _ = seq;
+        Ok(n)
     }
 
     /// Records a try and what follows; with `disable`, also switches the account's
@@ -111,6 +138,7 @@ impl Store {
                 return Ok(());
             };
             let mut j = job.clone();
+            j.leased = false;
             j.attempts += 1;
             j.round_tries += 1;
             j.last_error.clone_from(&attempt.error);
@@ -228,6 +256,7 @@ impl Store {
                 j.state = JobState::Pending;
                 j.due = now;
                 j.round_tries = 0;
+                j.leased = false;
                 tx.put_job(Some(&job), &j);
                 n += 1;
             }

@@ -257,6 +257,7 @@ impl Tx<'_> {
                     attempts: 0,
                     round_tries: 0,
                     last_error: None,
+                    leased: false,
                     due: now,
                     created_at: now,
                 };

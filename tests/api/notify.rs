@@ -414,8 +414,8 @@ fn private_destinations_are_refused_unless_allowed() {
 }
 
 #[test]
-fn settings_are_validated_and_never_show_secrets() {
-    let g = Gateway::with_config(&config(free_port(), ""));
+fn settings_are_validated_never_show_secrets_and_survive_a_restart() {
+    let mut g = Gateway::with_config(&config(free_port(), ""));
     let (_, v) = g.send(
         reqwest::Method::PUT,
         "/v2/notifications/settings",
@@ -442,4 +442,87 @@ fn settings_are_validated_and_never_show_secrets() {
         json!(["pickup", "delivered", "undelivered", "exception"]),
         "others keep their defaults"
     );
+    g.restart_after_kill9();
+    let v = g.get("/v2/notifications/settings");
+    assert_eq!(
+        v["data"]["webhook"]["url"], "https://shop.example/hook",
+        "API settings survive a restart: {v}"
+    );
+}
+
+#[test]
+fn after_sigkill_mid_burst_every_notification_is_delivered_at_least_once_under_one_id() {
+    let r = Receiver::start(vec![]);
+    r.always(Answer {
+        status: 200,
+        retry_after: None,
+        delay: Duration::from_millis(30),
+    });
+    let mut g = Gateway::with_config(&config(free_port(), ""));
+    settings(
+        &g,
+        json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}),
+    );
+    let numbers: Vec<String> = (0..60).map(|i| format!("SANDBOX-TRANSIT-K{i}")).collect();
+    for n in &numbers {
+        change(&g, n);
+    }
+    // Kill while deliveries are in flight.
+    r.wait_for(5, 10);
+    g.kill9();
+    let before = r.got().len();
+    g.restart_after_kill9();
+    let expected: std::collections::HashSet<String> = g.get("/v2/notifications?limit=1000")["data"]
+        ["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        expected.len(),
+        60,
+        "one webhook job per status change survived the crash"
+    );
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let ids: std::collections::HashSet<String> =
+            r.got().iter().map(|x| x.header("webhook-id")).collect();
+        if ids == expected {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "only {} of 60 delivered after restart; readyz {}; pending {:?}",
+            ids.len(),
+            g.send(reqwest::Method::GET, "/readyz", None, None).1,
+            notifications(&g, "state=pending&limit=2")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = r.got();
+    let dups = got.len() - expected.len();
+    eprintln!(
+        "{before} received before the kill; {} in all, {dups} duplicates",
+        got.len()
+    );
+    // Duplicates are re-sends of the same notification: same id, same event.
+    let mut by_id: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for x in &got {
+        by_id
+            .entry(x.header("webhook-id"))
+            .or_default()
+            .push(x.json()["event"].clone());
+    }
+    for (id, events) in by_id {
+        assert!(
+            events
+                .iter()
+                .all(|e| e == &events[0] && e["id"] == id.as_str()),
+            "{id}: {events:?}"
+        );
+    }
+    g.wait_until(10, "all marked delivered", |g| {
+        notifications(g, "state=delivered&limit=1000").len() == 60
+    });
 }
