@@ -2,7 +2,9 @@
 //! shutdown. Tests drive the step; the gateway runs the loop.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// What one step did.
@@ -14,11 +16,13 @@ pub enum Outcome {
     Idle,
 }
 
-/// Runs `step` until `shutdown`, pausing `idle_pause` when it reports `Idle` or fails.
+/// Runs `step` until `shutdown`, pausing `idle_pause` when it reports `Idle` or
+/// fails; `wake` (if given) ends a pause early when new work arrives.
 pub async fn run<F, Fut, E>(
     name: &str,
     shutdown: CancellationToken,
     idle_pause: Duration,
+    wake: Option<Arc<Notify>>,
     mut step: F,
 ) where
     F: FnMut() -> Fut,
@@ -34,9 +38,16 @@ pub async fn run<F, Fut, E>(
                 idle_pause
             }
         };
+        let woken = async {
+            match &wake {
+                Some(w) => w.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(pause) => {}
+            _ = woken => {}
         }
     }
 }

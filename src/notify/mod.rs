@@ -214,7 +214,8 @@ impl Dispatcher {
         worker::run(
             "dispatcher",
             shutdown,
-            Duration::from_millis(200),
+            Duration::from_millis(500),
+            Some(self.store.jobs_ready()),
             move || {
                 let me = me.clone();
                 async move { me.run_once().await }

@@ -97,10 +97,16 @@ impl Poller {
     /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let me = self.clone();
-        worker::run("poller", shutdown, Duration::from_millis(500), move || {
-            let me = me.clone();
-            async move { me.run_once().await }
-        })
+        worker::run(
+            "poller",
+            shutdown,
+            Duration::from_millis(500),
+            None,
+            move || {
+                let me = me.clone();
+                async move { me.run_once().await }
+            },
+        )
         .await;
         let _ = tokio::time::timeout(
             Duration::from_secs(5),

@@ -66,6 +66,8 @@ struct Inner {
     writer: Mutex<()>,
     flusher: Flusher,
     policy: PollPolicy,
+    /// Signalled when a commit enqueues notification jobs.
+    jobs_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -85,6 +87,7 @@ impl Store {
                 writer: Mutex::new(()),
                 flusher,
                 policy,
+                jobs_ready: Arc::default(),
             }),
         })
     }
@@ -144,6 +147,12 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.inner.db.flush()?;
         Ok(())
+    }
+
+    /// Woken whenever a commit enqueues notification jobs, so the dispatcher need
+    /// not poll for them.
+    pub fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.jobs_ready.clone()
     }
 
     /// A cheap liveness check of the store.

@@ -262,6 +262,11 @@ impl Store {
             }
             Ok(n)
         })
+        .inspect(|(n, _)| {
+            if *n > 0 {
+                self.inner.jobs_ready.notify_one();
+            }
+        })
     }
 
     /// Ids of an account's dead jobs created at or after `since`.

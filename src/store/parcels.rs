@@ -309,7 +309,7 @@ impl Store {
         push_id: Option<(&str, &str)>,
         now: i64,
     ) -> Result<(ApplyReport, u64), StoreError> {
-        self.write(|tx| {
+        let (report, seq) = self.write(|tx| {
             let mut batch = Batch {
                 origin,
                 now,
@@ -341,7 +341,11 @@ impl Store {
                 }
             }
             Ok(batch.report)
-        })
+        })?;
+        if report.jobs > 0 {
+            self.inner.jobs_ready.notify_one();
+        }
+        Ok((report, seq))
     }
 
     /// A parcel's transitions, oldest first.
