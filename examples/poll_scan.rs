@@ -30,6 +30,7 @@ fn tracking(i: u64) -> NewTracking {
         order_created_at: None,
         origin_country: None,
         destination_country: None,
+        first_poll_at: None,
     }
 }
 

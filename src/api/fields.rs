@@ -142,6 +142,7 @@ pub fn new_tracking(
         order_created_at,
         origin_country,
         destination_country,
+        first_poll_at: None,
     })
 }
 

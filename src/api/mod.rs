@@ -49,6 +49,24 @@ pub struct AppState {
     pub list_calls: Arc<Mutex<HashMap<u64, Instant>>>,
 }
 
+/// How long a parcel no provider serves waits between visits of the poller, which
+/// then only checks whether it has expired.
+pub const UNSERVED_RECHECK_SECS: i64 = 86_400;
+
+impl AppState {
+    /// Sets when the poller first looks at a new tracking: at once when a provider
+    /// serves its carrier, else only a day later for the expiry check, so a large
+    /// import without an upstream account does not set the poller churning.
+    pub fn schedule_first_poll(&self, t: &mut crate::store::NewTracking, now: i64) {
+        let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
+        t.first_poll_at = Some(if served {
+            now
+        } else {
+            now + UNSERVED_RECHECK_SECS
+        });
+    }
+}
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application.

@@ -25,7 +25,8 @@ async fn realtime(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let item = fields::new_tracking(&m, "", &state.carriers)?;
+    let mut item = fields::new_tracking(&m, "", &state.carriers)?;
+    state.schedule_first_poll(&mut item, time::now());
     let provider = state.providers.for_carrier(&item.carrier_code).ok_or_else(|| {
         ApiError::Unavailable(format!(
             "no status provider is configured for carrier {}: set poll.trackingmore.api_key, or use the sandbox carrier",

@@ -94,7 +94,10 @@ async fn create_trackings(
     let mut valid: Vec<NewTracking> = Vec::new();
     for (i, m) in list.iter().enumerate() {
         match fields::new_tracking(m, &at(Some(i)), &state.carriers) {
-            Ok(n) => valid.push(n),
+            Ok(mut n) => {
+                state.schedule_first_poll(&mut n, time::now());
+                valid.push(n)
+            }
             Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
         }
     }

@@ -134,7 +134,10 @@ impl Tx<'_> {
         if let (Some(at), false) = (new.next_poll_at, poll_same) {
             self.put_raw(T::PollsDue, poll_key(at, new), Vec::new());
         }
-        if !route_same {
+        // costtime asks about a known origin and destination; a parcel missing
+        // either is never asked about, so it needs no route row.
+        let routable = new.origin_country.is_some() && new.destination_country.is_some();
+        if !route_same && routable {
             let days = delivered_days(new)
                 .map(|d| d.to_be_bytes().to_vec())
                 .unwrap_or_default();

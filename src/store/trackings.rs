@@ -22,6 +22,9 @@ pub struct NewTracking {
     pub origin_country: Option<String>,
     /// Destination country, ISO2, from `destination_code`.
     pub destination_country: Option<String>,
+    /// When the poller first looks at it (now if a provider serves the carrier;
+    /// later, for the expiry check only, if none does). `None` = now.
+    pub first_poll_at: Option<i64>,
 }
 
 /// A change to a tracking; `None` leaves a field as it is.
@@ -198,7 +201,7 @@ impl Tx<'_> {
             Some(p) => {
                 // Nobody was following it (all stopped or deleted): poll again.
                 let mut resumed = p.clone();
-                resumed.next_poll_at = Some(now);
+                resumed.next_poll_at = Some(n.first_poll_at.unwrap_or(now));
                 self.put_parcel(Some(&p), &resumed)?;
                 resumed
             }
@@ -206,7 +209,7 @@ impl Tx<'_> {
                 let mut p = Parcel::new(&n.carrier_code, &n.tracking_number, now);
                 p.origin_country = n.origin_country;
                 p.destination_country = n.destination_country;
-                p.next_poll_at = Some(now);
+                p.next_poll_at = Some(n.first_poll_at.unwrap_or(now));
                 self.put_parcel(None, &p)?;
                 p
             }

@@ -1,0 +1,288 @@
+//! Notification benchmark against the real release binary: webhook deliveries/s to a
+//! local receiver, emails/s to a local SMTP server (aiosmtpd), and the latency from a
+//! status change pushed to the webhook received, at a steady 500 changes/s.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example notify_load -- [--burst 5000] [--emails 1000] [--seconds 10]
+//! ```
+//! Needs python3 with aiosmtpd for the email part (apt-get install python3-aiosmtpd).
+//! Loopback only; bounded in count and time.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::Client;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "bench-key";
+const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+type Seen = Arc<Mutex<HashMap<String, Instant>>>;
+
+async fn receive(State(seen): State<Seen>, body: Bytes) -> &'static str {
+    let at = Instant::now();
+    if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+        let key = format!(
+            "{}/{}",
+            v["data"]["tracking_number"].as_str().unwrap_or(""),
+            v["event"]["to"].as_str().unwrap_or("")
+        );
+        seen.lock().unwrap().entry(key).or_insert(at);
+    }
+    "ok"
+}
+
+async fn push(http: &Client, base: &str, id: &str, updates: &[Value]) {
+    let body = json!(updates).to_string();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = B64.decode(SECRET.trim_start_matches("whsec_")).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{body}").as_bytes());
+    let sig = format!("v1,{}", B64.encode(mac.finalize().into_bytes()));
+    let r = http
+        .post(format!("{base}/hooks/native"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "push refused: {}", r.status());
+}
+
+fn change(number: &str, step: u64, status: &str) -> Value {
+    json!({"carrier_code": "usps", "tracking_number": number, "status": status,
+           "events": [{"time": (1_790_000_000 + step * 60).to_string(), "description": format!("{status} scan"), "status": status}]})
+}
+
+async fn create(http: &Client, base: &str, numbers: &[String], email: bool) {
+    for chunk in numbers.chunks(40) {
+        let items: Vec<Value> = chunk
+            .iter()
+            .map(|n| {
+                let mut t = json!({"tracking_number": n, "carrier_code": "usps"});
+                if email {
+                    t["customer_email"] = json!("bench.customer@example.net");
+                }
+                t
+            })
+            .collect();
+        http.post(format!("{base}/v2/trackings/batch"))
+            .header("Trackingmore-Api-Key", KEY)
+            .json(&items)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn settings(http: &Client, base: &str, body: Value) {
+    let r = http
+        .put(format!("{base}/v2/notifications/settings"))
+        .header("Trackingmore-Api-Key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let burst = arg("--burst", 5000);
+    let emails = arg("--emails", 1000);
+    let secs = arg("--seconds", 10);
+    // The receiver.
+    let seen: Seen = Arc::default();
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // The SMTP server.
+    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let mut smtp = Command::new("/usr/bin/python3")
+        .arg("tests/smtp_sink.py")
+        .arg(smtp_port.to_string())
+        .arg(mail_dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 with aiosmtpd");
+    let mut ready = String::new();
+    BufReader::new(smtp.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    // The gateway.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\ndata_dir: {}\ntemplates_dir: templates\nallow_private_destinations: true\n\
+             accounts:\n  - email: bench@example.com\n    api_key: {KEY}\npoll:\n  enabled: false\n\
+             push:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n\
+             email:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut gw = Command::new("target/release/trackgate")
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("build first: cargo build --release");
+    let mut lines = BufReader::new(gw.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let l = lines.next().expect("gateway output").unwrap();
+        if let Some(a) = l.split("listening on ").nth(1) {
+            break a.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let base = format!("http://{addr}");
+    let http = Client::new();
+
+    // 1. Webhook throughput: `burst` status changes pushed at once, time to the last delivery.
+    settings(
+        &http,
+        &base,
+        json!({"webhook": {"url": hook, "secret": SECRET}}),
+    )
+    .await;
+    let numbers: Vec<String> = (0..burst).map(|i| format!("NOTIFYBENCH{i:08}")).collect();
+    create(&http, &base, &numbers, false).await;
+    let t0 = Instant::now();
+    for (k, chunk) in numbers.chunks(1000).enumerate() {
+        let updates: Vec<Value> = chunk.iter().map(|n| change(n, 1, "transit")).collect();
+        push(&http, &base, &format!("burst-{k}"), &updates).await;
+    }
+    while seen.lock().unwrap().len() < burst as usize {
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "webhooks stalled at {}",
+            seen.lock().unwrap().len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let webhooks_per_sec = burst as f64 / t0.elapsed().as_secs_f64();
+
+    // 2. Latency at a steady 500 changes/s: 50 changes every 100 ms.
+    seen.lock().unwrap().clear();
+    let mut sent_at: HashMap<String, Instant> = HashMap::new();
+    let ticks = secs * 10;
+    let start = Instant::now();
+    for tick in 0..ticks {
+        let target = start + Duration::from_millis(tick * 100);
+        tokio::time::sleep_until(target.into()).await;
+        let updates: Vec<Value> = (0..50)
+            .map(|j| {
+                let n = &numbers[((tick * 50 + j) % burst) as usize];
+                // Every parcel stands at transit after the burst: each of these is a
+                // status change, so 500 updates/s are 500 changes/s.
+                change(n, 2 + tick * 50 + j, "pickup")
+            })
+            .collect();
+        let now = Instant::now();
+        for u in &updates {
+            sent_at.insert(
+                format!(
+                    "{}/{}",
+                    u["tracking_number"].as_str().unwrap(),
+                    u["status"].as_str().unwrap()
+                ),
+                now,
+            );
+        }
+        push(&http, &base, &format!("steady-{tick}"), &updates).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut lat: Vec<f64> = {
+        let seen = seen.lock().unwrap();
+        sent_at
+            .iter()
+            .filter_map(|(k, t)| {
+                seen.get(k)
+                    .map(|r| r.duration_since(*t).as_secs_f64() * 1000.0)
+            })
+            .collect()
+    };
+    let received = lat.len();
+
+    // 3. Emails/s: `emails` delivered changes with a customer address.
+    settings(&http, &base, json!({"webhook": null, "email": true})).await;
+    let mail_numbers: Vec<String> = (0..emails).map(|i| format!("MAILBENCH{i:08}")).collect();
+    create(&http, &base, &mail_numbers, true).await;
+    let t1 = Instant::now();
+    for (k, chunk) in mail_numbers.chunks(1000).enumerate() {
+        let updates: Vec<Value> = chunk.iter().map(|n| change(n, 1, "delivered")).collect();
+        push(&http, &base, &format!("mail-{k}"), &updates).await;
+    }
+    let count = || {
+        std::fs::read_dir(mail_dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .count()
+    };
+    while count() < emails as usize {
+        assert!(
+            t1.elapsed() < Duration::from_secs(300),
+            "emails stalled at {}",
+            count()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let emails_per_sec = emails as f64 / t1.elapsed().as_secs_f64();
+
+    println!("| measure | figure |\n|---|---|");
+    println!("| webhook deliveries/s ({burst} changes pushed at once, until the last is received) | {webhooks_per_sec:.0} |");
+    println!("| emails/s to aiosmtpd ({emails} delivered changes) | {emails_per_sec:.0} |");
+    println!(
+        "| status change pushed → webhook received at 500 changes/s for {secs} s ({received} of {} matched) | p50 {:.1} ms, p99 {:.1} ms |",
+        sent_at.len(),
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.99)
+    );
+    let _ = gw.kill();
+    let _ = gw.wait();
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+}
