@@ -8,24 +8,16 @@
 //! `/trackings/get?limit=2000`, and the server's RSS. Bounded in count and time;
 //! loopback only.
 
+mod common;
+use common::{arg, Gateway};
 use reqwest::Client;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn s10(serial: u64) -> String {
     let d: Vec<u64> = format!("{serial:08}")
@@ -118,32 +110,9 @@ async fn main() {
     let n = arg("--trackings", 100_000);
     let secs = Duration::from_secs(arg("--seconds", 10));
     let conc = arg("--concurrency", 64) as usize;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {KEY}\nlimits:\n  list_per_second: 1000000\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new("target/release/trackgate")
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("build first: cargo build --release");
-    let pid = child.id();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let l = lines.next().expect("gateway output").unwrap();
-        if let Some(a) = l.split("listening on ").nth(1) {
-            break a.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let dir = tempfile::tempdir().unwrap(); // wrk scripts
+    let gw = Gateway::start(KEY, "limits:\n  list_per_second: 1000000\n");
+    let addr = gw.addr.clone();
     let base = format!("http://{addr}/v2");
     let http = Client::builder()
         .pool_max_idle_per_host(conc * 2)
@@ -228,7 +197,7 @@ end"#,
         list_lat.push(s.elapsed());
     }
     let list = summarise(list_lat, t.elapsed());
-    let rss = rss_mib(pid);
+    let rss = rss_mib(gw.child.id());
 
     println!("\n| measure | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
     for (name, s) in [
@@ -245,8 +214,6 @@ end"#,
         "\nserver RSS after the run: {rss:.0} MiB ({} trackings stored)",
         seeded_n + create.count as u64
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Single durable creates from the in-process client.

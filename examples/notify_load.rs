@@ -8,12 +8,14 @@
 //! Needs python3 with aiosmtpd for the email part (apt-get install python3-aiosmtpd).
 //! Loopback only; bounded in count and time.
 
+mod common;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use common::{arg, Gateway};
 use hmac::{Hmac, Mac};
 use reqwest::Client;
 use serde_json::{json, Value};
@@ -26,15 +28,6 @@ use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
 const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 type Seen = Arc<Mutex<HashMap<String, Instant>>>;
 
@@ -149,34 +142,8 @@ async fn main() {
         .read_line(&mut ready)
         .unwrap();
     // The gateway.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\ntemplates_dir: templates\nallow_private_destinations: true\n\
-             accounts:\n  - email: bench@example.com\n    api_key: {KEY}\npoll:\n  enabled: false\n\
-             push:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n\
-             email:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let mut gw = Command::new("target/release/trackgate")
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("build first: cargo build --release");
-    let mut lines = BufReader::new(gw.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let l = lines.next().expect("gateway output").unwrap();
-        if let Some(a) = l.split("listening on ").nth(1) {
-            break a.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let gw = Gateway::start(KEY, &format!("templates_dir: templates\nallow_private_destinations: true\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\nemail:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n"));
+    let addr = gw.addr.clone();
     let base = format!("http://{addr}");
     let http = Client::new();
 
@@ -281,8 +248,7 @@ async fn main() {
         pct(&mut lat, 0.5),
         pct(&mut lat, 0.99)
     );
-    let _ = gw.kill();
-    let _ = gw.wait();
+    drop(gw);
     let _ = smtp.kill();
     let _ = smtp.wait();
 }

@@ -8,29 +8,20 @@
 //! transit and pickup with a newer scan), so changes/s counts transitions recorded
 //! and acknowledged durably. Loopback only; bounded in time.
 
+mod common;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use common::{arg, Gateway};
 use hmac::{Hmac, Mac};
 use reqwest::Client;
 use serde_json::{json, Value};
 use sha2::Sha256;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
 const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn number(i: u64) -> String {
     format!("PUSHBENCH{i:08}")
@@ -126,31 +117,8 @@ async fn run(
 async fn main() {
     let parcels = arg("--parcels", 8000);
     let secs = Duration::from_secs(arg("--seconds", 10));
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {KEY}\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new("target/release/trackgate")
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("build first: cargo build --release");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let l = lines.next().expect("gateway output").unwrap();
-        if let Some(a) = l.split("listening on ").nth(1) {
-            break a.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let gw = Gateway::start(KEY, &format!("poll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n"));
+    let addr = gw.addr.clone();
     let base = format!("http://{addr}");
     let http = Client::new();
     for chunk in (0..parcels).collect::<Vec<_>>().chunks(40) {
@@ -179,6 +147,4 @@ async fn main() {
             pct(&mut lat, 0.99)
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -6,7 +6,7 @@
 //! and ignored. A push whose `ts` is older than the dedupe memory (2 days) is refused
 //! as stale, so a replay is caught either way.
 
-use super::{accept, header, parse_json, signature, PushError};
+use super::{accept, header, parse_json, signature, str_field as s, PushError};
 use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
@@ -33,10 +33,6 @@ pub fn map_tag(tag: &str) -> Option<(Status, Option<&'static str>)> {
         "Expired" => (Status::Expired, None),
         _ => return None,
     })
-}
-
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("").trim()
 }
 
 pub(super) async fn receive(

@@ -98,6 +98,14 @@ fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str>
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A string field of a JSON object, trimmed; `""` when absent or not a string.
+fn str_field<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
+    v.get(k)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .trim()
+}
+
 fn parse_json(body: &[u8]) -> Result<serde_json::Value, PushError> {
     serde_json::from_slice(body)
         .map_err(|e| PushError::Malformed(format!("body is not valid JSON: {e}")))

@@ -7,7 +7,7 @@
 //! body is caught by remembering each body's hash for 2 days, and applying the same
 //! news twice changes nothing anyway.
 
-use super::{accept, header, parse_json, signature, PushError};
+use super::{accept, header, parse_json, signature, str_field as s, PushError};
 use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
@@ -34,10 +34,6 @@ pub fn map_status(status: &str) -> Option<(Status, Option<&'static str>)> {
         "Exception" => (Status::Exception, Some("exception005")),
         _ => return None,
     })
-}
-
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("").trim()
 }
 
 pub(super) async fn receive(

@@ -256,3 +256,20 @@ pub fn s10(serial: u32, country: &str) -> String {
     };
     format!("RR{serial:08}{c}{country}")
 }
+
+/// Serves `app` on a random loopback port from its own thread; returns the address.
+pub fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(l.local_addr().unwrap()).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}

@@ -93,20 +93,9 @@ impl Receiver {
         let app = Router::new()
             .route("/hook", post(hook))
             .with_state(inner.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(l.local_addr().unwrap()).unwrap();
-                axum::serve(l, app).await.unwrap();
-            });
-        });
+        let addr = crate::helpers::serve(app);
         Receiver {
-            url: format!("http://{}/hook", rx.recv().unwrap()),
+            url: format!("http://{addr}/hook"),
             inner,
         }
     }

@@ -35,19 +35,7 @@ impl Upstream {
             .route("/v2/trackings/{carrier}/{number}", get(get_one))
             .route("/v2/trackings/post", post(create))
             .with_state(log.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(l.local_addr().unwrap()).unwrap();
-                axum::serve(l, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let addr = crate::helpers::serve(app);
         Upstream {
             base: format!("http://{addr}/v2"),
             log,
