@@ -122,7 +122,7 @@ fn main() -> ExitCode {
                 }
             };
             if src == config::Source::Defaults {
-                tracing::warn!("no config file found: using built-in defaults with the demo account shop@example.com (API key demo-key)");
+                tracing::warn!("no config file found: using built-in defaults with the demo account shop@example.com (its key is in README.md)");
             }
             let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
             match rt.block_on(serve(cfg)) {
