@@ -34,7 +34,8 @@ fn tracking(i: u64) -> NewTracking {
     }
 }
 
-fn main() {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
     let max = arg("--max", 1_000_000);
     let now: i64 = 1_800_000_000;
     println!("| parcels stored | due | claims of 100 | mean µs per claim | max µs |\n|---|---|---|---|---|");
@@ -53,17 +54,19 @@ fn main() {
                     chunk.iter().map(|&i| tracking(i)).collect(),
                     now + 1_000_000,
                 )
+                .await
                 .unwrap();
         }
         store
             .create_trackings(1, (n..n + 1_000).map(tracking).collect(), now)
+            .await
             .unwrap();
         store.flush().unwrap();
         let filled = fill.elapsed();
         let mut times = Vec::new();
         loop {
             let t = Instant::now();
-            let (claimed, _) = store.claim_due_polls(now, 100, 120).unwrap();
+            let (claimed, _) = store.claim_due_polls(now, 100, 120).await.unwrap();
             let el = t.elapsed();
             if claimed.is_empty() {
                 break;

@@ -99,7 +99,7 @@ impl App {
                 (None, None) => unreachable!("validated: every account has a key"),
             };
             let notify = a.notify.is_set().then(|| a.notify.to_settings());
-            store.upsert_account(&a.email, &hash, notify, now)?;
+            store.upsert_account(&a.email, &hash, notify, now).await?;
         }
         store.flush()?;
         let listener = TcpListener::bind(&cfg.listen)

@@ -124,7 +124,10 @@ async fn retry_one(
         .store
         .job(acct.id, &id)?
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
-    let (n, seq) = state.store.requeue_jobs(acct.id, &[job.id], time::now())?;
+    let (n, seq) = state
+        .store
+        .requeue_jobs(acct.id, &[job.id], time::now())
+        .await?;
     state.store.durable(seq).await?;
     Ok(Success(json!({"requeued": n})))
 }
@@ -149,7 +152,7 @@ async fn retry_dead(
         }
     };
     let ids = state.store.dead_since(acct.id, since)?;
-    let (n, seq) = state.store.requeue_jobs(acct.id, &ids, time::now())?;
+    let (n, seq) = state.store.requeue_jobs(acct.id, &ids, time::now()).await?;
     state.store.durable(seq).await?;
     Ok(Success(json!({"requeued": n})))
 }
@@ -280,7 +283,7 @@ async fn put_settings(
         }
         n.rules = rules;
     }
-    let (saved, seq) = state.store.set_notify(acct.id, n)?;
+    let (saved, seq) = state.store.set_notify(acct.id, n).await?;
     state.store.durable(seq).await?;
     Ok(Success(settings_view(&saved)))
 }

@@ -37,7 +37,8 @@ async fn realtime(
     // Register the tracking if this account does not have it yet (as TrackingMore does).
     let (mut created, seq) = state
         .store
-        .create_trackings(acct.id, vec![item], time::now())?;
+        .create_trackings(acct.id, vec![item], time::now())
+        .await?;
     let registered_at = match created.pop().expect("one result per item") {
         Ok((t, p)) => p.created_at.min(t.created_at),
         Err(TrackingError::AlreadyExists) => state
@@ -78,7 +79,8 @@ async fn realtime(
     };
     let (_, seq) = state
         .store
-        .apply_updates(&[incoming], Origin::Realtime, None, time::now())?;
+        .apply_updates(&[incoming], Origin::Realtime, None, time::now())
+        .await?;
     state.store.durable(seq).await?;
     let (t, p) = state
         .store

@@ -78,7 +78,8 @@ async fn create_tracking(
     let item = fields::new_tracking(&m, "", &state.carriers)?;
     let (mut results, seq) = state
         .store
-        .create_trackings(acct.id, vec![item], time::now())?;
+        .create_trackings(acct.id, vec![item], time::now())
+        .await?;
     let (t, p) = results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(created_view(&t, &p)))
@@ -105,7 +106,10 @@ async fn create_trackings(
         .iter()
         .map(|n| (n.tracking_number.clone(), n.carrier_code.clone()))
         .collect();
-    let (results, seq) = state.store.create_trackings(acct.id, valid, time::now())?;
+    let (results, seq) = state
+        .store
+        .create_trackings(acct.id, valid, time::now())
+        .await?;
     state.store.durable(seq).await?;
     let mut created = Vec::new();
     for ((number, carrier), r) in keys.iter().zip(results) {
@@ -162,10 +166,10 @@ async fn update_tracking(
 ) -> ApiResult<TrackingView> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let patch = fields::patch(&object(&body, "request body")?, "")?;
-    let (mut results, seq) =
-        state
-            .store
-            .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())?;
+    let (mut results, seq) = state
+        .store
+        .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())
+        .await?;
     let (t, p) = results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
@@ -179,7 +183,8 @@ async fn delete_tracking(
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (mut results, seq) = state
         .store
-        .delete_trackings(acct.id, vec![(carrier, number)])?;
+        .delete_trackings(acct.id, vec![(carrier, number)])
+        .await?;
     results.pop().expect("one result per item")?;
     state.store.durable(seq).await?;
     Ok(Success(Vec::new()))
@@ -187,15 +192,19 @@ async fn delete_tracking(
 
 /// Runs a per-item batch: parse each item, apply the valid ones in one commit,
 /// answer `{submitted, <done_key>, trackings, errors}`.
-async fn per_item<P>(
+async fn per_item<P, Run, Fut>(
     state: &AppState,
     body: &Value,
     done_key: &str,
     parse: impl Fn(&Map<String, Value>, &str) -> Result<P, ApiError>,
-    run: impl FnOnce(
-        Vec<(String, String, P)>,
-    ) -> Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
-) -> ApiResult<Value> {
+    run: Run,
+) -> ApiResult<Value>
+where
+    Run: FnOnce(Vec<(String, String, P)>) -> Fut,
+    Fut: std::future::Future<
+        Output = Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
+    >,
+{
     let list = items(body, MAX_BATCH)?;
     let mut errors = Vec::new();
     let mut valid = Vec::new();
@@ -212,7 +221,7 @@ async fn per_item<P>(
         .iter()
         .map(|(c, n, _)| (c.clone(), n.clone()))
         .collect();
-    let (results, seq) = run(valid)?;
+    let (results, seq) = run(valid).await?;
     state.store.durable(seq).await?;
     let mut done = Vec::new();
     for ((carrier, number), r) in keys.iter().zip(results) {
@@ -239,9 +248,10 @@ async fn update_trackings(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let store = state.store.clone();
-    per_item(&state, &body, "updated", fields::patch, |v| {
+    per_item(&state, &body, "updated", fields::patch, |v| async move {
         store
             .update_trackings(acct.id, v, time::now())
+            .await
             .map(drop_rows)
     })
     .await
@@ -258,7 +268,10 @@ async fn delete_trackings(
         &body,
         "deleted",
         |_, _| Ok(()),
-        |v| store.delete_trackings(acct.id, v.into_iter().map(|(c, n, ())| (c, n)).collect()),
+        |v| async move {
+            let keys = v.into_iter().map(|(c, n, ())| (c, n)).collect();
+            store.delete_trackings(acct.id, keys).await
+        },
     )
     .await
 }
@@ -275,9 +288,10 @@ async fn stop_updating(
             ..TrackingPatch::default()
         })
     };
-    per_item(&state, &body, "updated", stop, |v| {
+    per_item(&state, &body, "updated", stop, |v| async move {
         store
             .update_trackings(acct.id, v, time::now())
+            .await
             .map(drop_rows)
     })
     .await
@@ -291,13 +305,16 @@ async fn change_carrier(
     let m = object(&body, "request body")?;
     let (carrier, number) = fields::key(&m, "", &state.carriers, "carrier_code")?;
     let new_carrier = fields::carrier(&m, "", &state.carriers, "update_carrier_code")?;
-    let ((t, p), seq) = state.store.change_carrier(
-        acct.id,
-        &carrier,
-        number.as_str(),
-        &new_carrier,
-        time::now(),
-    )?;
+    let ((t, p), seq) = state
+        .store
+        .change_carrier(
+            acct.id,
+            &carrier,
+            number.as_str(),
+            &new_carrier,
+            time::now(),
+        )
+        .await?;
     state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
 }

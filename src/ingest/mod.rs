@@ -71,10 +71,10 @@ async fn accept(
     push_id: (&str, &str),
 ) -> Result<Json<serde_json::Value>, PushError> {
     let received = updates.len();
-    let (report, seq): (ApplyReport, u64) =
-        state
-            .store
-            .apply_updates(&updates, Origin::Push, Some(push_id), time::now())?;
+    let (report, seq): (ApplyReport, u64) = state
+        .store
+        .apply_updates(&updates, Origin::Push, Some(push_id), time::now())
+        .await?;
     state.store.durable(seq).await?;
     tracing::info!(
         source = push_id.0,

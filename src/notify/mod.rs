@@ -175,7 +175,8 @@ impl Dispatcher {
         }
         let jobs = self
             .store
-            .claim_due_jobs(time::now(), free, self.lease_secs())?;
+            .claim_due_jobs(time::now(), free, self.lease_secs())
+            .await?;
         if jobs.is_empty() {
             return Ok(Outcome::Idle);
         }
@@ -205,7 +206,11 @@ impl Dispatcher {
 
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        match self.store.release_leases(time::now(), self.lease_secs()) {
+        match self
+            .store
+            .release_leases(time::now(), self.lease_secs())
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resending notifications interrupted by a crash"),
             Err(e) => tracing::error!(error = %e, "could not release stale leases"),
@@ -287,7 +292,9 @@ impl Dispatcher {
             error,
             latency_ms,
         };
-        self.store.record_attempt(&job.id, attempt, next, disable)?;
+        self.store
+            .record_attempt(&job.id, attempt, next, disable)
+            .await?;
         Ok(())
     }
 

@@ -70,7 +70,10 @@ impl Poller {
         if free == 0 {
             return Ok(Outcome::Idle);
         }
-        let (targets, _) = self.store.claim_due_polls(time::now(), free, LEASE_SECS)?;
+        let (targets, _) = self
+            .store
+            .claim_due_polls(time::now(), free, LEASE_SECS)
+            .await?;
         if targets.is_empty() {
             return Ok(Outcome::Idle);
         }
@@ -127,7 +130,8 @@ impl Poller {
             update,
         };
         self.store
-            .apply_updates(&[item], Origin::Poll, None, time::now())?;
+            .apply_updates(&[item], Origin::Poll, None, time::now())
+            .await?;
         Ok(())
     }
 
@@ -148,7 +152,8 @@ impl Poller {
         let Some(provider) = self.providers.for_carrier(&carrier) else {
             // No provider serves this carrier: look again later (pushes may still come).
             self.store
-                .reschedule_poll(&carrier, &number, now + policy.interval, false)?;
+                .reschedule_poll(&carrier, &number, now + policy.interval, false)
+                .await?;
             return Ok(());
         };
         let lane = self.lanes.lane(provider.name());
@@ -170,7 +175,8 @@ impl Poller {
                     update,
                 };
                 self.store
-                    .apply_updates(&[item], Origin::Poll, None, time::now())?;
+                    .apply_updates(&[item], Origin::Poll, None, time::now())
+                    .await?;
                 if let Some(after) = self.store.parcel(&carrier, &number)? {
                     if policy.is_expired(&after, self.postal(&carrier), time::now()) {
                         self.expire(&carrier, &number).await?;
@@ -181,7 +187,9 @@ impl Poller {
                 tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
                 let jitter: f64 = rand::thread_rng().gen();
                 let at = policy.retry_after(p.poll_failures, time::now(), jitter);
-                self.store.reschedule_poll(&carrier, &number, at, true)?;
+                self.store
+                    .reschedule_poll(&carrier, &number, at, true)
+                    .await?;
             }
         }
         Ok(())

@@ -82,7 +82,7 @@ pub fn hash_key(key: &str) -> String {
 impl Store {
     /// Creates the account or updates its key, and its notification settings when
     /// `notify` is given. Returns the account and the write's sequence.
-    pub fn upsert_account(
+    pub async fn upsert_account(
         &self,
         email: &str,
         key_sha256: &str,
@@ -130,6 +130,7 @@ impl Store {
             tx.put(T::Accounts, account.id.to_be_bytes().to_vec(), &account);
             Ok(account)
         })
+        .await
     }
 
     /// An account by id.

@@ -30,7 +30,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A storage failure. Never shown to API clients beyond "internal error".
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +46,6 @@ pub enum StoreError {
         /// Decoder message.
         message: String,
     },
-    /// The writer lock was poisoned by a panic in another writer.
-    #[error("store: writer lock poisoned")]
-    Poisoned,
 }
 
 /// One staged change: a key and its new value, `None` to delete.
@@ -63,7 +60,7 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     trees: Vec<sled::Tree>,
-    writer: Mutex<()>,
+    writer: tokio::sync::Mutex<()>,
     flusher: Flusher,
     policy: PollPolicy,
     /// Signalled when a commit enqueues notification jobs.
@@ -84,7 +81,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 trees,
-                writer: Mutex::new(()),
+                writer: tokio::sync::Mutex::new(()),
                 flusher,
                 policy,
                 jobs_ready: Arc::default(),
@@ -102,11 +99,14 @@ impl Store {
 
     /// Runs `f` as the only writer and commits what it staged atomically. Returns
     /// `f`'s result and the write's sequence number for [`Store::durable`].
-    fn write<R>(
+    ///
+    /// The lock is async: a request waiting for it yields its runtime thread to
+    /// other requests instead of parking it.
+    async fn write<R>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
     ) -> Result<(R, u64), StoreError> {
-        let _guard = self.inner.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        let _guard = self.inner.writer.lock().await;
         let mut tx = Tx {
             store: self,
             staged: HashMap::new(),

@@ -73,98 +73,104 @@ impl Tx<'_> {
 impl Store {
     /// Claims up to `limit` due jobs, pushing each `lease` seconds ahead in the same
     /// commit: if the process dies mid-send the job comes due again.
-    pub fn claim_due_jobs(
+    pub async fn claim_due_jobs(
         &self,
         now: i64,
         limit: usize,
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
-        let (jobs, _) = self.write(|tx| {
-            let hi = keys::ts(now.saturating_add(1));
-            let mut out = Vec::new();
-            for k in tx.committed_range(T::JobsDue, &[], &hi, limit)? {
-                let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
-                    tx.del(T::JobsDue, k);
-                    continue;
-                };
-                let mut leased = job.clone();
-                leased.due = now + lease;
-                leased.leased = true;
-                tx.put_job(Some(&job), &leased);
-                out.push(leased);
-            }
-            Ok(out)
-        })?;
+        let (jobs, _) = self
+            .write(|tx| {
+                let hi = keys::ts(now.saturating_add(1));
+                let mut out = Vec::new();
+                for k in tx.committed_range(T::JobsDue, &[], &hi, limit)? {
+                    let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
+                        tx.del(T::JobsDue, k);
+                        continue;
+                    };
+                    let mut leased = job.clone();
+                    leased.due = now + lease;
+                    leased.leased = true;
+                    tx.put_job(Some(&job), &leased);
+                    out.push(leased);
+                }
+                Ok(out)
+            })
+            .await?;
         Ok(jobs)
     }
 
     /// Makes jobs claimed by a process that died due now. Only one process owns the
     /// store, so at start every lease is stale; leases end at most `horizon` seconds
     /// ahead, so only that slice of the due index is read.
-    pub fn release_leases(&self, now: i64, horizon: i64) -> Result<usize, StoreError> {
-        let (n, seq) = self.write(|tx| {
-            let lo = keys::ts(now);
-            let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
-            let mut n = 0;
-            for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
-                let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
-                    continue;
-                };
-                if job.leased {
-                    let mut j = job.clone();
-                    j.leased = false;
-                    j.due = now;
-                    tx.put_job(Some(&job), &j);
-                    n += 1;
+    pub async fn release_leases(&self, now: i64, horizon: i64) -> Result<usize, StoreError> {
+        let (n, seq) = self
+            .write(|tx| {
+                let lo = keys::ts(now);
+                let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
+                let mut n = 0;
+                for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
+                    let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
+                        continue;
+                    };
+                    if job.leased {
+                        let mut j = job.clone();
+                        j.leased = false;
+                        j.due = now;
+                        tx.put_job(Some(&job), &j);
+                        n += 1;
+                    }
                 }
-            }
-            Ok(n)
-        })?;
+                Ok(n)
+            })
+            .await?;
         let _ = seq;
         Ok(n)
     }
 
     /// Records a try and what follows; with `disable`, also switches the account's
     /// destination off (a 410 Gone). Returns the write's sequence.
-    pub fn record_attempt(
+    pub async fn record_attempt(
         &self,
         job_id: &str,
         attempt: Attempt,
         next: Next,
         disable: Option<String>,
     ) -> Result<u64, StoreError> {
-        let ((), seq) = self.write(|tx| {
-            let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
-                return Ok(());
-            };
-            let mut j = job.clone();
-            j.leased = false;
-            j.attempts += 1;
-            j.round_tries += 1;
-            j.last_error.clone_from(&attempt.error);
-            match next {
-                Next::Delivered => j.state = JobState::Delivered,
-                Next::Dead => j.state = JobState::Dead,
-                Next::RetryAt(at) => {
-                    j.state = JobState::Pending;
-                    j.due = at;
+        let ((), seq) = self
+            .write(|tx| {
+                let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
+                    return Ok(());
+                };
+                let mut j = job.clone();
+                j.leased = false;
+                j.attempts += 1;
+                j.round_tries += 1;
+                j.last_error.clone_from(&attempt.error);
+                match next {
+                    Next::Delivered => j.state = JobState::Delivered,
+                    Next::Dead => j.state = JobState::Dead,
+                    Next::RetryAt(at) => {
+                        j.state = JobState::Pending;
+                        j.due = at;
+                    }
                 }
-            }
-            tx.put(
-                T::Attempts,
-                keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
-                &attempt,
-            );
-            tx.put_job(Some(&job), &j);
-            if let Some(reason) = disable {
-                let key = job.account.to_be_bytes();
-                if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
-                    disable_channel(&mut a.notify, job.channel, reason);
-                    tx.put(T::Accounts, key.to_vec(), &a);
+                tx.put(
+                    T::Attempts,
+                    keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
+                    &attempt,
+                );
+                tx.put_job(Some(&job), &j);
+                if let Some(reason) = disable {
+                    let key = job.account.to_be_bytes();
+                    if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
+                        disable_channel(&mut a.notify, job.channel, reason);
+                        tx.put(T::Accounts, key.to_vec(), &a);
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })
+            .await?;
         Ok(seq)
     }
 
@@ -237,7 +243,7 @@ impl Store {
     }
 
     /// Queues jobs again (now), whatever their state: a manual retry.
-    pub fn requeue_jobs(
+    pub async fn requeue_jobs(
         &self,
         account: u64,
         ids: &[String],
@@ -262,6 +268,7 @@ impl Store {
             }
             Ok(n)
         })
+        .await
         .inspect(|(n, _)| {
             if *n > 0 {
                 self.inner.jobs_ready.notify_one();
@@ -281,7 +288,11 @@ impl Store {
     }
 
     /// Replaces an account's notification settings.
-    pub fn set_notify(&self, account: u64, notify: Notify) -> Result<(Notify, u64), StoreError> {
+    pub async fn set_notify(
+        &self,
+        account: u64,
+        notify: Notify,
+    ) -> Result<(Notify, u64), StoreError> {
         self.write(|tx| {
             let key = account.to_be_bytes();
             let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? else {
@@ -291,6 +302,7 @@ impl Store {
             tx.put(T::Accounts, key.to_vec(), &a);
             Ok(a.notify)
         })
+        .await
     }
 
     /// Every job about one tracking of an account, oldest first.

@@ -305,46 +305,48 @@ impl Tx<'_> {
 impl Store {
     /// Applies a batch of news in one commit. With `push_id` (source, id), a batch
     /// whose id was seen before has no effect and reports `duplicate`.
-    pub fn apply_updates(
+    pub async fn apply_updates(
         &self,
         items: &[Incoming],
         origin: Origin,
         push_id: Option<(&str, &str)>,
         now: i64,
     ) -> Result<(ApplyReport, u64), StoreError> {
-        let (report, seq) = self.write(|tx| {
-            let mut batch = Batch {
-                origin,
-                now,
-                accounts: HashMap::new(),
-                report: ApplyReport::default(),
-            };
-            if let Some((source, id)) = push_id {
-                if !tx.remember_push(source, id, now)? {
-                    batch.report.duplicate = true;
-                    return Ok(batch.report);
-                }
-            }
-            for item in items {
-                let carriers: Vec<String> = match &item.carrier {
-                    Some(c) => vec![c.clone()],
-                    None => {
-                        let prefix = keys::cat(&[item.number.as_bytes(), &[0]]);
-                        tx.committed_keys(T::ParcelNumbers, &prefix)?
-                            .iter()
-                            .filter_map(|k| String::from_utf8(k[prefix.len()..].to_vec()).ok())
-                            .collect()
-                    }
+        let (report, seq) = self
+            .write(|tx| {
+                let mut batch = Batch {
+                    origin,
+                    now,
+                    accounts: HashMap::new(),
+                    report: ApplyReport::default(),
                 };
-                if carriers.is_empty() {
-                    batch.report.ignored += 1;
+                if let Some((source, id)) = push_id {
+                    if !tx.remember_push(source, id, now)? {
+                        batch.report.duplicate = true;
+                        return Ok(batch.report);
+                    }
                 }
-                for c in carriers {
-                    tx.apply_one(&c, &item.number, &item.update, &mut batch)?;
+                for item in items {
+                    let carriers: Vec<String> = match &item.carrier {
+                        Some(c) => vec![c.clone()],
+                        None => {
+                            let prefix = keys::cat(&[item.number.as_bytes(), &[0]]);
+                            tx.committed_keys(T::ParcelNumbers, &prefix)?
+                                .iter()
+                                .filter_map(|k| String::from_utf8(k[prefix.len()..].to_vec()).ok())
+                                .collect()
+                        }
+                    };
+                    if carriers.is_empty() {
+                        batch.report.ignored += 1;
+                    }
+                    for c in carriers {
+                        tx.apply_one(&c, &item.number, &item.update, &mut batch)?;
+                    }
                 }
-            }
-            Ok(batch.report)
-        })?;
+                Ok(batch.report)
+            })
+            .await?;
         if report.jobs > 0 {
             self.inner.jobs_ready.notify_one();
         }

@@ -16,7 +16,7 @@ impl Store {
     /// Claims up to `limit` parcels whose poll is due at `now`: each is pushed
     /// `lease` seconds into the future in the same commit, so a poller that dies
     /// mid-fetch leaves the parcel to be polled again, never forgotten.
-    pub fn claim_due_polls(
+    pub async fn claim_due_polls(
         &self,
         now: i64,
         limit: usize,
@@ -45,29 +45,32 @@ impl Store {
             }
             Ok(out)
         })
+        .await
     }
 
     /// Reschedules a parcel after a failed poll (or one no provider could serve)
     /// for `at`, counting the failure when `failed`.
-    pub fn reschedule_poll(
+    pub async fn reschedule_poll(
         &self,
         carrier: &str,
         number: &str,
         at: i64,
         failed: bool,
     ) -> Result<u64, StoreError> {
-        let ((), seq) = self.write(|tx| {
-            let pk = keys::parcel(carrier, number);
-            let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
-                return Ok(());
-            };
-            let mut next = p.clone();
-            next.next_poll_at = Some(at);
-            if failed {
-                next.poll_failures = next.poll_failures.saturating_add(1);
-            }
-            tx.put_parcel(Some(&p), &next)
-        })?;
+        let ((), seq) = self
+            .write(|tx| {
+                let pk = keys::parcel(carrier, number);
+                let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
+                    return Ok(());
+                };
+                let mut next = p.clone();
+                next.next_poll_at = Some(at);
+                if failed {
+                    next.poll_failures = next.poll_failures.saturating_add(1);
+                }
+                tx.put_parcel(Some(&p), &next)
+            })
+            .await?;
         Ok(seq)
     }
 

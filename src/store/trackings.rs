@@ -251,7 +251,7 @@ impl Store {
     }
 
     /// Creates trackings in one commit; each item succeeds or fails on its own.
-    pub fn create_trackings(
+    pub async fn create_trackings(
         &self,
         account: u64,
         items: Vec<NewTracking>,
@@ -267,10 +267,11 @@ impl Store {
             }
             Ok(out)
         })
+        .await
     }
 
     /// Applies patches in one commit; each item succeeds or fails on its own.
-    pub fn update_trackings(
+    pub async fn update_trackings(
         &self,
         account: u64,
         items: Vec<(String, String, TrackingPatch)>,
@@ -310,10 +311,11 @@ impl Store {
             }
             Ok(out)
         })
+        .await
     }
 
     /// Deletes trackings in one commit; each item succeeds or fails on its own.
-    pub fn delete_trackings(
+    pub async fn delete_trackings(
         &self,
         account: u64,
         items: Vec<(String, String)>,
@@ -336,10 +338,11 @@ impl Store {
             }
             Ok(out)
         })
+        .await
     }
 
     /// Moves a tracking to another carrier, keeping its id and fields.
-    pub fn change_carrier(
+    pub async fn change_carrier(
         &self,
         account: u64,
         carrier: &str,
@@ -347,42 +350,44 @@ impl Store {
         new_carrier: &str,
         now: i64,
     ) -> Result<((Tracking, Parcel), u64), TrackingError> {
-        let (r, seq) = self.write(|tx| {
-            let Some((old, old_parcel)) = tx.load(account, carrier, number)? else {
-                return Ok(Err(TrackingError::NotFound));
-            };
-            if carrier == new_carrier {
-                return Ok(Ok((old, old_parcel)));
-            }
-            if tx.load(account, new_carrier, number)?.is_some() {
-                return Ok(Err(TrackingError::AlreadyExists));
-            }
-            tx.unindex_tracking(&old, &old_parcel)?;
-            let pk = keys::parcel(carrier, number);
-            tx.del(T::Trackings, keys::tracking(account, &pk));
-            tx.del(
-                T::Subscribers,
-                keys::cat(&[&keys::parcel_prefix(&pk), &account.to_be_bytes()]),
-            );
-            let new_pk = keys::parcel(new_carrier, number);
-            let parcel = match tx.get::<Parcel>(T::Parcels, &new_pk)? {
-                Some(p) => p,
-                None => {
-                    let mut p = Parcel::new(new_carrier, number, now);
-                    p.origin_country = old_parcel.origin_country.clone();
-                    p.destination_country = old_parcel.destination_country.clone();
-                    p.next_poll_at = Some(now);
-                    tx.put_parcel(None, &p)?;
-                    p
+        let (r, seq) = self
+            .write(|tx| {
+                let Some((old, old_parcel)) = tx.load(account, carrier, number)? else {
+                    return Ok(Err(TrackingError::NotFound));
+                };
+                if carrier == new_carrier {
+                    return Ok(Ok((old, old_parcel)));
                 }
-            };
-            let mut t = old;
-            t.carrier_code = new_carrier.to_string();
-            t.status_override = None;
-            t.updated_at = now;
-            tx.index_tracking(&t, &parcel)?;
-            Ok(Ok((t, parcel)))
-        })?;
+                if tx.load(account, new_carrier, number)?.is_some() {
+                    return Ok(Err(TrackingError::AlreadyExists));
+                }
+                tx.unindex_tracking(&old, &old_parcel)?;
+                let pk = keys::parcel(carrier, number);
+                tx.del(T::Trackings, keys::tracking(account, &pk));
+                tx.del(
+                    T::Subscribers,
+                    keys::cat(&[&keys::parcel_prefix(&pk), &account.to_be_bytes()]),
+                );
+                let new_pk = keys::parcel(new_carrier, number);
+                let parcel = match tx.get::<Parcel>(T::Parcels, &new_pk)? {
+                    Some(p) => p,
+                    None => {
+                        let mut p = Parcel::new(new_carrier, number, now);
+                        p.origin_country = old_parcel.origin_country.clone();
+                        p.destination_country = old_parcel.destination_country.clone();
+                        p.next_poll_at = Some(now);
+                        tx.put_parcel(None, &p)?;
+                        p
+                    }
+                };
+                let mut t = old;
+                t.carrier_code = new_carrier.to_string();
+                t.status_override = None;
+                t.updated_at = now;
+                tx.index_tracking(&t, &parcel)?;
+                Ok(Ok((t, parcel)))
+            })
+            .await?;
         r.map(|v| (v, seq))
     }
 }
