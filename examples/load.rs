@@ -4,7 +4,7 @@
 //! cargo build --release && cargo run --release --example load -- [--trackings 100000] [--seconds 10] [--concurrency 64]
 //! ```
 //! It starts `target/release/trackgate` on a temp data dir, seeds the trackings
-//! through `/v2/trackings/batch`, then measures durable single creates, GET one,
+//! through `/v2/trackings/batch`, then measures GET one, durable single creates,
 //! `/trackings/get?limit=2000`, and the server's RSS. Bounded in count and time;
 //! loopback only.
 
@@ -129,7 +129,7 @@ async fn main() {
     );
 
     let have_wrk = Command::new("wrk").arg("--version").output().is_ok();
-    let (create, get_one) = if have_wrk {
+    let (create, get_one, list) = if have_wrk {
         let script = |name: &str, body: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, format!("{LUA_S10}\n{body}")).unwrap();
@@ -161,18 +161,39 @@ end"#,
                 max = seeded_n.saturating_sub(1)
             ),
         );
-        (
-            wrk(&addr, &create_lua, conc, secs),
-            wrk(&addr, &get_lua, conc, secs),
-        )
+        // Reads first: measured after the write phase they would compete with
+        // sled still flushing and cleaning up after it.
+        let get = wrk(&addr, &get_lua, conc, secs);
+        let list = list_pages(&http, &base).await;
+        (wrk(&addr, &create_lua, conc, secs), get, list)
     } else {
         eprintln!("wrk not found (apt-get install wrk): measuring with the in-process client");
-        (
-            client_creates(&http, &base, conc, secs).await,
-            client_gets(&http, &base, conc, secs, seeded_n).await,
-        )
+        let get = client_gets(&http, &base, conc, secs, seeded_n).await;
+        let list = list_pages(&http, &base).await;
+        (client_creates(&http, &base, conc, secs).await, get, list)
     };
 
+    let rss = rss_mib(gw.child.id());
+
+    println!("\n| measure | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
+    for (name, s) in [
+        ("create (durable, single)", &create),
+        ("GET one", &get_one),
+        ("list limit=2000", &list),
+    ] {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} |",
+            s.count, s.per_sec, s.p50_ms, s.p99_ms
+        );
+    }
+    println!(
+        "\nserver RSS after the run: {rss:.0} MiB ({} trackings stored)",
+        seeded_n + create.count as u64
+    );
+}
+
+/// 30 sequential `/trackings/get?limit=2000` calls, timed to the last byte.
+async fn list_pages(http: &Client, base: &str) -> Stats {
     let mut list_lat = Vec::new();
     let t = Instant::now();
     for page in 1..=30u64 {
@@ -196,24 +217,7 @@ end"#,
         );
         list_lat.push(s.elapsed());
     }
-    let list = summarise(list_lat, t.elapsed());
-    let rss = rss_mib(gw.child.id());
-
-    println!("\n| measure | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
-    for (name, s) in [
-        ("create (durable, single)", &create),
-        ("GET one", &get_one),
-        ("list limit=2000", &list),
-    ] {
-        println!(
-            "| {name} | {} | {:.0} | {:.2} | {:.2} |",
-            s.count, s.per_sec, s.p50_ms, s.p99_ms
-        );
-    }
-    println!(
-        "\nserver RSS after the run: {rss:.0} MiB ({} trackings stored)",
-        seeded_n + create.count as u64
-    );
+    summarise(list_lat, t.elapsed())
 }
 
 /// Single durable creates from the in-process client.
