@@ -13,13 +13,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
-use common::{arg, Gateway};
-use hmac::{Hmac, Mac};
+use common::{arg, push_native, Gateway, PUSH_SECRET};
 use reqwest::Client;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -27,7 +23,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
-const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
 
 type Seen = Arc<Mutex<HashMap<String, Instant>>>;
 
@@ -45,25 +40,10 @@ async fn receive(State(seen): State<Seen>, body: Bytes) -> &'static str {
 }
 
 async fn push(http: &Client, base: &str, id: &str, updates: &[Value]) {
-    let body = json!(updates).to_string();
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let key = B64.decode(SECRET.trim_start_matches("whsec_")).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{id}.{ts}.{body}").as_bytes());
-    let sig = format!("v1,{}", B64.encode(mac.finalize().into_bytes()));
-    let r = http
-        .post(format!("{base}/hooks/native"))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sig)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "push refused: {}", r.status());
+    assert!(
+        push_native(http, base, id, json!(updates).to_string()).await,
+        "push refused"
+    );
 }
 
 fn change(number: &str, step: u64, status: &str) -> Value {
@@ -142,7 +122,7 @@ async fn main() {
         .read_line(&mut ready)
         .unwrap();
     // The gateway.
-    let gw = Gateway::start(KEY, &format!("templates_dir: templates\nallow_private_destinations: true\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\nemail:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n"));
+    let gw = Gateway::start(KEY, &format!("templates_dir: templates\nallow_private_destinations: true\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{PUSH_SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\nemail:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n"));
     let addr = gw.addr.clone();
     let base = format!("http://{addr}");
     let http = Client::new();
@@ -151,7 +131,7 @@ async fn main() {
     settings(
         &http,
         &base,
-        json!({"webhook": {"url": hook, "secret": SECRET}}),
+        json!({"webhook": {"url": hook, "secret": PUSH_SECRET}}),
     )
     .await;
     let numbers: Vec<String> = (0..burst).map(|i| format!("NOTIFYBENCH{i:08}")).collect();

@@ -8,19 +8,12 @@
 //! `claim_due_polls` taking the due ones 100 at a time (each claim is one commit).
 //! If the due-poll index works, the time per claim does not depend on N.
 
+mod common;
+use common::arg;
 use std::time::Instant;
 use trackgate::core::model::TrackingFields;
 use trackgate::core::schedule::PollPolicy;
 use trackgate::store::{NewTracking, Store};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn tracking(i: u64) -> NewTracking {
     NewTracking {

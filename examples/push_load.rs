@@ -9,36 +9,17 @@
 //! and acknowledged durably. Loopback only; bounded in time.
 
 mod common;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
-use common::{arg, Gateway};
-use hmac::{Hmac, Mac};
+use common::{arg, push_native, Gateway, PUSH_SECRET};
 use reqwest::Client;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
-const SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
 
 fn number(i: u64) -> String {
     format!("PUSHBENCH{i:08}")
-}
-
-fn sign(id: &str, body: &str) -> (String, String) {
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let key = B64.decode(SECRET.trim_start_matches("whsec_")).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{id}.{ts}.{body}").as_bytes());
-    (
-        ts.to_string(),
-        format!("v1,{}", B64.encode(mac.finalize().into_bytes())),
-    )
 }
 
 /// Update `step` of parcel `i`: a scan `step` minutes in, alternating status.
@@ -46,19 +27,6 @@ fn update(i: u64, step: u64) -> Value {
     let status = if step % 2 == 1 { "transit" } else { "pickup" };
     json!({"carrier_code": "usps", "tracking_number": number(i), "status": status,
            "events": [{"time": (1_790_000_000 + step * 60).to_string(), "description": format!("scan {step}"), "status": status}]})
-}
-
-async fn push(http: &Client, base: &str, id: &str, body: String) -> bool {
-    let (ts, sig) = sign(id, &body);
-    let r = http
-        .post(format!("{base}/hooks/native"))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts)
-        .header("webhook-signature", sig)
-        .body(body)
-        .send()
-        .await;
-    matches!(r, Ok(r) if r.status().is_success())
 }
 
 fn pct(lat: &mut [Duration], p: f64) -> f64 {
@@ -98,7 +66,7 @@ async fn run(
                     json!(updates).to_string()
                 };
                 let t = Instant::now();
-                if push(&http, &base, &format!("msg-{batch}-{w}-{step}"), body).await {
+                if push_native(&http, &base, &format!("msg-{batch}-{w}-{step}"), body).await {
                     lat.push(t.elapsed());
                     changes.fetch_add(batch, Ordering::Relaxed);
                 }
@@ -117,7 +85,7 @@ async fn run(
 async fn main() {
     let parcels = arg("--parcels", 8000);
     let secs = Duration::from_secs(arg("--seconds", 10));
-    let gw = Gateway::start(KEY, &format!("poll:\n  enabled: false\npush:\n  native: {{ secret: \"{SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n"));
+    let gw = Gateway::start(KEY, &format!("poll:\n  enabled: false\npush:\n  native: {{ secret: \"{PUSH_SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n"));
     let addr = gw.addr.clone();
     let base = format!("http://{addr}");
     let http = Client::new();

@@ -51,3 +51,39 @@ pub async fn run<F, Fut, E>(
         }
     }
 }
+
+/// Starts one task per item, each holding a permit of `inflight` until it ends, and
+/// reports `Worked(n)` (or `Idle` for none). `work` returns an error only for what
+/// could not be recorded; it is logged with `what`.
+pub async fn spawn_each<T, F, Fut, E>(
+    inflight: &Arc<tokio::sync::Semaphore>,
+    items: Vec<T>,
+    what: &'static str,
+    work: F,
+) -> Outcome
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: std::fmt::Display,
+{
+    if items.is_empty() {
+        return Outcome::Idle;
+    }
+    let n = items.len();
+    for item in items {
+        let permit = inflight
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the in-flight semaphore is never closed");
+        let fut = work(item);
+        tokio::spawn(async move {
+            if let Err(e) = fut.await {
+                tracing::error!(error = %e, "{what}");
+            }
+            drop(permit);
+        });
+    }
+    Outcome::Worked(n)
+}

@@ -64,3 +64,32 @@ impl Drop for Gateway {
         let _ = self.child.wait();
     }
 }
+
+/// The native receiver's secret the push tools configure.
+pub const PUSH_SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
+
+/// POSTs `body` to `/hooks/native` signed as Standard Webhooks; true on 2xx.
+pub async fn push_native(http: &reqwest::Client, base: &str, id: &str, body: String) -> bool {
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = B64
+        .decode(PUSH_SECRET.trim_start_matches("whsec_"))
+        .unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{body}").as_bytes());
+    let sig = format!("v1,{}", B64.encode(mac.finalize().into_bytes()));
+    let r = http
+        .post(format!("{base}/hooks/native"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await;
+    matches!(r, Ok(r) if r.status().is_success())
+}

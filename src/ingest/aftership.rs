@@ -40,18 +40,8 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<Value>, PushError> {
-    let secret = state
-        .cfg
-        .push
-        .aftership
-        .as_ref()
-        .filter(|s| !s.secret.is_empty())
-        .ok_or(PushError::Disabled("aftership"))?;
-    signature::verify_aftership(
-        secret.secret.expose(),
-        header(&headers, "aftership-hmac-sha256"),
-        &body,
-    )?;
+    let secret = super::secret(&state.cfg.push.aftership, "aftership")?;
+    signature::verify_aftership(secret, header(&headers, "aftership-hmac-sha256"), &body)?;
     let v = parse_json(&body)?;
     let now = time::now();
     if let Some(ts) = v.get("ts").and_then(Value::as_i64) {

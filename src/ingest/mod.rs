@@ -94,6 +94,17 @@ async fn accept(
     })))
 }
 
+/// The secret of an enabled receiver; a receiver without one is not enabled.
+fn secret<'a>(
+    cfg: &'a Option<crate::config::SecretOnly>,
+    name: &'static str,
+) -> Result<&'a str, PushError> {
+    cfg.as_ref()
+        .map(|s| s.secret.expose())
+        .filter(|s| !s.is_empty())
+        .ok_or(PushError::Disabled(name))
+}
+
 fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

@@ -22,16 +22,10 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<Value>, PushError> {
-    let secret = state
-        .cfg
-        .push
-        .native
-        .as_ref()
-        .filter(|s| !s.secret.is_empty())
-        .ok_or(PushError::Disabled("native"))?;
+    let secret = super::secret(&state.cfg.push.native, "native")?;
     let id = header(&headers, "webhook-id");
     signature::verify_standard(
-        secret.secret.expose(),
+        secret,
         id,
         header(&headers, "webhook-timestamp"),
         header(&headers, "webhook-signature"),

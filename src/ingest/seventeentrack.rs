@@ -41,14 +41,8 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<Value>, PushError> {
-    let key = state
-        .cfg
-        .push
-        .seventeentrack
-        .as_ref()
-        .filter(|s| !s.secret.is_empty())
-        .ok_or(PushError::Disabled("seventeentrack"))?;
-    signature::verify_17track(key.secret.expose(), header(&headers, "sign"), &body)?;
+    let key = super::secret(&state.cfg.push.seventeentrack, "seventeentrack")?;
+    signature::verify_17track(key, header(&headers, "sign"), &body)?;
     let v = parse_json(&body)?;
     let id = signature::body_id(&body);
     let updates = match s(&v, "event") {

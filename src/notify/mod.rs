@@ -177,26 +177,17 @@ impl Dispatcher {
             .store
             .claim_due_jobs(time::now(), free, self.lease_secs())
             .await?;
-        if jobs.is_empty() {
-            return Ok(Outcome::Idle);
-        }
-        let n = jobs.len();
-        for job in jobs {
-            let permit = self
-                .inflight
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("never closed");
-            let me = self.clone();
-            tokio::spawn(async move {
-                if let Err(e) = me.deliver(job).await {
-                    tracing::error!(error = %e, "could not record a delivery attempt");
-                }
-                drop(permit);
-            });
-        }
-        Ok(Outcome::Worked(n))
+        let me = self.clone();
+        Ok(worker::spawn_each(
+            &self.inflight,
+            jobs,
+            "could not record a delivery attempt",
+            move |job| {
+                let me = me.clone();
+                async move { me.deliver(job).await }
+            },
+        )
+        .await)
     }
 
     fn lease_secs(&self) -> i64 {

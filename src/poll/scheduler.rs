@@ -74,27 +74,17 @@ impl Poller {
             .store
             .claim_due_polls(time::now(), free, LEASE_SECS)
             .await?;
-        if targets.is_empty() {
-            return Ok(Outcome::Idle);
-        }
-        let n = targets.len();
-        for target in targets {
-            let permit = self
-                .inflight
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("never closed");
-            let me = self.clone();
-            tokio::spawn(async move {
-                let number = target.parcel.tracking_number.clone();
-                if let Err(e) = me.poll_one(target).await {
-                    tracing::error!(error = %e, tracking_number = %number, "poll failed to store");
-                }
-                drop(permit);
-            });
-        }
-        Ok(Outcome::Worked(n))
+        let me = self.clone();
+        Ok(worker::spawn_each(
+            &self.inflight,
+            targets,
+            "poll failed to store",
+            move |target| {
+                let me = me.clone();
+                async move { me.poll_one(target).await }
+            },
+        )
+        .await)
     }
 
     /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
