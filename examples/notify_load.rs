@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use common::{arg, push_native, Gateway, PUSH_SECRET};
+use common::{arg, create_batches, push_native, Gateway, PUSH_SECRET};
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -52,24 +52,17 @@ fn change(number: &str, step: u64, status: &str) -> Value {
 }
 
 async fn create(http: &Client, base: &str, numbers: &[String], email: bool) {
-    for chunk in numbers.chunks(40) {
-        let items: Vec<Value> = chunk
-            .iter()
-            .map(|n| {
-                let mut t = json!({"tracking_number": n, "carrier_code": "usps"});
-                if email {
-                    t["customer_email"] = json!("bench.customer@example.net");
-                }
-                t
-            })
-            .collect();
-        http.post(format!("{base}/v2/trackings/batch"))
-            .header("Trackingmore-Api-Key", KEY)
-            .json(&items)
-            .send()
-            .await
-            .unwrap();
-    }
+    let items = numbers
+        .iter()
+        .map(|n| {
+            let mut t = json!({"tracking_number": n, "carrier_code": "usps"});
+            if email {
+                t["customer_email"] = json!("bench.customer@example.net");
+            }
+            t
+        })
+        .collect();
+    create_batches(http, base, KEY, items).await;
 }
 
 async fn settings(http: &Client, base: &str, body: Value) {

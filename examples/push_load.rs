@@ -9,7 +9,7 @@
 //! and acknowledged durably. Loopback only; bounded in time.
 
 mod common;
-use common::{arg, push_native, Gateway, PUSH_SECRET};
+use common::{arg, create_batches, push_native, Gateway, PUSH_SECRET};
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,18 +89,10 @@ async fn main() {
     let addr = gw.addr.clone();
     let base = format!("http://{addr}");
     let http = Client::new();
-    for chunk in (0..parcels).collect::<Vec<_>>().chunks(40) {
-        let items: Vec<Value> = chunk
-            .iter()
-            .map(|&i| json!({"tracking_number": number(i), "carrier_code": "usps"}))
-            .collect();
-        http.post(format!("{base}/v2/trackings/batch"))
-            .header("Trackingmore-Api-Key", KEY)
-            .json(&items)
-            .send()
-            .await
-            .unwrap();
-    }
+    let items = (0..parcels)
+        .map(|i| json!({"tracking_number": number(i), "carrier_code": "usps"}))
+        .collect();
+    create_batches(&http, &base, KEY, items).await;
     println!("{parcels} parcels tracked; each run {secs:?}\n");
     println!("| pushes of | clients | status changes/s | pushes/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
     for (batch, workers) in [(1u64, 64u64), (100, 8), (1000, 4)] {

@@ -93,3 +93,20 @@ pub async fn push_native(http: &reqwest::Client, base: &str, id: &str, body: Str
         .await;
     matches!(r, Ok(r) if r.status().is_success())
 }
+
+/// Creates trackings through `/v2/trackings/batch`, 40 per call, one call at a time.
+pub async fn create_batches(
+    http: &reqwest::Client,
+    base: &str,
+    api_key: &str,
+    items: Vec<serde_json::Value>,
+) {
+    for chunk in items.chunks(40) {
+        http.post(format!("{base}/v2/trackings/batch"))
+            .header("Trackingmore-Api-Key", api_key)
+            .json(&chunk)
+            .send()
+            .await
+            .unwrap();
+    }
+}

@@ -38,6 +38,22 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+/// Compares a presented signature with the expected one in constant time; hex
+/// signatures are compared case-insensitively.
+fn check(got: &str, expected: &str, hex: bool) -> Result<(), SigError> {
+    let got = got.trim();
+    let got = if hex {
+        got.to_ascii_lowercase()
+    } else {
+        got.to_string()
+    };
+    if same(got.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(SigError::Mismatch)
+    }
+}
+
 /// The Standard Webhooks key: the base64 after `whsec_`, else the secret's bytes.
 pub fn standard_key(secret: &str) -> Vec<u8> {
     secret
@@ -103,25 +119,14 @@ pub fn verify_trackingmore(
         }
     }
     let expected = hex::encode(hmac(email.as_bytes(), &[time_str.as_bytes()]));
-    if same(
-        signature.trim().to_ascii_lowercase().as_bytes(),
-        expected.as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(SigError::Mismatch)
-    }
+    check(signature, &expected, true)
 }
 
 /// AfterShip: base64 HMAC-SHA256 of the raw body in `aftership-hmac-sha256`.
 pub fn verify_aftership(secret: &str, header: Option<&str>, body: &[u8]) -> Result<(), SigError> {
     let got = header.ok_or(SigError::Missing("aftership-hmac-sha256 header"))?;
     let expected = B64.encode(hmac(secret.as_bytes(), &[body]));
-    if same(got.trim().as_bytes(), expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(SigError::Mismatch)
-    }
+    check(got, &expected, false)
 }
 
 /// 17TRACK: `sign` = lowercase hex SHA-256 of `body + "/" + key`.
@@ -132,14 +137,7 @@ pub fn verify_17track(key: &str, header: Option<&str>, body: &[u8]) -> Result<()
     h.update(b"/");
     h.update(key.as_bytes());
     let expected = hex::encode(h.finalize());
-    if same(
-        got.trim().to_ascii_lowercase().as_bytes(),
-        expected.as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(SigError::Mismatch)
-    }
+    check(got, &expected, true)
 }
 
 /// A body's SHA-256, hex: the dedupe id of pushes that carry no id of their own.
