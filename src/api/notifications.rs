@@ -203,8 +203,18 @@ async fn put_settings(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let a = state.store.account(acct.id)?.ok_or(ApiError::InvalidKey)?;
-    let mut n = a.notify.clone();
+    let (saved, seq) = state
+        .store
+        .set_notify(acct.id, |current| merge_settings(&m, current))
+        .await?;
+    let saved = saved?;
+    state.store.durable(seq).await?;
+    Ok(Success(settings_view(&saved)))
+}
+
+/// The settings after a PUT body's changes to `current`; an error names the field.
+fn merge_settings(m: &Map<String, Value>, current: &Notify) -> Result<Notify, ApiError> {
+    let mut n = current.clone();
     for key in m.keys() {
         if !matches!(key.as_str(), "email" | "webhook" | "slack" | "rules") {
             return Err(ApiError::BadRequest(format!(
@@ -225,8 +235,13 @@ async fn put_settings(
                 (Some(Value::String(s)), None) => vec![s.clone()],
                 (None, Some(Value::Array(a))) => a
                     .iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect(),
+                    .enumerate()
+                    .map(|(i, x)| {
+                        x.as_str().map(String::from).ok_or_else(|| {
+                            ApiError::BadRequest(format!("webhook.secrets[{i}] must be a string"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
                 (None, None) => n
                     .webhook
                     .as_ref()
@@ -283,7 +298,5 @@ async fn put_settings(
         }
         n.rules = rules;
     }
-    let (saved, seq) = state.store.set_notify(acct.id, n).await?;
-    state.store.durable(seq).await?;
-    Ok(Success(settings_view(&saved)))
+    Ok(n)
 }

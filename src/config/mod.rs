@@ -226,6 +226,11 @@ pub struct SecretOnly {
 pub struct TrackingMorePush {
     /// The TrackingMore account email that keys the signature.
     pub email: Secret,
+    /// When set, the receiver listens on `/hooks/trackingmore/{path_token}` only:
+    /// TrackingMore's signature does not cover the body, so an unguessable path
+    /// keeps forged pushes out. Use at least 32 random characters.
+    #[serde(default)]
+    pub path_token: Option<Secret>,
 }
 
 /// Notification delivery.
@@ -236,6 +241,9 @@ pub struct DeliveryConfig {
     pub retry: Vec<HumanDuration>,
     /// Per-attempt timeout.
     pub timeout: HumanDuration,
+    /// DNS server (`ip:port`) for webhook and Slack host names; the system
+    /// resolver when unset. Every answer is checked before it is connected to.
+    pub nameserver: Option<std::net::SocketAddr>,
 }
 
 /// Polling fallback.
@@ -334,6 +342,7 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             retry,
             timeout: HumanDuration(Duration::from_secs(10)),
+            nameserver: None,
         }
     }
 }

@@ -45,6 +45,40 @@ pub struct Applied {
     pub transitions: Vec<Transition>,
     /// Whether anything stored changed (events, countries, status).
     pub changed: bool,
+    /// Events of the update ignored for implausible times (see [`plausible`]).
+    pub ignored_events: usize,
+}
+
+/// Most events kept per parcel; the newest are kept. A parcel with more scans than
+/// this is stuck in a loop at the carrier, and its oldest scans are no news.
+pub const MAX_EVENTS: usize = 300;
+
+/// Events older than this (2000-01-01) are garbage, not history.
+pub const EARLIEST_EVENT: i64 = 946_684_800;
+
+/// How far in the future an event may be dated: carriers' clocks and time zones
+/// are sloppy, but not by more than a day.
+pub const FUTURE_SLACK: i64 = 86_400;
+
+/// Whether an event dated `time` is believable at `now`. An event dated 2099 would
+/// otherwise be the newest for ever and hide every real scan after it.
+pub fn plausible(time: i64, now: i64) -> bool {
+    (EARLIEST_EVENT..=now + FUTURE_SLACK).contains(&time)
+}
+
+/// The update's believable events; a scan dated after `now` (within the slack) is
+/// recorded as of `now`, so it never outranks what happens next.
+fn believable(events: &[Checkpoint], now: i64) -> (Vec<Checkpoint>, usize) {
+    let kept: Vec<Checkpoint> = events
+        .iter()
+        .filter(|e| plausible(e.time, now))
+        .map(|e| Checkpoint {
+            time: e.time.min(now),
+            ..e.clone()
+        })
+        .collect();
+    let ignored = events.len() - kept.len();
+    (kept, ignored)
 }
 
 fn merge_events(held: &[Checkpoint], new: &[Checkpoint]) -> Vec<Checkpoint> {
@@ -83,11 +117,14 @@ fn derive(
 /// Applies `update` to `prev` at time `now`.
 pub fn apply(prev: &Parcel, update: &Update, now: i64) -> Applied {
     let mut next = prev.clone();
-    next.events = merge_events(&prev.events, &update.events);
+    let (events, ignored_events) = believable(&update.events, now);
+    next.events = merge_events(&prev.events, &events);
+    next.events.truncate(MAX_EVENTS);
     if let Some(status) = update.status {
-        let newest_in_update = update.events.iter().map(|e| e.time).max();
+        let newest_in_update = events.iter().map(|e| e.time).max();
         let claim = StatedStatus {
-            as_of: update.as_of.or(newest_in_update).unwrap_or(now),
+            // A claim about the future is a claim about now.
+            as_of: update.as_of.or(newest_in_update).unwrap_or(now).min(now),
             status,
             substatus: update.substatus.clone(),
         };
@@ -140,6 +177,7 @@ pub fn apply(prev: &Parcel, update: &Update, now: i64) -> Applied {
         next,
         transitions,
         changed,
+        ignored_events,
     }
 }
 

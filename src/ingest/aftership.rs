@@ -44,10 +44,14 @@ pub(super) async fn receive(
     signature::verify_aftership(secret, header(&headers, "aftership-hmac-sha256"), &body)?;
     let v = parse_json(&body)?;
     let now = time::now();
-    if let Some(ts) = v.get("ts").and_then(Value::as_i64) {
-        if now - ts > PUSH_ID_RETENTION || ts - now > signature::TOLERANCE_SECS {
-            return Err(signature::SigError::Stale.into());
-        }
+    // AfterShip always sends `ts` as an integer; anything else would skip the
+    // staleness check and let an old push be replayed once its id is forgotten.
+    let ts = match v.get("ts") {
+        None => return Err(signature::SigError::Missing("ts").into()),
+        Some(ts) => ts.as_i64().ok_or(signature::SigError::BadTimestamp("ts"))?,
+    };
+    if now - ts > PUSH_ID_RETENTION || ts - now > signature::TOLERANCE_SECS {
+        return Err(signature::SigError::Stale.into());
     }
     let id = match s(&v, "event_id") {
         "" => signature::body_id(&body),
@@ -59,7 +63,7 @@ pub(super) async fn receive(
     } else {
         Vec::new()
     };
-    accept(&state, updates, ("aftership", &id)).await
+    accept(&state, updates, super::push_key("aftership", &id)).await
 }
 
 fn parse(state: &AppState, v: &Value) -> Result<Incoming, PushError> {

@@ -12,7 +12,7 @@ mod trackingmore;
 
 use crate::api::AppState;
 use crate::core::time;
-use crate::store::{ApplyReport, Incoming, Origin};
+use crate::store::{ApplyReport, Incoming, Origin, PushKey};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -26,6 +26,9 @@ pub enum PushError {
     /// The receiver has no secret configured.
     #[error("this receiver is not enabled: set push.{0} in the config")]
     Disabled(&'static str),
+    /// The receiver listens on another path (its path token).
+    #[error("no receiver at this path")]
+    NotHere,
     /// Signature missing, wrong or stale.
     #[error("unauthenticated push: {0}")]
     Unauthorized(#[from] SigError),
@@ -40,7 +43,7 @@ pub enum PushError {
 impl IntoResponse for PushError {
     fn into_response(self) -> Response {
         let status = match &self {
-            PushError::Disabled(_) => StatusCode::NOT_FOUND,
+            PushError::Disabled(_) | PushError::NotHere => StatusCode::NOT_FOUND,
             PushError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             PushError::Malformed(_) => StatusCode::BAD_REQUEST,
             PushError::Internal(e) => {
@@ -60,6 +63,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hooks/native", post(native::receive))
         .route("/hooks/trackingmore", post(trackingmore::receive))
+        .route(
+            "/hooks/trackingmore/{token}",
+            post(trackingmore::receive_token),
+        )
         .route("/hooks/aftership", post(aftership::receive))
         .route("/hooks/17track", post(seventeentrack::receive))
 }
@@ -68,21 +75,25 @@ pub fn router() -> Router<AppState> {
 async fn accept(
     state: &AppState,
     updates: Vec<Incoming>,
-    push_id: (&str, &str),
+    push_id: PushKey<'_>,
 ) -> Result<Json<serde_json::Value>, PushError> {
     let received = updates.len();
     let (report, seq): (ApplyReport, u64) = state
         .store
         .apply_updates(&updates, Origin::Push, Some(push_id), time::now())
         .await?;
+    if report.replayed {
+        return Err(SigError::Replayed.into());
+    }
     state.store.durable(seq).await?;
     tracing::info!(
-        source = push_id.0,
+        source = push_id.source,
         received,
         matched = report.matched,
         ignored = report.ignored,
         transitions = report.transitions,
         duplicate = report.duplicate,
+        ignored_events = report.ignored_events,
         "push accepted"
     );
     Ok(Json(json!({
@@ -91,7 +102,17 @@ async fn accept(
         "ignored": report.ignored,
         "transitions": report.transitions,
         "duplicate": report.duplicate,
+        "ignored_events": report.ignored_events,
     })))
+}
+
+/// The dedupe key of a push identified by `id` alone.
+fn push_key<'a>(source: &'a str, id: &'a str) -> PushKey<'a> {
+    PushKey {
+        source,
+        id,
+        body: None,
+    }
 }
 
 /// The secret of an enabled receiver; a receiver without one is not enabled.

@@ -24,6 +24,12 @@ pub(super) async fn receive(
 ) -> Result<axum::Json<Value>, PushError> {
     let secret = super::secret(&state.cfg.push.native, "native")?;
     let id = header(&headers, "webhook-id");
+    if id.is_some_and(|id| id.trim().is_empty()) {
+        // The id is the dedupe key: an empty one could never be deduplicated.
+        return Err(PushError::Malformed(
+            "webhook-id header is empty: it must identify the message".into(),
+        ));
+    }
     signature::verify_standard(
         secret,
         id,
@@ -33,7 +39,12 @@ pub(super) async fn receive(
         time::now(),
     )?;
     let updates = parse(&state, &parse_json(&body)?)?;
-    accept(&state, updates, ("native", id.unwrap_or_default())).await
+    accept(
+        &state,
+        updates,
+        super::push_key("native", id.unwrap_or_default()),
+    )
+    .await
 }
 
 fn parse(state: &AppState, v: &Value) -> Result<Vec<Incoming>, PushError> {

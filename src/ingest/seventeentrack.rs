@@ -54,7 +54,7 @@ pub(super) async fn receive(
             )))
         }
     };
-    accept(&state, updates, ("17track", &id)).await
+    accept(&state, updates, super::push_key("17track", &id)).await
 }
 
 fn parse(v: &Value) -> Result<Incoming, PushError> {

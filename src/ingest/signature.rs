@@ -23,6 +23,12 @@ pub enum SigError {
     /// The signature does not match.
     #[error("signature does not match")]
     Mismatch,
+    /// The signed timestamp is not an integer unix time.
+    #[error("{0} must be an integer unix time")]
+    BadTimestamp(&'static str),
+    /// A signature already used for another body: a replay with a forged body.
+    #[error("this signature was already used for another body")]
+    Replayed,
 }
 
 /// HMAC-SHA256 of `msg` under `key`.
@@ -104,19 +110,24 @@ pub fn verify_standard(
 }
 
 /// TrackingMore v2: lowercase hex HMAC-SHA256 of `timeStr` keyed by the account email.
+/// `timeStr` must be an integer unix time (seconds or milliseconds) within ±5 min.
+/// The scheme does not cover the body: callers accept each (timeStr, signature) pair
+/// for one body only.
 pub fn verify_trackingmore(
     email: &str,
     time_str: &str,
     signature: &str,
     now: i64,
 ) -> Result<(), SigError> {
-    if let Ok(mut t) = time_str.trim().parse::<i64>() {
-        if t > 100_000_000_000 {
-            t /= 1000; // milliseconds
-        }
-        if (now - t).abs() > TOLERANCE_SECS {
-            return Err(SigError::Stale);
-        }
+    let mut t: i64 = time_str
+        .trim()
+        .parse()
+        .map_err(|_| SigError::BadTimestamp("verifyInfo.timeStr"))?;
+    if t > 100_000_000_000 {
+        t /= 1000; // milliseconds
+    }
+    if (now - t).abs() > TOLERANCE_SECS {
+        return Err(SigError::Stale);
     }
     let expected = hex::encode(hmac(email.as_bytes(), &[time_str.as_bytes()]));
     check(signature, &expected, true)
@@ -220,6 +231,11 @@ mod tests {
         assert_eq!(
             verify_trackingmore("shop@example.com", "1700000000", &sig, 1700009999),
             Err(SigError::Stale)
+        );
+        let word = hex::encode(hmac(b"shop@example.com", &[b"yesterday"]));
+        assert_eq!(
+            verify_trackingmore("shop@example.com", "yesterday", &word, 1700000000),
+            Err(SigError::BadTimestamp("verifyInfo.timeStr"))
         );
         let a = B64.encode(hmac(b"s3cret", &[b"{}"]));
         assert_eq!(verify_aftership("s3cret", Some(&a), b"{}"), Ok(()));

@@ -1,17 +1,41 @@
 //! `/hooks/trackingmore`: TrackingMore v2's webhook, `{meta, data: <tracking object>,
 //! verifyInfo: {timeStr, signature}}`, signed with the configured account email.
+//!
+//! TrackingMore's signature covers `timeStr` only, never the body. So `timeStr` must
+//! be a unix time within ±5 min, each (timeStr, signature) pair is accepted for one
+//! body only, and `push.trackingmore.path_token` moves the receiver to an
+//! unguessable `/hooks/trackingmore/{token}` that only TrackingMore is told.
 
 use super::{accept, parse_json, signature, PushError};
 use crate::api::AppState;
 use crate::core::number::TrackingNumber;
 use crate::core::{time, tmwire};
-use crate::store::Incoming;
+use crate::store::{Incoming, PushKey};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde_json::Value;
+use subtle::ConstantTimeEq;
 
+/// `/hooks/trackingmore`: only while no path token is configured.
 pub(super) async fn receive(
     State(state): State<AppState>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, PushError> {
+    receive_at(state, None, body).await
+}
+
+/// `/hooks/trackingmore/{token}`.
+pub(super) async fn receive_token(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, PushError> {
+    receive_at(state, Some(token), body).await
+}
+
+async fn receive_at(
+    state: AppState,
+    token: Option<String>,
     body: Bytes,
 ) -> Result<axum::Json<Value>, PushError> {
     let email = state
@@ -21,6 +45,15 @@ pub(super) async fn receive(
         .as_ref()
         .filter(|t| !t.email.is_empty())
         .ok_or(PushError::Disabled("trackingmore"))?;
+    let wanted = email.path_token.as_ref().filter(|t| !t.is_empty());
+    let path_ok = match (wanted, &token) {
+        (None, None) => true,
+        (Some(w), Some(t)) => bool::from(w.expose().as_bytes().ct_eq(t.as_bytes())),
+        _ => false,
+    };
+    if !path_ok {
+        return Err(PushError::NotHere);
+    }
     let v = parse_json(&body)?;
     let verify = v
         .get("verifyInfo")
@@ -35,12 +68,8 @@ pub(super) async fn receive(
             })
             .ok_or(signature::SigError::Missing(k))
     };
-    signature::verify_trackingmore(
-        email.email.expose(),
-        &field("timeStr")?,
-        &field("signature")?,
-        time::now(),
-    )?;
+    let (time_str, sig) = (field("timeStr")?, field("signature")?);
+    signature::verify_trackingmore(email.email.expose(), &time_str, &sig, time::now())?;
     let data = v
         .get("data")
         .ok_or_else(|| PushError::Malformed("data is missing".into()))?;
@@ -60,11 +89,19 @@ pub(super) async fn receive(
         TrackingNumber::parse(&number).map_err(|e| PushError::Malformed(format!("data.{e}")))?;
     let update = tmwire::update(data, "push:trackingmore")
         .map_err(|e| PushError::Malformed(e.to_string()))?;
-    let id = signature::body_id(&body);
     let incoming = Incoming {
         carrier: Some(carrier),
         number: number.as_str().to_string(),
         update,
     };
-    accept(&state, vec![incoming], ("trackingmore", &id)).await
+    // The signed pair is the push's id: a resend of the same body is a duplicate,
+    // the same pair on another body a replay.
+    let id = format!("{}.{}", time_str.trim(), sig.trim().to_ascii_lowercase());
+    let body_hash = signature::body_id(&body);
+    let key = PushKey {
+        source: "trackingmore",
+        id: &id,
+        body: Some(&body_hash),
+    };
+    accept(&state, vec![incoming], key).await
 }

@@ -5,6 +5,7 @@
 
 pub mod destination;
 pub mod email;
+pub mod retry;
 pub mod templates;
 pub mod webhook;
 
@@ -91,6 +92,13 @@ fn classify(resp: &reqwest::Response) -> Sent {
             error,
             disable: true,
         },
+        // Redirects are never followed (one could lead past the address check), so
+        // a 3xx cannot succeed on a later try either.
+        300..=399 => Sent::Permanent {
+            code,
+            error: format!("{error}: redirects are not followed; set the final URL"),
+            disable: false,
+        },
         408 => Sent::Retry {
             code,
             error,
@@ -118,6 +126,9 @@ fn classify(resp: &reqwest::Response) -> Sent {
 }
 
 fn transport_error(e: &reqwest::Error) -> Sent {
+    if let Some(why) = destination::refusal(e) {
+        return permanent(why);
+    }
     let error = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -155,6 +166,11 @@ impl Dispatcher {
                 .timeout(timeout)
                 // A redirect could lead past the private-address check.
                 .redirect(reqwest::redirect::Policy::none())
+                // Every connection's addresses come from here, checked: no rebinding.
+                .dns_resolver(Arc::new(destination::GuardedResolver::new(
+                    cfg.delivery.nameserver,
+                    cfg.allow_private_destinations,
+                )))
                 .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| e.to_string())?,
@@ -232,21 +248,11 @@ impl Dispatcher {
         let sent = self.attempt(&job).await;
         let latency_ms = t0.elapsed().as_millis() as u64;
         let now = time::now();
-        // Due times are whole seconds: round up from the exact time so that a
-        // retry never comes sooner than its delay.
-        let now_exact = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
-        let retry = &self.cfg.delivery.retry;
         let schedule = |after: Option<i64>| -> Next {
-            let k = job.round_tries as usize;
-            match (retry.get(k), after) {
-                (None, _) => Next::Dead,
-                (_, Some(secs)) => Next::RetryAt((now_exact + secs.max(1) as f64).ceil() as i64),
-                (Some(d), None) => {
-                    let jitter = rand::thread_rng().gen_range(0.9..1.1);
-                    let delay = (d.0.as_secs_f64() * jitter).max(1.0);
-                    Next::RetryAt((now_exact + delay).ceil() as i64)
-                }
-            }
+            let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
+            let now_exact = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+            let jitter = rand::thread_rng().gen_range(0.9..1.1);
+            retry::next_try(&delays, job.round_tries as usize, after, now_exact, jitter)
         };
         let (outcome, code, error, next, disable) = match sent {
             Sent::Delivered { code } => ("delivered", code, None, Next::Delivered, None),
@@ -364,12 +370,14 @@ impl Dispatcher {
                         "the webhook is disabled ({why}); set it again to re-enable"
                     ));
                 }
-                if let Err(e) = destination::check(&dest.url, allow_private).await {
+                if let Err(e) = destination::check_url(&dest.url, allow_private) {
                     return permanent(e);
                 }
                 let now = time::now();
-                let body =
-                    webhook::body(&tracking, &transition, &job.id, &account.email, now).to_string();
+                let Some(secret) = dest.secrets.first() else {
+                    return permanent("the webhook has no signing secret");
+                };
+                let body = webhook::body(&tracking, &transition, &job.id, secret, now).to_string();
                 let mut req = self.http.post(&dest.url).body(body.clone());
                 for (k, v) in webhook::headers(&dest.secrets, &job.id, now, body.as_bytes()) {
                     req = req.header(k, v);
@@ -390,7 +398,7 @@ impl Dispatcher {
                         "the Slack webhook is disabled ({why}); set it again to re-enable"
                     ));
                 }
-                if let Err(e) = destination::check(&dest.url, allow_private).await {
+                if let Err(e) = destination::check_url(&dest.url, allow_private) {
                     return permanent(e);
                 }
                 let msg = match self.templates.slack(status, lang.as_deref(), &ctx) {

@@ -151,6 +151,8 @@ impl Templates {
         lang: Option<&str>,
         ctx: &Value,
     ) -> Result<Slack, TemplateError> {
+        let escaped = slack_escape(ctx);
+        let ctx = &escaped;
         let text = self
             .render_part(Channel::Slack, status, lang, "text.txt", ctx)?
             .trim()
@@ -220,6 +222,27 @@ impl Templates {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// Slack's control characters escaped in every string of `v`, as Slack documents
+/// (`&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`): a carrier's event text or an order id
+/// such as `<!channel>` or `<http://evil|click>` then shows as typed instead of
+/// pinging a channel or making a link. Template text itself is not touched.
+pub fn slack_escape(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(slack_escape).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), slack_escape(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -4,22 +4,19 @@
 use crate::ingest::signature::{hmac, standard_sign};
 use serde_json::{json, Value};
 
-/// The body: `{meta, data: <tracking object>, verifyInfo, event}`. `verifyInfo` is
-/// what TrackingMore v2 sends: hex HMAC-SHA256 of `timeStr` keyed by the account email.
-pub fn body(
-    tracking: &Value,
-    transition: &Value,
-    job_id: &str,
-    account_email: &str,
-    now: i64,
-) -> Value {
+/// The body: `{meta, data: <tracking object>, verifyInfo, event}`. `verifyInfo` has
+/// TrackingMore v2's form, hex HMAC-SHA256 of `timeStr`, but keyed by the account's
+/// webhook secret: keyed by the account email (TrackingMore's key) anyone who
+/// knows the address could forge it, and a receiver could replay it to a gateway.
+/// It does not cover the body; the Standard Webhooks headers do.
+pub fn body(tracking: &Value, transition: &Value, job_id: &str, secret: &str, now: i64) -> Value {
     let time_str = now.to_string();
     json!({
         "meta": {"code": 200, "type": "Success", "message": "Success"},
         "data": tracking,
         "verifyInfo": {
             "timeStr": time_str,
-            "signature": hex::encode(hmac(account_email.as_bytes(), &[time_str.as_bytes()])),
+            "signature": hex::encode(hmac(secret.as_bytes(), &[time_str.as_bytes()])),
         },
         "event": {
             "id": job_id,

@@ -140,19 +140,24 @@ mod tests {
             ("EXPIRED", Status::Expired),
         ] {
             let n = format!("SANDBOX-{outcome}-42");
-            let p = Parcel::new(CARRIER, &n, 1_000_000);
-            let applied = apply(&p, &journey(&n, 1_000_000), 1_000_001);
+            let p = Parcel::new(CARRIER, &n, 1_700_000_000);
+            let applied = apply(&p, &journey(&n, 1_700_000_000), 1_700_000_001);
             assert_eq!(applied.next.status, want, "{n}");
         }
     }
 
     #[test]
     fn the_journey_is_deterministic_and_newest_first_when_stored() {
-        let a = journey("SANDBOX-DELIVERED-1", 1_000_000);
-        assert_eq!(a, journey("SANDBOX-DELIVERED-1", 1_000_000));
-        let p = apply(&Parcel::new(CARRIER, "SANDBOX-DELIVERED-1", 0), &a, 5).next;
+        let a = journey("SANDBOX-DELIVERED-1", 1_700_000_000);
+        assert_eq!(a, journey("SANDBOX-DELIVERED-1", 1_700_000_000));
+        let p = apply(
+            &Parcel::new(CARRIER, "SANDBOX-DELIVERED-1", 1_700_000_000),
+            &a,
+            1_700_000_005,
+        )
+        .next;
         assert_eq!(p.events[0].description, DELIVERED.0);
-        assert_eq!(p.events[0].time, 1_000_000);
+        assert_eq!(p.events[0].time, 1_700_000_000);
         assert_eq!(p.events.len(), 5);
     }
 

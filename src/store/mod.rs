@@ -19,7 +19,7 @@ mod trackings;
 pub use accounts::{hash_key as accounts_hash_key, Account, Notify, SlackDest, WebhookDest};
 pub use list::{ListQuery, Page, TimeRange};
 pub use outbox::{JobFilter, Next, OutboxStats};
-pub use parcels::{ApplyReport, Incoming, Origin, RouteStats, PUSH_ID_RETENTION};
+pub use parcels::{ApplyReport, Incoming, Origin, PushKey, RouteStats, PUSH_ID_RETENTION};
 pub use polls::PollTarget;
 pub use trackings::{ItemResults, NewTracking, Row, TrackingError, TrackingPatch};
 

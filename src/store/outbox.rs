@@ -287,20 +287,27 @@ impl Store {
             .collect()
     }
 
-    /// Replaces an account's notification settings.
-    pub async fn set_notify(
+    /// Changes an account's notification settings: `change` gets the current ones
+    /// and returns the new ones, or an error that leaves them as they are.
+    pub async fn set_notify<E>(
         &self,
         account: u64,
-        notify: Notify,
-    ) -> Result<(Notify, u64), StoreError> {
+        change: impl FnOnce(&Notify) -> Result<Notify, E>,
+    ) -> Result<(Result<Notify, E>, u64), StoreError> {
         self.write(|tx| {
             let key = account.to_be_bytes();
             let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? else {
-                return Ok(notify);
+                return Ok(change(&Notify::default()));
+            };
+            // Read and changed under the writer lock: a destination disabled by a
+            // delivery meanwhile is not overwritten with what was read before.
+            let notify = match change(&a.notify) {
+                Ok(n) => n,
+                Err(e) => return Ok(Err(e)),
             };
             a.notify = notify;
             tx.put(T::Accounts, key.to_vec(), &a);
-            Ok(a.notify)
+            Ok(Ok(a.notify))
         })
         .await
     }

@@ -37,6 +37,26 @@ pub enum Origin {
     Realtime,
 }
 
+/// A push's dedupe identity. A repeated `(source, id)` has no second effect. With
+/// `body` (the body's hash), for sources whose signature does not cover the body,
+/// the same id with another body is refused as a replay instead.
+#[derive(Debug, Clone, Copy)]
+pub struct PushKey<'a> {
+    /// Receiver name.
+    pub source: &'a str,
+    /// The push's id (header, field, or the signature itself).
+    pub id: &'a str,
+    /// Hash of the body the id was first seen with.
+    pub body: Option<&'a str>,
+}
+
+/// Whether a push id was seen before.
+enum Seen {
+    New,
+    Same,
+    OtherBody,
+}
+
 /// What one commit of updates carries along: where the news came from, the time,
 /// accounts already read, and the running report.
 struct Batch {
@@ -51,6 +71,8 @@ struct Batch {
 pub struct ApplyReport {
     /// The push id was seen before: nothing was done.
     pub duplicate: bool,
+    /// The push id was seen before with another body: refused, nothing was done.
+    pub replayed: bool,
     /// Updates that matched a tracked parcel.
     pub matched: usize,
     /// Updates for numbers nobody tracks (accepted, ignored).
@@ -59,6 +81,8 @@ pub struct ApplyReport {
     pub transitions: usize,
     /// Outbox jobs enqueued.
     pub jobs: usize,
+    /// Events ignored for implausible times (before 2000, over a day ahead).
+    pub ignored_events: usize,
 }
 
 fn route_key(p: &Parcel) -> Vec<u8> {
@@ -196,6 +220,7 @@ impl Tx<'_> {
             return Ok(());
         };
         let applied = apply(&prev, update, now);
+        report.ignored_events += applied.ignored_events;
         let mut next = applied.next;
         let mut trackings = Vec::with_capacity(subscribers.len());
         for sub in &subscribers {
@@ -279,14 +304,21 @@ impl Tx<'_> {
         self.put_parcel(Some(&prev), &next)
     }
 
-    /// Records a push id; `false` if it was seen before. Forgets ids older than the
-    /// retention window, a bounded number per call.
-    fn remember_push(&mut self, source: &str, id: &str, now: i64) -> Result<bool, StoreError> {
-        let key = keys::cat(&[source.as_bytes(), &[0], id.as_bytes()]);
-        if self.raw(T::PushSeen, &key)?.is_some() {
-            return Ok(false);
+    /// Records a push id, with the body's hash when given. Forgets ids older than
+    /// the retention window, a bounded number per call.
+    fn remember_push(&mut self, push: PushKey<'_>, now: i64) -> Result<Seen, StoreError> {
+        let key = keys::cat(&[push.source.as_bytes(), &[0], push.id.as_bytes()]);
+        if let Some(held) = self.raw(T::PushSeen, &key)? {
+            // The value is the time seen (8 bytes), then the body's hash if any.
+            let held_body = held.get(8..).filter(|b| !b.is_empty());
+            return Ok(match (held_body, push.body) {
+                (Some(a), Some(b)) if a != b.as_bytes() => Seen::OtherBody,
+                _ => Seen::Same,
+            });
         }
-        self.put_raw(T::PushSeen, key.clone(), now.to_be_bytes().to_vec());
+        let mut value = now.to_be_bytes().to_vec();
+        value.extend_from_slice(push.body.unwrap_or("").as_bytes());
+        self.put_raw(T::PushSeen, key.clone(), value);
         self.put_raw(
             T::PushSeenByTime,
             keys::cat(&[&keys::ts(now), &key]),
@@ -298,18 +330,18 @@ impl Tx<'_> {
             self.del(T::PushSeen, k[8..].to_vec());
             self.del(T::PushSeenByTime, k);
         }
-        Ok(true)
+        Ok(Seen::New)
     }
 }
 
 impl Store {
-    /// Applies a batch of news in one commit. With `push_id` (source, id), a batch
-    /// whose id was seen before has no effect and reports `duplicate`.
+    /// Applies a batch of news in one commit. With `push_id`, a batch whose id was
+    /// seen before has no effect and reports `duplicate` (or `replayed`).
     pub async fn apply_updates(
         &self,
         items: &[Incoming],
         origin: Origin,
-        push_id: Option<(&str, &str)>,
+        push_id: Option<PushKey<'_>>,
         now: i64,
     ) -> Result<(ApplyReport, u64), StoreError> {
         let (report, seq) = self
@@ -320,10 +352,17 @@ impl Store {
                     accounts: HashMap::new(),
                     report: ApplyReport::default(),
                 };
-                if let Some((source, id)) = push_id {
-                    if !tx.remember_push(source, id, now)? {
-                        batch.report.duplicate = true;
-                        return Ok(batch.report);
+                if let Some(push) = push_id {
+                    match tx.remember_push(push, now)? {
+                        Seen::New => {}
+                        Seen::Same => {
+                            batch.report.duplicate = true;
+                            return Ok(batch.report);
+                        }
+                        Seen::OtherBody => {
+                            batch.report.replayed = true;
+                            return Ok(batch.report);
+                        }
                     }
                 }
                 for item in items {

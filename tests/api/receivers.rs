@@ -1,5 +1,5 @@
 //! Real peers for notification tests: an HTTP receiver that records what it gets and
-//! answers from a script, and an SMTP server (aiosmtpd) that keeps each message.
+//! answers from a script, and an SMTP server (mailin, in process) that keeps each message.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -8,9 +8,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -135,53 +132,117 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// An aiosmtpd SMTP server on `port` storing messages in a temp dir.
+/// One message the SMTP server accepted.
+#[derive(Clone, Default)]
+struct Mail {
+    rcpt: Vec<String>,
+    data: Vec<u8>,
+}
+
+/// mailin's per-connection handler: collects the envelope and data of each message.
+#[derive(Clone)]
+struct Sink {
+    current: Mail,
+    done: Arc<Mutex<Vec<Mail>>>,
+}
+
+impl mailin::Handler for Sink {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin::Response {
+        self.current = Mail {
+            rcpt: to.to_vec(),
+            data: Vec::new(),
+        };
+        mailin::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin::Response {
+        let mail = std::mem::take(&mut self.current);
+        self.done.lock().unwrap().push(mail);
+        mailin::response::OK
+    }
+}
+
+/// A real SMTP server in this test process, speaking SMTP over TCP to the gateway's
+/// lettre transport: mailin's session (the SMTP protocol, a maintained crate) behind
+/// a thread per connection. It keeps each message.
 pub struct Smtp {
-    child: Child,
-    pub dir: tempfile::TempDir,
+    done: Arc<Mutex<Vec<Mail>>>,
+}
+
+/// Serves one SMTP connection until the client quits or hangs up.
+fn smtp_session(stream: std::net::TcpStream, done: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Write};
+    let peer = stream.peer_addr()?.ip();
+    let mut out = stream.try_clone()?;
+    let mut session = mailin::SessionBuilder::new("smtp.test").build(
+        peer,
+        Sink {
+            current: Mail::default(),
+            done,
+        },
+    );
+    session.greeting().write_to(&mut out)?;
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let res = session.process(&line);
+        match res.action {
+            mailin::Action::NoReply => {}
+            mailin::Action::Close => {
+                res.write_to(&mut out)?;
+                return out.flush();
+            }
+            _ => res.write_to(&mut out)?,
+        }
+        out.flush()?;
+    }
 }
 
 impl Smtp {
     pub fn start(port: u16) -> Smtp {
-        let dir = tempfile::tempdir().unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
-        // Debian's python3-aiosmtpd lives with /usr/bin/python3; fall back to PATH.
-        let python = ["/usr/bin/python3", "python3"]
-            .into_iter()
-            .find(|p| {
-                Command::new(p)
-                    .args(["-c", "import aiosmtpd"])
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-            .expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
-        let mut child = Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server starts");
-        Smtp { child, dir }
+        let done = Arc::new(Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("SMTP port free");
+        let d = done.clone();
+        // The accept loop ends with the test process.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let d = d.clone();
+                std::thread::spawn(move || smtp_session(stream, d));
+            }
+        });
+        Smtp { done }
     }
 
     /// Messages received so far, as raw text, oldest first.
     pub fn messages(&self) -> Vec<String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+        let done = self.done.lock().unwrap();
+        done.iter()
+            .map(|m| String::from_utf8_lossy(&m.data).into_owned())
+            .collect()
+    }
+
+    /// Envelope recipients of each message, oldest first.
+    pub fn recipients(&self) -> Vec<Vec<String>> {
+        self.done
+            .lock()
             .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        files.sort();
-        files
             .iter()
-            .map(|p| std::fs::read_to_string(p).unwrap())
+            .map(|m| m.rcpt.clone())
             .collect()
     }
 
@@ -198,12 +259,5 @@ impl Smtp {
             "SMTP server got {} messages, expected {n} within {secs} s",
             self.messages().len()
         );
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
