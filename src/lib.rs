@@ -8,6 +8,7 @@ pub mod core;
 pub mod ingest;
 pub mod notify;
 pub mod poll;
+pub mod server;
 pub mod store;
 pub mod throttle;
 pub mod worker;
@@ -21,8 +22,6 @@ use crate::poll::scheduler::{Poller, PollerConfig};
 use crate::poll::{Provider, Providers};
 use crate::store::Store;
 use anyhow::Context;
-use axum::extract::Request;
-use axum::ServiceExt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -169,11 +168,8 @@ impl App {
         let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
-        let token = self.shutdown.clone();
-        axum::serve(self.listener, ServiceExt::<Request>::into_make_service(app))
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
-            .context("server failed")?;
+        let limits = cfg.read_limits();
+        server::serve(self.listener, app, limits, self.shutdown.clone()).await;
         if let Some(p) = poller {
             let _ = p.await;
         }

@@ -71,15 +71,8 @@ pub fn descriptive(
         lang: text(m, "lang", at)?,
     };
     if let Some(e) = &f.customer_email {
-        let ok = e
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-            && !e.contains(char::is_whitespace);
-        if !ok {
-            return Err(ApiError::BadRequest(format!(
-                "{at}customer_email is not an email address"
-            )));
-        }
+        crate::core::recipient::parse(e)
+            .map_err(|why| ApiError::BadRequest(format!("{at}customer_email {why}")))?;
     }
     let order_created_at = match &f.order_create_time {
         None => None,

@@ -13,14 +13,25 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(ready))
 }
 
+/// Most due polls `/readyz` counts; beyond it reports the cap.
+const POLL_BACKLOG_CAP: usize = 100_000;
+
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.store.check() {
-        Ok(()) => (
+    let now = crate::core::time::now();
+    let stats = state
+        .store
+        .check()
+        .and_then(|()| state.store.outbox_stats(now));
+    match stats {
+        Ok(outbox) => (
             StatusCode::OK,
-            // The outbox arrives with notifications; until then nothing is queued.
-            Json(
-                json!({"status": "ready", "store": "open", "outbox_lag_seconds": 0, "outbox_pending": 0}),
-            ),
+            Json(json!({
+                "status": "ready",
+                "store": "open",
+                "outbox_pending": outbox.pending,
+                "outbox_lag_seconds": outbox.lag_seconds,
+                "poll_backlog": state.store.due_poll_count(now, POLL_BACKLOG_CAP),
+            })),
         ),
         Err(e) => {
             tracing::error!(error = %e, "store check failed");

@@ -5,9 +5,20 @@
 
 use super::error::ApiError;
 use super::AppState;
-use axum::body::Bytes;
+use crate::server::{read_body, BodyError};
 use axum::extract::{FromRequest, Request};
 use serde_json::{Map, Value};
+
+/// Path parameters; a path that does not decode (bad UTF-8, say) gets our envelope.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(e: axum::extract::rejection::PathRejection) -> ApiError {
+        ApiError::BadRequest(format!("invalid path: {}", e.body_text()))
+    }
+}
 
 /// A JSON body. An empty body reads as `null`.
 pub struct JsonBody(pub Value);
@@ -16,14 +27,12 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let limit = state.cfg.limits.max_body_bytes;
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(limit)
-            } else {
-                ApiError::BadRequest(format!("cannot read request body: {e}"))
-            }
-        })?;
+        let bytes = read_body(req, &state.cfg.read_limits())
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge(n) => ApiError::TooLarge(n),
+                other => ApiError::BadRequest(other.to_string()),
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(Value::Null));
         }

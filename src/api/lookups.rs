@@ -33,13 +33,17 @@ fn country_field(m: &Map<String, Value>, key: &str, at: &str) -> Result<&'static
     })
 }
 
+/// TrackingMore's answer: how many places were submitted, one `remote` entry per
+/// remote-area rule a place falls under (carrier, ISO2 code, country, postcode,
+/// plus our `note`), and the places that are not remote under `other`.
 async fn remote_areas(
     State(state): State<AppState>,
     _c: Caller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Vec<Value>> {
-    let mut out = Vec::new();
-    for (i, m) in items(&body, MAX_ITEMS)?.iter().enumerate() {
+) -> ApiResult<Value> {
+    let places = items(&body, MAX_ITEMS)?;
+    let (mut remote, mut other) = (Vec::new(), Vec::new());
+    for (i, m) in places.iter().enumerate() {
         let at = at(Some(i));
         let cc = country_field(m, "country", &at)?;
         let postcode = text(m, "postcode", &at)?.ok_or_else(|| {
@@ -48,16 +52,31 @@ async fn remote_areas(
             ))
         })?;
         let company = text(m, "company", &at)?;
+        let country = crate::core::country::name(cc).unwrap_or(cc);
         let rules = state.remote.lookup(cc, &postcode, company.as_deref());
-        out.push(json!({
-            "country": cc,
-            "postcode": postcode,
-            "company": company,
-            "remote": !rules.is_empty(),
-            "matches": rules.iter().map(|r| json!({"company": r.company, "note": r.note})).collect::<Vec<_>>(),
-        }));
+        if rules.is_empty() {
+            other.push(json!({
+                "far_express_company": company,
+                "two_code": cc,
+                "far_country": country,
+                "far_city_postcode": postcode,
+            }));
+        }
+        for r in rules {
+            remote.push(json!({
+                "far_express_company": r.company,
+                "two_code": cc,
+                "far_country": country,
+                "far_city_postcode": postcode,
+                "note": r.note,
+            }));
+        }
     }
-    Ok(Success(out))
+    Ok(Success(json!({
+        "submitted": places.len(),
+        "remote": remote,
+        "other": other,
+    })))
 }
 
 /// Share of `days` within `lo..=hi`, in percent with two decimals.
@@ -71,7 +90,7 @@ fn share(days: &[i64], lo: i64, hi: i64) -> f64 {
 
 async fn courier_aging(
     State(state): State<AppState>,
-    _c: Caller,
+    Caller(acct): Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
@@ -80,7 +99,9 @@ async fn courier_aging(
         let carrier = fields::carrier(m, &at, &state.carriers, "carrier_code")?;
         let origin = country_field(m, "original", &at)?;
         let destination = country_field(m, "destination", &at)?;
-        let stats = state.store.route_stats(&carrier, origin, destination)?;
+        let stats = state
+            .store
+            .route_stats(acct.id, &carrier, origin, destination)?;
         let d = &stats.delivered_days;
         let avg = (!d.is_empty())
             .then(|| (d.iter().sum::<i64>() as f64 / d.len() as f64 * 10.0).round() / 10.0);

@@ -54,10 +54,23 @@ pub struct AppState {
 pub const UNSERVED_RECHECK_SECS: i64 = 86_400;
 
 impl AppState {
+    /// A new tracking read from a create request's item (`at` names it in errors),
+    /// with its first poll scheduled. Every way of creating a tracking (single,
+    /// batch, realtime) goes through here, so none forgets the poll.
+    pub fn new_tracking(
+        &self,
+        m: &serde_json::Map<String, serde_json::Value>,
+        at: &str,
+    ) -> Result<crate::store::NewTracking, ApiError> {
+        let mut t = fields::new_tracking(m, at, &self.carriers)?;
+        self.schedule_first_poll(&mut t, crate::core::time::now());
+        Ok(t)
+    }
+
     /// Sets when the poller first looks at a new tracking: at once when a provider
     /// serves its carrier, else only a day later for the expiry check, so a large
     /// import without an upstream account does not set the poller churning.
-    pub fn schedule_first_poll(&self, t: &mut crate::store::NewTracking, now: i64) {
+    fn schedule_first_poll(&self, t: &mut crate::store::NewTracking, now: i64) {
         let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
         t.first_poll_at = Some(if served {
             now
@@ -86,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(crate::ingest::router())
         .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -8,13 +8,14 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
+use super::input::ApiPath;
 use super::input::{object, JsonBody};
 use super::AppState;
 use crate::core::rules::{Channel, Job, JobState};
 use crate::core::status::Status;
 use crate::core::time;
 use crate::store::{JobFilter, Notify, SlackDest, WebhookDest};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
@@ -100,7 +101,7 @@ async fn list_notifications(
 async fn get_notification(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Value> {
     let (job, attempts) = state
         .store
@@ -118,7 +119,7 @@ async fn get_notification(
 async fn retry_one(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Value> {
     let (job, _) = state
         .store

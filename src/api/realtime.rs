@@ -3,7 +3,6 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
-use super::fields;
 use super::input::{object, JsonBody};
 use super::AppState;
 use crate::core::time;
@@ -25,8 +24,7 @@ async fn realtime(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let mut item = fields::new_tracking(&m, "", &state.carriers)?;
-    state.schedule_first_poll(&mut item, time::now());
+    let item = state.new_tracking(&m, "")?;
     let provider = state.providers.for_carrier(&item.carrier_code).ok_or_else(|| {
         ApiError::Unavailable(format!(
             "no status provider is configured for carrier {}: set poll.trackingmore.api_key, or use the sandbox carrier",

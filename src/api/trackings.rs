@@ -3,13 +3,14 @@
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::fields;
+use super::input::ApiPath;
 use super::input::{at, items, object, JsonBody};
 use super::AppState;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::time;
 use crate::core::view::TrackingView;
 use crate::store::{NewTracking, TrackingError, TrackingPatch};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
@@ -75,7 +76,7 @@ async fn create_tracking(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let item = fields::new_tracking(&m, "", &state.carriers)?;
+    let item = state.new_tracking(&m, "")?;
     let (mut results, seq) = state
         .store
         .create_trackings(acct.id, vec![item], time::now())
@@ -94,11 +95,8 @@ async fn create_trackings(
     let mut errors = Vec::new();
     let mut valid: Vec<NewTracking> = Vec::new();
     for (i, m) in list.iter().enumerate() {
-        match fields::new_tracking(m, &at(Some(i)), &state.carriers) {
-            Ok(mut n) => {
-                state.schedule_first_poll(&mut n, time::now());
-                valid.push(n)
-            }
+        match state.new_tracking(m, &at(Some(i))) {
+            Ok(n) => valid.push(n),
             Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
         }
     }
@@ -138,7 +136,7 @@ fn raw(m: &Map<String, Value>, key: &str) -> String {
 async fn get_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path((carrier, number)): Path<(String, String)>,
+    ApiPath((carrier, number)): ApiPath<(String, String)>,
 ) -> ApiResult<TrackingView> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (t, p) = state
@@ -153,15 +151,15 @@ async fn get_tracking(
 async fn get_tracking_lang(
     state: State<AppState>,
     caller: Caller,
-    Path((carrier, number, _lang)): Path<(String, String, String)>,
+    ApiPath((carrier, number, _lang)): ApiPath<(String, String, String)>,
 ) -> ApiResult<TrackingView> {
-    get_tracking(state, caller, Path((carrier, number))).await
+    get_tracking(state, caller, ApiPath((carrier, number))).await
 }
 
 async fn update_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path((carrier, number)): Path<(String, String)>,
+    ApiPath((carrier, number)): ApiPath<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<TrackingView> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
@@ -178,7 +176,7 @@ async fn update_tracking(
 async fn delete_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path((carrier, number)): Path<(String, String)>,
+    ApiPath((carrier, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Vec<()>> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (mut results, seq) = state
@@ -323,7 +321,7 @@ async fn change_carrier(
 async fn tracking_history(
     State(state): State<AppState>,
     Caller(acct): Caller,
-    Path((carrier, number)): Path<(String, String)>,
+    ApiPath((carrier, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Value> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (t, _) = state

@@ -286,8 +286,12 @@ pub struct UpstreamTrackingMore {
 pub struct LimitsConfig {
     /// `/v2/trackings/get` requests per second per API key (TrackingMore allows 1).
     pub list_per_second: f64,
-    /// Largest request body, bytes.
+    /// Largest request body, bytes. A larger announced body is refused (413) unread.
     pub max_body_bytes: usize,
+    /// Longest wait for a request's headers; the connection is closed after it.
+    pub header_timeout: HumanDuration,
+    /// Longest time to receive a request body.
+    pub body_timeout: HumanDuration,
 }
 
 impl Default for Config {
@@ -377,6 +381,8 @@ impl Default for LimitsConfig {
         LimitsConfig {
             list_per_second: 1.0,
             max_body_bytes: 1024 * 1024,
+            header_timeout: HumanDuration(Duration::from_secs(10)),
+            body_timeout: HumanDuration(Duration::from_secs(30)),
         }
     }
 }
@@ -434,6 +440,15 @@ mod load;
 pub use load::load;
 
 impl Config {
+    /// The HTTP server's read limits.
+    pub fn read_limits(&self) -> crate::server::ReadLimits {
+        crate::server::ReadLimits {
+            header_timeout: self.limits.header_timeout.0,
+            body_timeout: self.limits.body_timeout.0,
+            max_body_bytes: self.limits.max_body_bytes,
+        }
+    }
+
     /// The poll timings in the form the store schedules with.
     pub fn poll_policy(&self) -> crate::core::schedule::PollPolicy {
         crate::core::schedule::PollPolicy {

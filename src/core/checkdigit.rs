@@ -97,6 +97,33 @@ pub fn mod7(number: &str) -> bool {
     rem == u64::from(*check)
 }
 
+/// ISO 7064 MOD 37,36: the last character (0-9, A-Z) checks the others (DPD parcel
+/// numbers, 14 digits + 1, and DPD's 28-character label barcode; DPD Parcel Label
+/// Specification).
+pub fn mod37_36(number: &str) -> bool {
+    const M: u32 = 36;
+    let value = |c: u8| match c {
+        b'0'..=b'9' => Some(u32::from(c - b'0')),
+        b'A'..=b'Z' => Some(u32::from(c - b'A') + 10),
+        _ => None,
+    };
+    let Some((check, body)) = number.as_bytes().split_last() else {
+        return false;
+    };
+    let mut p = M;
+    for c in body {
+        let Some(v) = value(*c) else {
+            return false;
+        };
+        let s = match (p + v) % M {
+            0 => M,
+            s => s,
+        };
+        p = s * 2 % (M + 1);
+    }
+    value(*check) == Some((M + 1 - p) % M)
+}
+
 /// Luhn (Purolator 12 digits, Old Dominion 11 digits).
 pub fn luhn(number: &str) -> bool {
     let Some(d) = digits(number) else {

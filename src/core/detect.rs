@@ -62,7 +62,14 @@ const RULES: &[Rule] = &[
     Rule { pattern: r"^LTN\d{8}N1$", carriers: &[("landmark-global", 90)], check: None },
     Rule { pattern: r"^SP\d{18}$", carriers: &[("speedee", 85)], check: None },
     Rule { pattern: r"^(JJD|JD)\d{16}$", carriers: &[("yodel", 85)], check: None },
-    Rule { pattern: r"^\d{14}$|^\d{28}$", carriers: &[("dpd", 45)], check: None },
+    Rule { pattern: r"^\d{14}$", carriers: &[("dpd", 45)], check: None },
+    // DPD: parcel number 14 digits + an ISO 7064 check character, and the label
+    // barcode: destination postcode (7) + parcel number (14) + service (3) +
+    // country (3) + check character. Country prefixes of the parcel number point
+    // to the national DPD.
+    Rule { pattern: r"^\d{14}[0-9A-Z]$|^[0-9A-Z]{7}\d{20}[0-9A-Z]$", carriers: &[("dpd", 70)], check: Some(checkdigit::mod37_36) },
+    Rule { pattern: r"^(02|05|09)\d{12}[0-9A-Z]$", carriers: &[("dpd-de", 60)], check: Some(checkdigit::mod37_36) },
+    Rule { pattern: r"^(03|06|15|16)\d{12}[0-9A-Z]$", carriers: &[("dpd-uk", 60)], check: Some(checkdigit::mod37_36) },
     Rule { pattern: r"^7[3-68]\d{12}$", carriers: &[("zto", 60)], check: None },
     Rule { pattern: r"^YT\d{16}$", carriers: &[("yunexpress", 90)], check: None },
     Rule { pattern: r"^YT\d{13}$", carriers: &[("yto", 90)], check: None },

@@ -198,3 +198,29 @@ fn nothing_fits_gibberish() {
     let carriers = Carriers::builtin();
     assert!(detect(&carriers, "HELLO").is_empty());
 }
+
+#[test]
+fn dpd_numbers_in_both_published_forms_find_dpd() {
+    let carriers = Carriers::builtin();
+    // Examples from DPD's Parcel Label Specification.
+    for n in [
+        "09980000020034D",
+        "09980000020033F",
+        "008182709980000020033350276C",
+        "008182709980000020045327276N",
+    ] {
+        let found: Vec<&str> = detect(&carriers, n)
+            .iter()
+            .map(|c| c.carrier.code.as_str())
+            .collect();
+        assert!(found.contains(&"dpd"), "{n}: {found:?}");
+    }
+    let de: Vec<String> = detect(&carriers, "09980000020034D")
+        .iter()
+        .map(|c| c.carrier.code.clone())
+        .collect();
+    assert_eq!(&de[..2], ["dpd", "dpd-de"], "{de:?}");
+    assert!(checkdigit::mod37_36("09980000020034D"));
+    assert!(!checkdigit::mod37_36("09980000020034E"));
+    assert!(checkdigit::mod37_36("008182709980000020033350276C"));
+}

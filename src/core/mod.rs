@@ -9,6 +9,7 @@ pub mod country;
 pub mod detect;
 pub mod model;
 pub mod number;
+pub mod recipient;
 pub mod remote;
 pub mod rules;
 pub mod schedule;

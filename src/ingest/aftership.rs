@@ -6,7 +6,7 @@
 //! and ignored. A push whose `ts` is older than the dedupe memory (2 days) is refused
 //! as stale, so a replay is caught either way.
 
-use super::{accept, header, parse_json, signature, str_field as s, PushError};
+use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
 use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
@@ -14,7 +14,6 @@ use crate::core::number::TrackingNumber;
 use crate::core::status::Status;
 use crate::core::time;
 use crate::store::{Incoming, PUSH_ID_RETENTION};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::Value;
@@ -38,7 +37,7 @@ pub fn map_tag(tag: &str) -> Option<(Status, Option<&'static str>)> {
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<axum::Json<Value>, PushError> {
     let secret = super::secret(&state.cfg.push.aftership, "aftership")?;
     signature::verify_aftership(secret, header(&headers, "aftership-hmac-sha256"), &body)?;

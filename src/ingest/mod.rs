@@ -12,7 +12,10 @@ mod trackingmore;
 
 use crate::api::AppState;
 use crate::core::time;
+use crate::server::{read_body, BodyError};
 use crate::store::{ApplyReport, Incoming, Origin, PushKey};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -35,6 +38,9 @@ pub enum PushError {
     /// The body cannot be read; the message names the field.
     #[error("malformed push: {0}")]
     Malformed(String),
+    /// The body is over `limits.max_body_bytes`.
+    #[error("push body is larger than {0} bytes")]
+    TooLarge(usize),
     /// Storage failed.
     #[error("internal error")]
     Internal(#[from] crate::store::StoreError),
@@ -46,6 +52,7 @@ impl IntoResponse for PushError {
             PushError::Disabled(_) | PushError::NotHere => StatusCode::NOT_FOUND,
             PushError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             PushError::Malformed(_) => StatusCode::BAD_REQUEST,
+            PushError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             PushError::Internal(e) => {
                 tracing::error!(error = %e, "push failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -55,6 +62,22 @@ impl IntoResponse for PushError {
             tracing::warn!(reason = %e, "push refused");
         }
         (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+/// A push's raw body, read within the server's limits; refusals are in the
+/// receivers' own form.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = PushError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PushError> {
+        match read_body(req, &state.cfg.read_limits()).await {
+            Ok(b) => Ok(RawBody(b)),
+            Err(BodyError::TooLarge(n)) => Err(PushError::TooLarge(n)),
+            Err(e) => Err(PushError::Malformed(e.to_string())),
+        }
     }
 }
 

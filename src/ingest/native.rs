@@ -1,7 +1,7 @@
 //! `/hooks/native`: our own format, signed as Standard Webhooks.
 //! One update or an array of up to 1000; `status` and `events` each optional, not both absent.
 
-use super::{accept, header, parse_json, signature, PushError};
+use super::{accept, header, parse_json, signature, PushError, RawBody};
 use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
@@ -9,7 +9,6 @@ use crate::core::number::TrackingNumber;
 use crate::core::status::{substatus_is_valid, Status};
 use crate::core::time;
 use crate::store::Incoming;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
@@ -20,7 +19,7 @@ pub const MAX_UPDATES: usize = 1000;
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<axum::Json<Value>, PushError> {
     let secret = super::secret(&state.cfg.push.native, "native")?;
     let id = header(&headers, "webhook-id");

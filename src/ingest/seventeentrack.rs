@@ -7,7 +7,7 @@
 //! body is caught by remembering each body's hash for 2 days, and applying the same
 //! news twice changes nothing anyway.
 
-use super::{accept, header, parse_json, signature, str_field as s, PushError};
+use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
 use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
@@ -15,7 +15,6 @@ use crate::core::number::TrackingNumber;
 use crate::core::status::Status;
 use crate::core::time;
 use crate::store::Incoming;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::Value;
@@ -39,7 +38,7 @@ pub fn map_status(status: &str) -> Option<(Status, Option<&'static str>)> {
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<axum::Json<Value>, PushError> {
     let key = super::secret(&state.cfg.push.seventeentrack, "seventeentrack")?;
     signature::verify_17track(key, header(&headers, "sign"), &body)?;

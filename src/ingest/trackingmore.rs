@@ -6,12 +6,11 @@
 //! body only, and `push.trackingmore.path_token` moves the receiver to an
 //! unguessable `/hooks/trackingmore/{token}` that only TrackingMore is told.
 
-use super::{accept, parse_json, signature, PushError};
+use super::{accept, parse_json, signature, PushError, RawBody};
 use crate::api::AppState;
 use crate::core::number::TrackingNumber;
 use crate::core::{time, tmwire};
 use crate::store::{Incoming, PushKey};
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
@@ -19,7 +18,7 @@ use subtle::ConstantTimeEq;
 /// `/hooks/trackingmore`: only while no path token is configured.
 pub(super) async fn receive(
     State(state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<axum::Json<Value>, PushError> {
     receive_at(state, None, body).await
 }
@@ -27,16 +26,20 @@ pub(super) async fn receive(
 /// `/hooks/trackingmore/{token}`.
 pub(super) async fn receive_token(
     State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Bytes,
+    token: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    RawBody(body): RawBody,
 ) -> Result<axum::Json<Value>, PushError> {
+    // A token that does not even decode is not ours.
+    let Ok(Path(token)) = token else {
+        return Err(PushError::NotHere);
+    };
     receive_at(state, Some(token), body).await
 }
 
 async fn receive_at(
     state: AppState,
     token: Option<String>,
-    body: Bytes,
+    body: axum::body::Bytes,
 ) -> Result<axum::Json<Value>, PushError> {
     let email = state
         .cfg

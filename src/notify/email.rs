@@ -70,7 +70,7 @@ impl Mailer {
                 }
             }
         };
-        let to: Mailbox = match to.parse() {
+        let to: Mailbox = match crate::core::recipient::parse(to) {
             Ok(m) => m,
             Err(_) => {
                 return Sent::Permanent {

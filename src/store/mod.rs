@@ -77,7 +77,7 @@ impl Store {
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()?;
         let flusher = Flusher::new(db.clone());
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 db,
                 trees,
@@ -86,7 +86,10 @@ impl Store {
                 policy,
                 jobs_ready: Arc::default(),
             }),
-        })
+        };
+        store.migrate_routes()?;
+        store.migrate_outbox_count()?;
+        Ok(store)
     }
 
     fn tree(&self, t: T) -> &sled::Tree {

@@ -55,7 +55,13 @@ fn due_key(job: &Job) -> Vec<u8> {
 impl Tx<'_> {
     /// Writes a job, keeping its due-time and state indexes in step. Only pending
     /// jobs are in the due index.
-    pub(super) fn put_job(&mut self, old: Option<&Job>, new: &Job) {
+    pub(super) fn put_job(&mut self, old: Option<&Job>, new: &Job) -> Result<(), StoreError> {
+        let was_pending = old.is_some_and(|o| o.state == JobState::Pending);
+        let is_pending = new.state == JobState::Pending;
+        if was_pending != is_pending {
+            let delta = if is_pending { 1 } else { -1 };
+            self.add(T::Meta, OUTBOX_PENDING.to_vec(), delta)?;
+        }
         if let Some(old) = old {
             if old.state == JobState::Pending {
                 self.del(T::JobsDue, due_key(old));
@@ -67,8 +73,13 @@ impl Tx<'_> {
         }
         self.put_raw(T::JobsByState, state_key(new), Vec::new());
         self.put(T::Jobs, new.id.clone().into_bytes(), new);
+        Ok(())
     }
 }
+
+/// The count of jobs not yet delivered or dead, kept with every job write so that
+/// `/readyz` need not count them.
+const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
 impl Store {
     /// Claims up to `limit` due jobs, pushing each `lease` seconds ahead in the same
@@ -91,7 +102,7 @@ impl Store {
                     let mut leased = job.clone();
                     leased.due = now + lease;
                     leased.leased = true;
-                    tx.put_job(Some(&job), &leased);
+                    tx.put_job(Some(&job), &leased)?;
                     out.push(leased);
                 }
                 Ok(out)
@@ -117,7 +128,7 @@ impl Store {
                         let mut j = job.clone();
                         j.leased = false;
                         j.due = now;
-                        tx.put_job(Some(&job), &j);
+                        tx.put_job(Some(&job), &j)?;
                         n += 1;
                     }
                 }
@@ -160,7 +171,7 @@ impl Store {
                     keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
                     &attempt,
                 );
-                tx.put_job(Some(&job), &j);
+                tx.put_job(Some(&job), &j)?;
                 if let Some(reason) = disable {
                     let key = job.account.to_be_bytes();
                     if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
@@ -263,7 +274,7 @@ impl Store {
                 j.due = now;
                 j.round_tries = 0;
                 j.leased = false;
-                tx.put_job(Some(&job), &j);
+                tx.put_job(Some(&job), &j)?;
                 n += 1;
             }
             Ok(n)
@@ -338,10 +349,26 @@ impl Store {
             Some((k, _)) => (now - keys::ts_decode(&k)).max(0),
             None => 0,
         };
+        let pending = self
+            .tree(T::Meta)
+            .get(OUTBOX_PENDING)?
+            .map_or(0, |v| super::be_u64(&v));
         Ok(OutboxStats {
-            pending: due.len(),
+            pending: pending as usize,
             lag_seconds: lag,
         })
+    }
+
+    /// Counts the pending jobs once for a data directory written before the count
+    /// was kept (every pending job is in the due index).
+    pub(super) fn migrate_outbox_count(&self) -> Result<(), StoreError> {
+        let meta = self.tree(T::Meta);
+        if meta.get(OUTBOX_PENDING)?.is_none() {
+            let n = self.tree(T::JobsDue).len() as u64;
+            meta.insert(OUTBOX_PENDING, &n.to_be_bytes()[..])?;
+            self.inner.db.flush()?;
+        }
+        Ok(())
     }
 }
 

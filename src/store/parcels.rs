@@ -85,18 +85,36 @@ pub struct ApplyReport {
     pub ignored_events: usize,
 }
 
-fn route_key(p: &Parcel) -> Vec<u8> {
-    let o = p.origin_country.as_deref().unwrap_or("");
-    let d = p.destination_country.as_deref().unwrap_or("");
+/// The route prefix costtime scans: account, carrier, origin, destination.
+fn route_prefix(account: u64, carrier: &str, origin: &str, destination: &str) -> Vec<u8> {
     keys::cat(&[
-        p.carrier_code.as_bytes(),
+        &account.to_be_bytes(),
+        carrier.as_bytes(),
         &[0],
-        o.as_bytes(),
+        origin.as_bytes(),
         &[0],
-        d.as_bytes(),
+        destination.as_bytes(),
         &[0],
-        p.tracking_number.as_bytes(),
     ])
+}
+
+/// The costtime index entry of one tracking: the route prefix, the number, and the
+/// delivery time in days once delivered. Everything is in the key, so the entry is
+/// derived from (tracking, parcel) like every other index and kept in step by the
+/// same diff. `None` while origin or destination is unknown: costtime is never
+/// asked about such a route.
+pub(super) fn route_entry(account: u64, p: &Parcel) -> Option<Vec<u8>> {
+    let (o, d) = (
+        p.origin_country.as_deref()?,
+        p.destination_country.as_deref()?,
+    );
+    let days = delivered_days(p).map(i64::to_be_bytes);
+    Some(keys::cat(&[
+        &route_prefix(account, &p.carrier_code, o, d),
+        p.tracking_number.as_bytes(),
+        &[0],
+        days.as_ref().map_or(&[][..], |d| &d[..]),
+    ]))
 }
 
 fn poll_key(at: i64, p: &Parcel) -> Vec<u8> {
@@ -122,23 +140,16 @@ pub struct RouteStats {
 }
 
 impl Tx<'_> {
-    /// Writes a parcel and keeps its route entry, number index and poll entry in step.
+    /// Writes a parcel and keeps its number index and poll entry in step.
     pub(super) fn put_parcel(
         &mut self,
         old: Option<&Parcel>,
         new: &Parcel,
     ) -> Result<(), StoreError> {
         // Only what changed is written: a parcel update is on every push's path.
-        let route_same = old.is_some_and(|o| {
-            route_key(o) == route_key(new) && delivered_days(o) == delivered_days(new)
-        });
         let poll_same = old.is_some_and(|o| o.next_poll_at == new.next_poll_at);
         match old {
             Some(old) => {
-                let old_key = route_key(old);
-                if old_key != route_key(new) {
-                    self.del(T::Routes, old_key);
-                }
                 if old.next_poll_at != new.next_poll_at {
                     if let Some(at) = old.next_poll_at {
                         self.del(T::PollsDue, poll_key(at, old));
@@ -157,15 +168,6 @@ impl Tx<'_> {
         }
         if let (Some(at), false) = (new.next_poll_at, poll_same) {
             self.put_raw(T::PollsDue, poll_key(at, new), Vec::new());
-        }
-        // costtime asks about a known origin and destination; a parcel missing
-        // either is never asked about, so it needs no route row.
-        let routable = new.origin_country.is_some() && new.destination_country.is_some();
-        if !route_same && routable {
-            let days = delivered_days(new)
-                .map(|d| d.to_be_bytes().to_vec())
-                .unwrap_or_default();
-            self.put_raw(T::Routes, route_key(new), days);
         }
         self.put(
             T::Parcels,
@@ -188,14 +190,15 @@ impl Tx<'_> {
         })
     }
 
-    fn enqueue(&mut self, job: &Job) {
-        self.put_job(None, job);
+    fn enqueue(&mut self, job: &Job) -> Result<(), StoreError> {
+        self.put_job(None, job)?;
         let pk = keys::parcel(&job.carrier_code, &job.tracking_number);
         self.put_raw(
             T::JobsByTracking,
             keys::cat(&[&keys::tracking(job.account, &pk), &[0], job.id.as_bytes()]),
             Vec::new(),
         );
+        Ok(())
     }
 
     /// Applies one update to one parcel; see the module docs for what it writes.
@@ -289,7 +292,7 @@ impl Tx<'_> {
                     due: now,
                     created_at: now,
                 };
-                self.enqueue(&job);
+                self.enqueue(&job)?;
                 report.jobs += 1;
             }
         }
@@ -334,7 +337,40 @@ impl Tx<'_> {
     }
 }
 
+/// Set once the costtime index is per account (before, it was one row per parcel
+/// and counted every shop's parcels).
+const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
+
 impl Store {
+    /// Rebuilds the costtime index per account from the trackings, once, for a data
+    /// directory written before it was. Runs at open, before anything is served; a
+    /// crash midway leaves the flag unset, so the next start does it again.
+    pub(super) fn migrate_routes(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ROUTES_PER_ACCOUNT)?.is_some() {
+            return Ok(());
+        }
+        let routes = self.tree(T::Routes);
+        routes.clear()?;
+        let mut rebuilt = 0u64;
+        for v in self.tree(T::Trackings).iter().values() {
+            let t: Tracking = super::decode(T::Trackings, &v?)?;
+            let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
+            let Some(p) = self.get::<Parcel>(T::Parcels, &pk)? else {
+                continue;
+            };
+            if let Some(k) = route_entry(t.account, &p) {
+                routes.insert(k, &[][..])?;
+                rebuilt += 1;
+            }
+        }
+        self.tree(T::Meta).insert(ROUTES_PER_ACCOUNT, &[1u8][..])?;
+        self.inner.db.flush()?;
+        if rebuilt > 0 {
+            tracing::info!(entries = rebuilt, "costtime index rebuilt per account");
+        }
+        Ok(())
+    }
+
     /// Applies a batch of news in one commit. With `push_id`, a batch whose id was
     /// seen before has no effect and reports `duplicate` (or `replayed`).
     pub async fn apply_updates(
@@ -402,27 +438,29 @@ impl Store {
             .collect()
     }
 
-    /// Delivery statistics of a carrier on a route (ISO2 countries).
+    /// Delivery statistics of one account's parcels of a carrier on a route (ISO2
+    /// countries), from the account's route index: one prefix scan over just
+    /// those parcels, never another shop's.
     pub fn route_stats(
         &self,
+        account: u64,
         carrier: &str,
         origin: &str,
         destination: &str,
     ) -> Result<RouteStats, StoreError> {
-        let prefix = keys::cat(&[
-            carrier.as_bytes(),
-            &[0],
-            origin.as_bytes(),
-            &[0],
-            destination.as_bytes(),
-            &[0],
-        ]);
+        let prefix = route_prefix(account, carrier, origin, destination);
         let mut stats = RouteStats::default();
-        for kv in self.tree(T::Routes).scan_prefix(prefix) {
-            let (_, v) = kv?;
+        for k in self.tree(T::Routes).scan_prefix(&prefix).keys() {
+            let k = k?;
             stats.total += 1;
-            if v.len() == 8 {
-                stats.delivered_days.push(super::be_u64(&v) as i64);
+            let rest = &k[prefix.len()..];
+            let days = rest
+                .iter()
+                .position(|b| *b == 0)
+                .map(|i| &rest[i + 1..])
+                .filter(|d| d.len() == 8);
+            if let Some(d) = days {
+                stats.delivered_days.push(super::be_u64(d) as i64);
             }
         }
         Ok(stats)

@@ -74,10 +74,12 @@ impl Store {
         Ok(seq)
     }
 
-    /// How many polls are due at `now` (for readiness and tests).
-    pub fn due_poll_count(&self, now: i64) -> usize {
+    /// How many polls are due at `now`, counted up to `cap` (the cost is the
+    /// backlog's, never the store's size).
+    pub fn due_poll_count(&self, now: i64, cap: usize) -> usize {
         self.tree(T::PollsDue)
             .range(..keys::ts(now.saturating_add(1)).to_vec())
+            .take(cap)
             .count()
     }
 

@@ -106,6 +106,9 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     if let Some(at) = t.order_created_at {
         out.push((T::ByOrderCreated, keys::cat(&[&a, &keys::ts(at), &pk])));
     }
+    if let Some(route) = super::parcels::route_entry(t.account, p) {
+        out.push((T::Routes, route));
+    }
     out
 }
 

@@ -60,14 +60,28 @@ fn remote_answers_from_the_table_and_rejects_unknown_countries() {
                 {"country": "JP", "postcode": "1000001"}, {"country": "JP", "postcode": "7621094", "company": "fedex"}]),
     );
     assert_eq!(code(&v), 200, "{v}");
-    let remote: Vec<bool> = v["data"]
-        .as_array()
-        .unwrap()
+    // TrackingMore's form: submitted, one entry per remote match, the rest as other.
+    assert_eq!(v["data"]["submitted"], 4, "{v}");
+    let remote = v["data"]["remote"].as_array().unwrap();
+    assert_eq!(remote.len(), 2, "{v}");
+    assert_eq!(remote[0]["far_express_company"], "dhl");
+    assert_eq!(remote[0]["two_code"], "JP");
+    assert_eq!(remote[0]["far_country"], "Japan");
+    assert_eq!(remote[0]["far_city_postcode"], "7621094");
+    assert_eq!(remote[0]["note"], "Shikoku outskirts");
+    assert_eq!(remote[1]["two_code"], "NZ");
+    assert_eq!(remote[1]["far_city_postcode"], "Papaaroha");
+    let other = v["data"]["other"].as_array().unwrap();
+    let other_codes: Vec<(&str, &str)> = other
         .iter()
-        .map(|x| x["remote"].as_bool().unwrap())
+        .map(|o| {
+            (
+                o["two_code"].as_str().unwrap(),
+                o["far_city_postcode"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(remote, [true, true, false, false]);
-    assert_eq!(v["data"][0]["matches"][0]["note"], "Shikoku outskirts");
+    assert_eq!(other_codes, [("JP", "1000001"), ("JP", "7621094")]);
     let v = g.post(
         "/v2/trackings/remote",
         &json!([{"country": "Atlantis", "postcode": "1"}]),
@@ -102,6 +116,20 @@ fn costtime_reports_delivery_shares_per_route_from_our_own_trackings() {
     );
     assert_eq!(r["range1"], 100.0, "the sandbox journey takes 12 hours");
     assert_eq!(v["data"][1]["total"], 0);
+    // Another shop sees none of this shop's volume on the route.
+    let b = g.post_as(
+        KEY_B,
+        "/v2/trackings/costtime",
+        &json!([{"carrier_code": "sandbox", "original": "CN", "destination": "DE"}]),
+    );
+    assert_eq!(
+        (
+            b["data"][0]["total"].as_i64(),
+            b["data"][0]["delivered"].as_i64()
+        ),
+        (Some(0), Some(0)),
+        "{b}"
+    );
     assert_eq!(
         code(&g.post(
             "/v2/trackings/costtime",
