@@ -56,9 +56,8 @@ fn table<T>(
 
 /// The provider for carriers other than `sandbox`, from `poll.provider`.
 fn default_provider(cfg: &Config) -> Option<Arc<dyn Provider>> {
-    match cfg.poll.provider.as_str() {
+    match cfg.provider_summary()? {
         "sandbox" => Some(Arc::new(poll::sandbox::Sandbox)),
-        _ if cfg.poll.trackingmore.api_key.is_empty() => None,
         _ => Some(Arc::new(poll::trackingmore::TrackingMore::new(
             &cfg.poll.trackingmore.base_url,
             cfg.poll.trackingmore.api_key.expose(),
@@ -88,6 +87,10 @@ impl App {
     /// Opens the store, upserts the configured accounts and binds the listener.
     pub async fn build(cfg: Config) -> anyhow::Result<App> {
         let (remote, airlines) = load_tables(&cfg)?;
+        tracing::info!("starting: {}", cfg.summary());
+        for w in cfg.warnings() {
+            tracing::warn!("{w}");
+        }
         let store = Store::open(&cfg.data_dir, cfg.poll_policy())
             .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
         let now = crate::core::time::now();
@@ -98,7 +101,9 @@ impl App {
                 (None, None) => unreachable!("validated: every account has a key"),
             };
             let notify = a.notify.is_set().then(|| a.notify.to_settings());
-            store.upsert_account(&a.email, &hash, notify, now).await?;
+            store
+                .upsert_account(&a.email, a.name.as_deref(), &hash, notify, now)
+                .await?;
         }
         store.flush()?;
         let listener = TcpListener::bind(&cfg.listen)

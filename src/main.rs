@@ -103,10 +103,13 @@ fn main() -> ExitCode {
                     problems.join("\n  - ")
                 ));
             }
-            Ok(src)
+            Ok((cfg, src))
         }) {
-            Ok(src) => {
-                println!("configuration OK ({src:?})");
+            Ok((cfg, src)) => {
+                println!("The configuration in {src} is valid: {}.", cfg.summary());
+                for w in cfg.warnings() {
+                    println!("Warning: {w}.");
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -146,9 +149,10 @@ fn render(
     tracking: Option<PathBuf>,
 ) -> Result<String, String> {
     use trackgate::core::status::Status;
-    use trackgate::notify::templates::{context, sample_context, Templates};
+    use trackgate::notify::templates::{context, sample_context_for, Templates};
     let st = Status::parse(status).ok_or_else(|| format!("--status {status:?} is not a status"))?;
-    let sample = sample_context();
+    // The sample parcel has just reached the status previewed.
+    let sample = sample_context_for(st);
     let ctx = match tracking {
         None => sample,
         Some(path) => {
@@ -164,12 +168,17 @@ fn render(
                 .and_then(|c| carriers.resolve(c))
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .unwrap_or_default();
-            context(&t, &transition, &carrier, &cfg.public_url, "msg_preview")
+            let shop = cfg.accounts.first().and_then(|a| a.name.clone());
+            context(
+                &t,
+                &transition,
+                &carrier,
+                shop.as_deref().unwrap_or(""),
+                &cfg.public_url,
+                "msg_preview",
+            )
         }
     };
-    let mut ctx = ctx;
-    ctx["transition"]["to"] = serde_json::json!(st);
-    ctx["status_label"] = serde_json::json!(trackgate::notify::templates::status_label(st));
     let templates = Templates::new(&cfg.templates_dir);
     match channel {
         "email" => {
@@ -191,7 +200,7 @@ fn render(
                 &ctx["tracking"],
                 &ctx["transition"],
                 "msg_preview",
-                "shop@example.com",
+                "whsec_preview",
                 trackgate::core::time::now(),
             );
             Ok(serde_json::to_string_pretty(&body).unwrap_or_default())

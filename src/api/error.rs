@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 4001: missing or unknown API key.
-    #[error("Invalid API key: send it in the Trackingmore-Api-Key header")]
+    #[error("Invalid API key: send a valid key in the Trackingmore-Api-Key (or Tracking-Api-Key) header")]
     InvalidKey,
     /// 4012: malformed request; the message names the field.
     #[error("{0}")]

@@ -7,15 +7,28 @@ use crate::config::{EmailConfig, EmailTransport, SmtpSecurity};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Writes one message as `<id>.eml`, whole or not at all: a retry of the same
+/// notification overwrites its own file rather than adding another.
+async fn write_eml(dir: &Path, id: &str, raw: &[u8]) -> std::io::Result<()> {
+    let name: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .collect();
+    let tmp = dir.join(format!(".{name}.eml.tmp"));
+    tokio::fs::write(&tmp, raw).await?;
+    tokio::fs::rename(&tmp, dir.join(format!("{name}.eml"))).await
+}
 
 /// The configured transport.
 pub enum Mailer {
     /// SMTP.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// Files in a directory.
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// `<notification id>.eml` files in a directory.
+    File(PathBuf),
     /// Email is switched off.
     Off,
 }
@@ -28,7 +41,7 @@ impl Mailer {
             EmailTransport::File => {
                 std::fs::create_dir_all(&cfg.dir)
                     .map_err(|e| format!("email.dir {}: {e}", cfg.dir.display()))?;
-                Mailer::File(AsyncFileTransport::new(&cfg.dir))
+                Mailer::File(cfg.dir.clone())
             }
             EmailTransport::Smtp => {
                 let s = &cfg.smtp;
@@ -114,8 +127,8 @@ impl Mailer {
                 error: "email.transport is off".into(),
                 disable: false,
             },
-            Mailer::File(t) => match t.send(msg).await {
-                Ok(_) => Sent::Delivered { code: None },
+            Mailer::File(dir) => match write_eml(dir, id, &msg.formatted()).await {
+                Ok(()) => Sent::Delivered { code: None },
                 Err(e) => Sent::Retry {
                     code: None,
                     error: format!("cannot write the .eml file: {e}"),

@@ -355,6 +355,7 @@ impl Dispatcher {
             &tracking,
             &transition,
             &carrier,
+            account.name.as_deref().unwrap_or(""),
             &self.cfg.public_url,
             &job.id,
         );

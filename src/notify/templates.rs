@@ -9,6 +9,7 @@
 
 use crate::core::rules::Channel;
 use crate::core::status::Status;
+use crate::core::time;
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -53,8 +54,24 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
-/// Words for statuses in messages.
-pub fn status_label(s: Status) -> &'static str {
+/// Words for statuses in messages, in the message's language (German, else English).
+pub fn status_label(s: Status, lang: Option<&str>) -> &'static str {
+    let german = lang.is_some_and(|l| {
+        let l = l.trim().to_ascii_lowercase();
+        l == "de" || l.starts_with("de-")
+    });
+    if german {
+        return match s {
+            Status::Pending => "Registriert",
+            Status::Notfound => "Warten auf Informationen des Versanddienstleisters",
+            Status::Transit => "Unterwegs",
+            Status::Pickup => "In Zustellung",
+            Status::Delivered => "Zugestellt",
+            Status::Undelivered => "Zustellversuch fehlgeschlagen",
+            Status::Exception => "Problem bei der Zustellung",
+            Status::Expired => "Keine neuen Informationen",
+        };
+    }
     match s {
         Status::Pending => "Registered",
         Status::Notfound => "Awaiting carrier information",
@@ -131,6 +148,7 @@ impl Templates {
         lang: Option<&str>,
         ctx: &Value,
     ) -> Result<Email, TemplateError> {
+        let ctx = &localised(ctx, status, lang);
         let r = |part| self.render_part(Channel::Email, status, lang, part, ctx);
         Ok(Email {
             subject: r("subject.txt")?
@@ -151,7 +169,7 @@ impl Templates {
         lang: Option<&str>,
         ctx: &Value,
     ) -> Result<Slack, TemplateError> {
-        let escaped = slack_escape(ctx);
+        let escaped = slack_escape(&localised(ctx, status, lang));
         let ctx = &escaped;
         let text = self
             .render_part(Channel::Slack, status, lang, "text.txt", ctx)?
@@ -225,6 +243,13 @@ impl Templates {
     }
 }
 
+/// The context with `status_label` in the message's language.
+fn localised(ctx: &Value, status: Status, lang: Option<&str>) -> Value {
+    let mut ctx = ctx.clone();
+    ctx["status_label"] = json!(status_label(status, lang));
+    ctx
+}
+
 /// Slack's control characters escaped in every string of `v`, as Slack documents
 /// (`&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`): a carrier's event text or an order id
 /// such as `<!channel>` or `<http://evil|click>` then shows as typed instead of
@@ -248,12 +273,14 @@ pub fn slack_escape(v: &Value) -> Value {
 
 /// The context every template sees: `tracking` (the TrackingMore tracking object),
 /// `transition`, `event` (the newest scan, fields empty if none), `checkpoints`,
-/// `order`, `status_label`, `carrier`, `link` (the carrier's tracking page, else
-/// `public_url`), `public_url`, `notification_id`.
+/// `order`, `status_label` (in the message's language), `carrier`, `shop` (`name`,
+/// empty when the account has none), `link` (the carrier's tracking page, else
+/// `public_url`), `public_url`, `notification_id`. Dates (`event.Date`, ...) are UTC.
 pub fn context(
     tracking: &Value,
     transition: &Value,
     carrier: &Value,
+    shop_name: &str,
     public_url: &str,
     notification_id: &str,
 ) -> Value {
@@ -276,7 +303,8 @@ pub fn context(
             "id": tracking["order_id"], "title": tracking["title"],
             "customer_name": tracking["customer_name"], "created": tracking["order_create_time"],
         },
-        "status_label": status_label(to),
+        "status_label": status_label(to, None),
+        "shop": {"name": shop_name},
         "carrier": {"code": carrier["code"], "name": carrier["name"], "phone": carrier["phone"]},
         "link": link,
         "public_url": public_url,
@@ -284,24 +312,47 @@ pub fn context(
     })
 }
 
-/// A made-up delivered parcel, for `check-config` and `trackgate render`.
+/// A made-up delivered parcel, for `check-config` and the snapshots.
 pub fn sample_context() -> Value {
+    sample_context_for(Status::Delivered)
+}
+
+/// A made-up parcel that has just reached `status`, its events told by the sandbox
+/// carrier's script for that outcome, for `trackgate render` and `check-config`.
+pub fn sample_context_for(status: Status) -> Value {
+    use crate::core::apply::apply;
+    use crate::core::model::Parcel;
+    use crate::core::view::TrackInfo;
+    // A fixed time, so previews and snapshots are stable.
+    let at = 1_763_658_720; // 2025-11-20 17:12 UTC
+    let number = format!("SANDBOX-{}-1", status.as_str().to_ascii_uppercase());
+    let parcel = Parcel::new("sandbox", &number, at);
+    let next = apply(&parcel, &crate::poll::sandbox::journey(&number, at), at).next;
+    let trackinfo: Vec<TrackInfo> = next.events.iter().map(TrackInfo::from).collect();
+    let last_event = trackinfo
+        .first()
+        .map(|e| format!("{},{},{}", e.status_description, e.details, e.date))
+        .unwrap_or_default();
     let tracking = json!({
         "id": "0123456789abcdef0123456789abcdef", "tracking_number": "RR050349575PH", "carrier_code": "phlpost",
-        "status": "delivered", "substatus": "delivered001", "title": "Walking boots", "order_id": "#1001",
-        "customer_name": "Jo Example", "customer_email": "jo@example.com", "order_create_time": "2026-11-01 10:00",
-        "original_country": "Philippines", "destination_country": "United States",
-        "origin_info": {"trackinfo": [
-            {"Date": "2026-11-20 17:11", "StatusDescription": "Delivered", "Details": "RENTON, WA 98056", "checkpoint_status": "delivered", "substatus": "delivered001"},
-            {"Date": "2026-11-20 08:07", "StatusDescription": "Out for delivery", "Details": "RENTON, WA 98059", "checkpoint_status": "pickup", "substatus": "pickup001"}]},
-        "lastEvent": "Delivered,RENTON, WA 98056,2026-11-20 17:11", "lastUpdateTime": "2026-11-20 17:11",
+        "status": status, "substatus": next.substatus, "title": "Walking boots", "order_id": "#1001",
+        "customer_name": "Jo Example", "customer_email": "jo@example.com", "order_create_time": "2025-11-01 10:00",
+        "original_country": "China", "destination_country": "Germany",
+        "origin_info": {"trackinfo": trackinfo},
+        "lastEvent": last_event, "lastUpdateTime": time::tm_date(at),
     });
-    let transition = json!({"from": "pickup", "to": "delivered", "from_substatus": "pickup001", "to_substatus": "delivered001", "at": "2026-11-20T17:12:00+00:00"});
+    let from = match status {
+        Status::Transit => Status::Notfound,
+        Status::Pending | Status::Notfound => Status::Pending,
+        _ => Status::Transit,
+    };
+    let transition = json!({"from": from, "to": status, "from_substatus": null, "to_substatus": next.substatus, "at": time::rfc3339(at)});
     let carrier = json!({"code": "phlpost", "name": "Philippines Post", "phone": "+ (63) 854-9825", "track_url": ""});
     context(
         &tracking,
         &transition,
         &carrier,
+        "Example Outdoor Shop",
         "http://127.0.0.1:8080",
         "msg_0123456789abcdef0123456789abcdef",
     )

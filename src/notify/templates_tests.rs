@@ -69,7 +69,7 @@ fn undelivered_email_text() {
 fn exception_slack_message() {
     let mut ctx = sample_context();
     ctx["transition"]["to"] = json!("exception");
-    ctx["status_label"] = json!(status_label(Status::Exception));
+    ctx["status_label"] = json!(status_label(Status::Exception, None));
     let m = shipped().slack(Status::Exception, None, &ctx).unwrap();
     insta::assert_snapshot!(redact(
         &serde_json::to_string_pretty(&json!({"text": m.text, "blocks": m.blocks})).unwrap()

@@ -21,6 +21,9 @@ pub struct Account {
     /// Notification channels and rules.
     #[serde(default)]
     pub notify: Notify,
+    /// The shop's name as customers know it (emails, tracking page).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// An account's notification channels and rules.
@@ -85,10 +88,15 @@ impl Store {
     pub async fn upsert_account(
         &self,
         email: &str,
+        name: Option<&str>,
         key_sha256: &str,
         notify: Option<Notify>,
         now: i64,
     ) -> Result<(Account, u64), StoreError> {
+        let name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(String::from);
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
         let key_sha256 = key_sha256.to_ascii_lowercase();
         self.write(|tx| {
@@ -107,6 +115,7 @@ impl Store {
                     if let Some(n) = &notify {
                         a.notify = n.clone();
                     }
+                    a.name.clone_from(&name);
                     if a.key_sha256 != key_sha256 {
                         tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
                         a.key_sha256.clone_from(&key_sha256);
@@ -123,6 +132,7 @@ impl Store {
                         key_sha256: key_sha256.clone(),
                         created_at: now,
                         notify: notify.clone().unwrap_or_default(),
+                        name: name.clone(),
                     }
                 }
             };
