@@ -37,6 +37,15 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Preview a notification rendered from the templates.
+    /// Exits 0 when the gateway answers `/healthz` (for container health checks;
+    /// the slim image has no curl).
+    Healthcheck {
+        /// The URL to ask; default: `http://<listen>/healthz` from the config.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     Render {
         /// email, slack or webhook.
         #[arg(long)]
@@ -74,6 +83,31 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
+        Command::Healthcheck { url, config } => {
+            let url = match url {
+                Some(u) => u,
+                None => match load(config) {
+                    Ok((cfg, _)) => {
+                        let listen = cfg
+                            .listen
+                            .replace("0.0.0.0", "127.0.0.1")
+                            .replace("[::]", "[::1]");
+                        format!("http://{listen}/healthz")
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            };
+            match healthcheck(&url) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("unhealthy: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Render {
             channel,
             status,
@@ -141,6 +175,28 @@ fn main() -> ExitCode {
 }
 
 /// Renders one notification for `trackgate render`.
+fn healthcheck(url: &str) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let resp = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {}", resp.status()))
+        }
+    })
+}
+
 fn render(
     cfg: &Config,
     channel: &str,
