@@ -1,5 +1,6 @@
 //! Black-box tests of the TrackingMore v2 API against the real binary.
 
+mod dns;
 mod helpers;
 mod signing;
 mod upstream;
@@ -9,6 +10,7 @@ mod cli;
 mod crash;
 mod durability;
 mod errors;
+mod hardening;
 mod isolation;
 mod list;
 mod lookups;
