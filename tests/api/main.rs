@@ -12,6 +12,7 @@ mod durability;
 mod errors;
 mod hardening;
 mod isolation;
+mod limits;
 mod list;
 mod lookups;
 mod notify;
