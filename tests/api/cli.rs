@@ -64,3 +64,125 @@ fn check_config_reports_a_broken_remote_area_table() {
         "{text}"
     );
 }
+
+#[test]
+fn check_config_says_in_a_sentence_what_the_gateway_will_do() {
+    let (ok, text) = trackgate(
+        &["check-config"],
+        "accounts:\n  - email: shop@example.com\n    api_key: k\nemail:\n  transport: file\n",
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("is valid: 1 account(s)"), "{text}");
+    assert!(
+        !text.contains("File(") && !text.contains("Source"),
+        "Debug output: {text}"
+    );
+    assert!(
+        text.contains("poll.trackingmore.api_key"),
+        "no provider warned: {text}"
+    );
+    assert!(text.contains("public_url"), "loopback links warned: {text}");
+}
+
+#[test]
+fn start_up_logs_a_summary_and_warns_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: shop@example.com\n    api_key: sekrit-key-123\npush:\n  native: {{ secret: whsec_c2VjcmV0 }}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = lines.join("\n");
+    assert!(log.contains("starting: 1 account(s)"), "{log}");
+    assert!(log.contains("push receivers: native"), "{log}");
+    assert!(
+        log.contains("WARN") && log.contains("poll.trackingmore.api_key"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("sekrit-key-123") && !log.contains("whsec_c2VjcmV0"),
+        "{log}"
+    );
+}
+
+#[test]
+fn healthcheck_exits_zero_only_while_the_gateway_serves() {
+    let g = crate::helpers::Gateway::start();
+    let run = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_trackgate"))
+            .args(["healthcheck", "--url", url])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(run(&format!("{}/healthz", g.base)));
+    let port = crate::receivers::free_port();
+    assert!(!run(&format!("http://127.0.0.1:{port}/healthz")));
+}
+
+#[test]
+fn render_previews_a_sample_that_has_reached_the_status() {
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let (ok, text) = trackgate(
+        &[
+            "render",
+            "--channel",
+            "email",
+            "--status",
+            "undelivered",
+            "--lang",
+            "de",
+        ],
+        &format!("templates_dir: {templates}\n"),
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("recipient not at home"),
+        "undelivered events: {text}"
+    );
+    assert!(
+        !text.contains("signed for by recipient"),
+        "a delivered sample: {text}"
+    );
+    let (ok, text) = trackgate(
+        &[
+            "render",
+            "--channel",
+            "email",
+            "--status",
+            "delivered",
+            "--lang",
+            "de",
+        ],
+        &format!("templates_dir: {templates}\n"),
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("Zugestellt") && !text.contains("Delivered:"),
+        "{text}"
+    );
+    assert!(text.contains("UTC"), "times carry their zone: {text}");
+}

@@ -39,7 +39,10 @@ fn a_name_that_rebinds_to_loopback_never_reaches_it() {
     // Each lookup answers in turn: first an address the old check let through
     // (198.18/15, benchmarking), then 127.0.0.1. Checking one lookup and
     // connecting with another reached the loopback receiver.
-    let dns = Dns::alternating(vec!["198.18.0.7".parse().unwrap(), "127.0.0.1".parse().unwrap()]);
+    let dns = Dns::alternating(vec![
+        "198.18.0.7".parse().unwrap(),
+        "127.0.0.1".parse().unwrap(),
+    ]);
     let r = Receiver::start(vec![]);
     let port = r.url.split(':').nth(2).unwrap().split('/').next().unwrap();
     let g = Gateway::with_config(&format!(
@@ -52,13 +55,17 @@ fn a_name_that_rebinds_to_loopback_never_reaches_it() {
     );
     g.realtime("SANDBOX-DELIVERED-1");
     g.wait_until(15, "the notification is dead", |g| {
-        notifications(g).first().is_some_and(|n| n["state"] == "dead")
+        notifications(g)
+            .first()
+            .is_some_and(|n| n["state"] == "dead")
     });
     assert!(r.got().is_empty(), "the loopback receiver was reached");
     assert!(dns.a_queries() >= 1, "the gateway asked our DNS server");
     let id = notifications(&g)[0]["id"].as_str().unwrap().to_string();
     let one = g.get(&format!("/v2/notifications/{id}"));
-    let err = one["data"]["attempt_log"][0]["error"].as_str().unwrap_or("");
+    let err = one["data"]["attempt_log"][0]["error"]
+        .as_str()
+        .unwrap_or("");
     assert!(err.contains("private, loopback or reserved"), "{one}");
 }
 
@@ -71,13 +78,20 @@ fn our_webhook_cannot_be_replayed_as_a_trackingmore_push() {
         "{}allow_private_destinations: true\n",
         push_config().replace(TM_EMAIL, "a@shop-a.example")
     ));
-    put_settings(&g, json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}));
+    put_settings(
+        &g,
+        json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}),
+    );
     g.realtime("SANDBOX-TRANSIT-1");
     let got = r.wait_for(1, 10);
     let body = got[0].json();
     let vi = &body["verifyInfo"];
     let ts = vi["timeStr"].as_str().unwrap();
-    assert_eq!(vi["signature"], hex_hmac(HOOK_SECRET, ts), "keyed by the secret");
+    assert_eq!(
+        vi["signature"],
+        hex_hmac(HOOK_SECRET, ts),
+        "keyed by the secret"
+    );
     assert_ne!(vi["signature"], hex_hmac("a@shop-a.example", ts));
     // Replayed as a push for another of the shop's numbers: refused.
     let n = s10(31, "CN");
@@ -145,7 +159,8 @@ fn an_aftership_ts_string_and_an_empty_native_id_are_refused() {
     .to_string();
     let (status, v) = g.push("/hooks/aftership", &aftership_header(&old), &old);
     assert_eq!(status, 401, "{v}");
-    let body = json!({"carrier_code": "usps", "tracking_number": n, "status": "delivered"}).to_string();
+    let body =
+        json!({"carrier_code": "usps", "tracking_number": n, "status": "delivered"}).to_string();
     let (status, v) = g.push("/hooks/native", &native_headers("", now(), &body), &body);
     assert_eq!(status, 400, "{v}");
     assert!(v["error"].as_str().unwrap().contains("webhook-id"), "{v}");
@@ -170,7 +185,12 @@ fn slack_sees_user_text_as_text_never_as_mentions_or_links() {
         "events": [{"time": "2026-11-20T10:00:00Z", "description": "<http://evil.example|click here>", "status": "exception"}]})
     .to_string();
     assert_eq!(
-        g.push("/hooks/native", &native_headers("msg_slack", now(), &body), &body).0,
+        g.push(
+            "/hooks/native",
+            &native_headers("msg_slack", now(), &body),
+            &body
+        )
+        .0,
         200
     );
     let got = r.wait_for(1, 10);
@@ -178,7 +198,10 @@ fn slack_sees_user_text_as_text_never_as_mentions_or_links() {
     for raw in ["<!channel>", "<!here>", "<http://evil"] {
         assert!(!all.contains(raw), "{raw} reached Slack: {all}");
     }
-    assert!(all.contains("&lt;http://evil.example|click here&gt;"), "{all}");
+    assert!(
+        all.contains("&lt;http://evil.example|click here&gt;"),
+        "{all}"
+    );
     assert!(all.contains("&lt;!channel&gt;"), "{all}");
 }
 
@@ -192,13 +215,25 @@ fn a_scan_dated_2099_is_ignored_and_real_news_still_moves_the_parcel() {
         {"time": "2099-01-01T00:00:00Z", "description": "Delivered in 2099", "status": "delivered"},
         {"time": at(-3600), "description": "Picked up", "status": "transit"}]})
     .to_string();
-    let (status, v) = g.push("/hooks/native", &native_headers("msg_t1", now(), &body), &body);
-    assert_eq!((status, v["ignored_events"].as_i64()), (200, Some(1)), "{v}");
+    let (status, v) = g.push(
+        "/hooks/native",
+        &native_headers("msg_t1", now(), &body),
+        &body,
+    );
+    assert_eq!(
+        (status, v["ignored_events"].as_i64()),
+        (200, Some(1)),
+        "{v}"
+    );
     assert_eq!(g.status_of("usps", &n), "transit");
     let body = json!({"carrier_code": "usps", "tracking_number": n, "events": [
         {"time": at(-60), "description": "Out for delivery", "status": "pickup"}]})
     .to_string();
-    g.push("/hooks/native", &native_headers("msg_t2", now(), &body), &body);
+    g.push(
+        "/hooks/native",
+        &native_headers("msg_t2", now(), &body),
+        &body,
+    );
     assert_eq!(g.status_of("usps", &n), "pickup");
     let events = g.get(&format!("/v2/trackings/usps/{n}"))["data"]["origin_info"]["trackinfo"]
         .as_array()

@@ -23,7 +23,7 @@ fn config_yaml(dir: &Path, extra: &str) -> String {
     format!(
         "listen: 127.0.0.1:0\n\
          data_dir: {data}\n\
-         accounts:\n  - email: a@shop-a.example\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n\
+         accounts:\n  - email: a@shop-a.example\n    name: Shop A\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n\
          {extra}\n",
         data = dir.join("data").display(),
     )

@@ -28,7 +28,8 @@ fn read_all(mut s: TcpStream) -> (String, Duration) {
 fn a_client_stalled_mid_headers_or_mid_body_loses_its_socket() {
     let g = Gateway::with_config(FAST);
     let mut s = connect(&g);
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let (_, took) = read_all(s);
     assert!(took < Duration::from_secs(5), "headers: held for {took:?}");
     let mut s = connect(&g);
@@ -65,7 +66,8 @@ fn an_announced_body_over_the_limit_is_refused_before_it_is_sent() {
 fn sigterm_does_not_wait_for_a_stalled_client() {
     let mut g = Gateway::with_config("limits:\n  header_timeout: \"60s\"\n");
     let mut s = connect(&g);
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let t0 = Instant::now();
     let status = g.terminate();
     assert!(status.success(), "{status:?}");
@@ -75,7 +77,12 @@ fn sigterm_does_not_wait_for_a_stalled_client() {
 #[test]
 fn every_error_comes_in_our_envelope() {
     let g = Gateway::with_config(FAST);
-    let (status, v) = g.send(reqwest::Method::GET, "/v2/trackings/usps/%FF%FE", Some(KEY_A), None);
+    let (status, v) = g.send(
+        reqwest::Method::GET,
+        "/v2/trackings/usps/%FF%FE",
+        Some(KEY_A),
+        None,
+    );
     assert_eq!((status, code(&v)), (200, 4012), "bad UTF-8 in a path: {v}");
     let (status, v) = g.send(reqwest::Method::POST, "/healthz", None, None);
     assert_eq!((status, code(&v)), (405, 405), "{v}");
@@ -83,9 +90,17 @@ fn every_error_comes_in_our_envelope() {
     let (status, v) = g.push("/hooks/native", &[], &big);
     assert_eq!(status, 413, "{v}");
     assert!(v["error"].as_str().unwrap().contains("larger than"), "{v}");
-    let (_, v) = g.send(reqwest::Method::GET, "/v2/trackings/get", Some("wrong"), None);
+    let (_, v) = g.send(
+        reqwest::Method::GET,
+        "/v2/trackings/get",
+        Some("wrong"),
+        None,
+    );
     let msg = v["meta"]["message"].as_str().unwrap();
-    assert!(msg.contains("Trackingmore-Api-Key") && msg.contains("Tracking-Api-Key"), "{msg}");
+    assert!(
+        msg.contains("Trackingmore-Api-Key") && msg.contains("Tracking-Api-Key"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -148,18 +163,34 @@ fn bad_bounds_are_refused_at_the_door() {
         reqwest::Method::PUT,
         "/v2/notifications/settings",
         Some(KEY_A),
-        Some(&json!({"webhook": {"url": "http://hooks.example/x", "secrets": ["whsec_a", 42]}}).to_string()),
+        Some(
+            &json!({"webhook": {"url": "http://hooks.example/x", "secrets": ["whsec_a", 42]}})
+                .to_string(),
+        ),
     );
     assert_eq!(code(&v), 4012, "{v}");
-    assert!(v["meta"]["message"].as_str().unwrap().contains("secrets[1]"), "{v}");
-    for bad in ["a@example.com, b@example.com", "jo@localhost", "jo example.com"] {
+    assert!(
+        v["meta"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("secrets[1]"),
+        "{v}"
+    );
+    for bad in [
+        "a@example.com, b@example.com",
+        "jo@localhost",
+        "jo example.com",
+    ] {
         let v = g.post(
             "/v2/trackings/post",
             &json!({"tracking_number": s10(41, "US"), "carrier_code": "usps", "customer_email": bad}),
         );
         assert_eq!(code(&v), 4012, "{bad}: {v}");
     }
-    assert_eq!(code(&g.get(&format!("/v2/trackings/usps/{}", s10(41, "US")))), 4017);
+    assert_eq!(
+        code(&g.get(&format!("/v2/trackings/usps/{}", s10(41, "US")))),
+        4017
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod batch;
 mod cli;
 mod crash;
 mod durability;
+mod emails;
 mod errors;
 mod hardening;
 mod isolation;
