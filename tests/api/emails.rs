@@ -12,13 +12,7 @@ fn the_email_names_the_shop_and_order_in_the_customers_language() {
         "poll:\n  enabled: false\nemail:\n  transport: file\n  dir: {}\n",
         mail.path().display()
     ));
-    let (_, v) = g.send(
-        reqwest::Method::PUT,
-        "/v2/notifications/settings",
-        Some(KEY_A),
-        Some(&json!({"email": true}).to_string()),
-    );
-    assert_eq!(code(&v), 200, "{v}");
+    g.put_settings(&json!({"email": true}));
     let v = g.post(
         "/v2/trackings/realtime",
         &json!({"tracking_number": "SANDBOX-DELIVERED-5", "carrier_code": "sandbox",

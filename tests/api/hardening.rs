@@ -11,16 +11,6 @@ use sha2::Sha256;
 
 const HOOK_SECRET: &str = "whsec_c2hvcC13ZWJob29rLXNlY3JldC0xMjM0NTY=";
 
-fn put_settings(g: &Gateway, body: Value) {
-    let (_, v) = g.send(
-        reqwest::Method::PUT,
-        "/v2/notifications/settings",
-        Some(KEY_A),
-        Some(&body.to_string()),
-    );
-    assert_eq!(code(&v), 200, "{v}");
-}
-
 fn notifications(g: &Gateway) -> Vec<Value> {
     g.get("/v2/notifications?limit=50")["data"]["items"]
         .as_array()
@@ -49,9 +39,7 @@ fn a_name_that_rebinds_to_loopback_never_reaches_it() {
         "poll:\n  enabled: false\ndelivery:\n  retry: [\"1s\", \"1s\"]\n  timeout: \"2s\"\n  nameserver: \"{}\"\n",
         dns.addr
     ));
-    put_settings(
-        &g,
-        json!({"webhook": {"url": format!("http://rebind.example:{port}/hook"), "secret": HOOK_SECRET}}),
+    g.put_settings(&json!({"webhook": {"url": format!("http://rebind.example:{port}/hook"), "secret": HOOK_SECRET}}),
     );
     g.realtime("SANDBOX-DELIVERED-1");
     g.wait_until(15, "the notification is dead", |g| {
@@ -78,10 +66,7 @@ fn our_webhook_cannot_be_replayed_as_a_trackingmore_push() {
         "{}allow_private_destinations: true\n",
         push_config().replace(TM_EMAIL, "a@shop-a.example")
     ));
-    put_settings(
-        &g,
-        json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}),
-    );
+    g.put_settings(&json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}));
     g.realtime("SANDBOX-TRANSIT-1");
     let got = r.wait_for(1, 10);
     let body = got[0].json();
@@ -174,7 +159,7 @@ fn slack_sees_user_text_as_text_never_as_mentions_or_links() {
         "{}allow_private_destinations: true\n",
         push_config()
     ));
-    put_settings(&g, json!({"slack": {"url": r.url}}));
+    g.put_settings(&json!({"slack": {"url": r.url}}));
     let n = s10(36, "US");
     let v = g.post(
         "/v2/trackings/post",

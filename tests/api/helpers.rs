@@ -209,6 +209,18 @@ impl Gateway {
             .1
     }
 
+    /// Changes account A's notification settings and asserts success.
+    pub fn put_settings(&self, body: &Value) -> Value {
+        let (_, v) = self.send(
+            reqwest::Method::PUT,
+            "/v2/notifications/settings",
+            Some(KEY_A),
+            Some(&body.to_string()),
+        );
+        assert_eq!(code(&v), 200, "{v}");
+        v
+    }
+
     /// Creates a tracking for account A and asserts success.
     pub fn create(&self, number: &str, carrier: &str) -> Value {
         let v = self.post(

@@ -109,13 +109,7 @@ fn a_redirecting_webhook_is_dead_at_once_with_its_status_logged() {
     let g = Gateway::with_config(
         "poll:\n  enabled: false\nallow_private_destinations: true\ndelivery:\n  retry: [\"1s\", \"1s\"]\n",
     );
-    let (_, v) = g.send(
-        reqwest::Method::PUT,
-        "/v2/notifications/settings",
-        Some(KEY_A),
-        Some(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}).to_string()),
-    );
-    assert_eq!(code(&v), 200, "{v}");
+    g.put_settings(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}));
     g.realtime("SANDBOX-DELIVERED-1");
     g.wait_until(10, "dead", |g| {
         g.get("/v2/notifications?limit=5")["data"]["items"][0]["state"] == "dead"
@@ -140,13 +134,7 @@ fn readyz_reports_the_real_outbox() {
     );
     let ready = |g: &Gateway| g.send(reqwest::Method::GET, "/readyz", None, None).1;
     assert_eq!(ready(&g)["outbox_pending"], 0);
-    let (_, v) = g.send(
-        reqwest::Method::PUT,
-        "/v2/notifications/settings",
-        Some(KEY_A),
-        Some(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}).to_string()),
-    );
-    assert_eq!(code(&v), 200, "{v}");
+    g.put_settings(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}));
     g.realtime("SANDBOX-DELIVERED-1");
     g.realtime("SANDBOX-EXCEPTION-1");
     r.wait_for(2, 10);
