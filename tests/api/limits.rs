@@ -204,3 +204,53 @@ fn a_single_create_is_polled_like_a_batch_one() {
         g.status_of("sandbox", "SANDBOX-DELIVERED-7") == "delivered"
     });
 }
+
+#[test]
+fn a_huge_retry_after_is_held_to_twice_the_scheduled_delay() {
+    let r = Receiver::start(vec![Answer {
+        status: 429,
+        retry_after: Some(10_000_000),
+        delay: Duration::ZERO,
+    }]);
+    let g = Gateway::with_config(
+        "poll:\n  enabled: false\nallow_private_destinations: true\ndelivery:\n  retry: [\"30s\"]\n",
+    );
+    g.put_settings(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}));
+    g.realtime("SANDBOX-DELIVERED-1");
+    r.wait_for(1, 10);
+    g.wait_until(5, "the retry is scheduled", |g| {
+        g.get("/v2/notifications?limit=5")["data"]["items"][0]["attempts"] == 1
+    });
+    let n = &g.get("/v2/notifications?limit=5")["data"]["items"][0];
+    let next = chrono::DateTime::parse_from_rfc3339(n["next_attempt_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    let now = chrono::Utc::now().timestamp();
+    assert!(
+        next - now <= 61,
+        "retry in {} s, not ~116 days: {n}",
+        next - now
+    );
+    assert!(next - now >= 55, "{n}");
+}
+
+#[test]
+fn a_parcel_keeps_its_newest_events_only() {
+    let g = Gateway::with_config(&crate::signing::push_config());
+    let n = s10(42, "US");
+    g.create(&n, "usps");
+    let base = chrono::Utc::now().timestamp() - 400 * 60;
+    let events: Vec<Value> = (0..350)
+        .map(|i| {
+            json!({"time": chrono::DateTime::from_timestamp(base + i * 60, 0).unwrap().to_rfc3339(),
+                   "description": format!("scan {i}"), "status": "transit"})
+        })
+        .collect();
+    let body = json!({"carrier_code": "usps", "tracking_number": n, "events": events}).to_string();
+    let headers = crate::signing::native_headers("msg_many", crate::signing::now(), &body);
+    assert_eq!(g.push("/hooks/native", &headers, &body).0, 200);
+    let t = g.get(&format!("/v2/trackings/usps/{n}"));
+    let info = t["data"]["origin_info"]["trackinfo"].as_array().unwrap();
+    assert_eq!(info.len(), 300);
+    assert_eq!(info[0]["StatusDescription"], "scan 349");
+}
