@@ -91,7 +91,7 @@ impl App {
         for w in cfg.warnings() {
             tracing::warn!("{w}");
         }
-        let store = Store::open(&cfg.data_dir, cfg.poll_policy())
+        let store = Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
             .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
         let now = crate::core::time::now();
         for a in &cfg.accounts {

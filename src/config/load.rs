@@ -126,6 +126,15 @@ fn validate(cfg: &Config) -> Vec<String> {
             cfg.public_url
         ));
     }
+    if cfg.store.backend == super::StoreBackend::Postgres {
+        errs.push(
+            "store.backend: postgres is not available in this release yet; use sled (the default)"
+                .to_string(),
+        );
+    }
+    if cfg.store.cache_mb == 0 {
+        errs.push("store.cache_mb: must be at least 1".to_string());
+    }
     let mut seen = std::collections::HashSet::new();
     for (i, a) in cfg.accounts.iter().enumerate() {
         let at = format!("accounts[{i}]");

@@ -71,6 +71,8 @@ pub struct Config {
     pub listen: String,
     /// Directory of the sled store.
     pub data_dir: PathBuf,
+    /// The store engine and its sizing.
+    pub store: StoreConfig,
     /// Base URL for links in messages.
     pub public_url: String,
     /// Directory of the notification templates.
@@ -93,6 +95,41 @@ pub struct Config {
     pub remote_areas_file: Option<PathBuf>,
     /// Replacement airline-prefix table (format in `tables/airlines.tsv`); empty = shipped table.
     pub airlines_file: Option<PathBuf>,
+}
+
+/// Which store engine runs, and its sizing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sled` (embedded, the default) or `postgres` (several nodes).
+    pub backend: StoreBackend,
+    /// PostgreSQL URL (`postgres://user:password@host:5432/db`); postgres only.
+    pub url: Secret,
+    /// sled's page cache, MiB. sled's process memory is a few times this.
+    pub cache_mb: u64,
+    /// PostgreSQL connections per node.
+    pub pool_size: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig {
+            backend: StoreBackend::Sled,
+            url: Secret::default(),
+            cache_mb: 64,
+            pool_size: 16,
+        }
+    }
+}
+
+/// A store engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// Embedded sled in `data_dir`.
+    Sled,
+    /// A PostgreSQL database shared by several nodes.
+    Postgres,
 }
 
 /// One account.
@@ -302,6 +339,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: "./data".into(),
+            store: StoreConfig::default(),
             public_url: "http://127.0.0.1:8080".into(),
             templates_dir: "./templates".into(),
             accounts: Vec::new(),
@@ -495,9 +533,10 @@ impl Config {
             EmailTransport::Off => "off".into(),
         };
         format!(
-            "{} account(s); store: sled in {}; email: {email}; status provider: {}; push receivers: {}",
+            "{} account(s); store: sled in {} ({} MiB cache); email: {email}; status provider: {}; push receivers: {}",
             self.accounts.len(),
             self.data_dir.display(),
+            self.store.cache_mb,
             self.provider_summary().unwrap_or("none"),
             if receivers.is_empty() { "none".into() } else { receivers.join(", ") },
         )

@@ -107,3 +107,18 @@ fn the_demo_account_is_refused_off_loopback() {
     let cfg = load(&Source::Defaults, env).unwrap();
     assert_eq!(cfg.accounts[0].api_key.as_ref().unwrap().expose(), "s3cret");
 }
+
+#[test]
+fn the_store_section_has_contract_defaults_and_refuses_what_is_not_there() {
+    let cfg = load(&Source::Defaults, std::iter::empty()).unwrap();
+    assert_eq!(cfg.store.cache_mb, 64);
+    assert_eq!(cfg.store.backend, crate::config::StoreBackend::Sled);
+    let env = [(
+        "TRACKGATE_STORE__BACKEND".to_string(),
+        "postgres".to_string(),
+    )];
+    let err = load(&Source::Defaults, env.into_iter())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store.backend"), "{err}");
+}

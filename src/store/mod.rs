@@ -68,10 +68,14 @@ struct Inner {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`; `policy` schedules polls.
-    pub fn open(dir: &Path, policy: PollPolicy) -> Result<Store, StoreError> {
+    /// Opens (or creates) the store in `dir` with a page cache of `cache_mb` MiB;
+    /// `policy` schedules polls.
+    pub fn open(dir: &Path, cache_mb: u64, policy: PollPolicy) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Sled(e.into()))?;
-        let db = sled::Config::new().path(dir).open()?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            .open()?;
         let trees = T::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
