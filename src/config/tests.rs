@@ -117,8 +117,6 @@ fn the_store_section_has_contract_defaults_and_refuses_what_is_not_there() {
         "TRACKGATE_STORE__BACKEND".to_string(),
         "postgres".to_string(),
     )];
-    let err = load(&Source::Defaults, env)
-        .unwrap_err()
-        .to_string();
+    let err = load(&Source::Defaults, env).unwrap_err().to_string();
     assert!(err.contains("store.backend"), "{err}");
 }

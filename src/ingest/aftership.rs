@@ -7,12 +7,12 @@
 //! as stale, so a replay is caught either way.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
 use crate::core::status::Status;
 use crate::core::time;
+use crate::state::AppState;
 use crate::store::{Incoming, PUSH_ID_RETENTION};
 use axum::extract::State;
 use axum::http::HeaderMap;

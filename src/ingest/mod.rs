@@ -10,9 +10,9 @@ mod seventeentrack;
 pub mod signature;
 mod trackingmore;
 
-use crate::api::AppState;
 use crate::core::time;
 use crate::server::{read_body, BodyError};
+use crate::state::AppState;
 use crate::store::{ApplyReport, Incoming, Origin, PushKey};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

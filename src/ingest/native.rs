@@ -2,12 +2,12 @@
 //! One update or an array of up to 1000; `status` and `events` each optional, not both absent.
 
 use super::{accept, header, parse_json, signature, PushError, RawBody};
-use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
 use crate::core::status::{substatus_is_valid, Status};
 use crate::core::time;
+use crate::state::AppState;
 use crate::store::Incoming;
 use axum::extract::State;
 use axum::http::HeaderMap;

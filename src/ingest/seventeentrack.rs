@@ -8,12 +8,12 @@
 //! news twice changes nothing anyway.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::AppState;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
 use crate::core::status::Status;
 use crate::core::time;
+use crate::state::AppState;
 use crate::store::Incoming;
 use axum::extract::State;
 use axum::http::HeaderMap;

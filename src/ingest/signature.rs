@@ -1,12 +1,10 @@
 //! Signature checks of pushes, each on the raw body bytes. Comparisons are constant time.
 
+use crate::signing::same;
+pub use crate::signing::{hmac, standard_key, standard_sign};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// How far a signed timestamp may be from our clock.
 pub const TOLERANCE_SECS: i64 = 300;
@@ -31,19 +29,6 @@ pub enum SigError {
     Replayed,
 }
 
-/// HMAC-SHA256 of `msg` under `key`.
-pub fn hmac(key: &[u8], msg: &[&[u8]]) -> Vec<u8> {
-    let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-    for part in msg {
-        m.update(part);
-    }
-    m.finalize().into_bytes().to_vec()
-}
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
 /// Compares a presented signature with the expected one in constant time; hex
 /// signatures are compared case-insensitively.
 fn check(got: &str, expected: &str, hex: bool) -> Result<(), SigError> {
@@ -58,23 +43,6 @@ fn check(got: &str, expected: &str, hex: bool) -> Result<(), SigError> {
     } else {
         Err(SigError::Mismatch)
     }
-}
-
-/// The Standard Webhooks key: the base64 after `whsec_`, else the secret's bytes.
-pub fn standard_key(secret: &str) -> Vec<u8> {
-    secret
-        .strip_prefix("whsec_")
-        .and_then(|b| B64.decode(b).ok())
-        .unwrap_or_else(|| secret.as_bytes().to_vec())
-}
-
-/// The `v1,<base64>` signature Standard Webhooks defines for one secret.
-pub fn standard_sign(secret: &str, id: &str, ts: i64, body: &[u8]) -> String {
-    let mac = hmac(
-        &standard_key(secret),
-        &[id.as_bytes(), b".", ts.to_string().as_bytes(), b".", body],
-    );
-    format!("v1,{}", B64.encode(mac))
 }
 
 /// Checks Standard Webhooks headers: `webhook-id`, `webhook-timestamp` (±5 min),

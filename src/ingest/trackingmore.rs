@@ -7,13 +7,12 @@
 //! unguessable `/hooks/trackingmore/{token}` that only TrackingMore is told.
 
 use super::{accept, parse_json, signature, PushError, RawBody};
-use crate::api::AppState;
 use crate::core::number::TrackingNumber;
 use crate::core::{time, tmwire};
+use crate::state::AppState;
 use crate::store::{Incoming, PushKey};
 use axum::extract::{Path, State};
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 /// `/hooks/trackingmore`: only while no path token is configured.
 pub(super) async fn receive(
@@ -51,7 +50,7 @@ async fn receive_at(
     let wanted = email.path_token.as_ref().filter(|t| !t.is_empty());
     let path_ok = match (wanted, &token) {
         (None, None) => true,
-        (Some(w), Some(t)) => bool::from(w.expose().as_bytes().ct_eq(t.as_bytes())),
+        (Some(w), Some(t)) => crate::signing::same(w.expose().as_bytes(), t.as_bytes()),
         _ => false,
     };
     if !path_ok {

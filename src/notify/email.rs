@@ -1,8 +1,8 @@
 //! Email out: lettre's pooled async SMTP transport (none / STARTTLS / TLS, optional
 //! auth), or `.eml` files for the embedded default. SMTP 4xx retries, 5xx is permanent.
 
+use super::outcome::Sent;
 use super::templates::Email;
-use super::Sent;
 use crate::config::{EmailConfig, EmailTransport, SmtpSecurity};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;

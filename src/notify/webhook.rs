@@ -1,7 +1,9 @@
 //! The shop's webhook: TrackingMore v2 webhook body plus an `event` object, signed
-//! with Standard Webhooks headers by every secret of the account (rotation).
+//! with Standard Webhooks headers by every secret of the account (rotation), and
+//! its sender.
 
-use crate::ingest::signature::{hmac, standard_sign};
+use super::outcome::{classify, transport_error, Sent};
+use crate::signing::{hmac, standard_sign};
 use serde_json::{json, Value};
 
 /// The body: `{meta, data: <tracking object>, verifyInfo, event}`. `verifyInfo` has
@@ -46,4 +48,23 @@ pub fn headers(
         ("webhook-signature", sigs.join(" ")),
         ("content-type", "application/json".to_string()),
     ]
+}
+
+/// Posts a signed body to the shop's webhook URL.
+pub async fn send(
+    http: &reqwest::Client,
+    url: &str,
+    secrets: &[String],
+    job_id: &str,
+    now: i64,
+    body: String,
+) -> Sent {
+    let mut req = http.post(url);
+    for (k, v) in headers(secrets, job_id, now, body.as_bytes()) {
+        req = req.header(k, v);
+    }
+    match req.body(body).send().await {
+        Ok(r) => classify(&r),
+        Err(e) => transport_error(&e),
+    }
 }

@@ -1,0 +1,300 @@
+//! The dispatcher: claims due outbox jobs with a lease, renders, sends through the
+//! channel's sender, and records every attempt with what [`outcome::decide`] makes
+//! of it. Per-destination limits keep one slow endpoint from delaying the others;
+//! Slack gets at most one message per second per webhook URL.
+
+use super::email::Mailer;
+use super::outcome::{self, permanent, Decision, Sent};
+use super::templates::{self, Templates};
+use super::{destination, slack, webhook};
+use crate::config::Config;
+use crate::core::carriers::Carriers;
+use crate::core::rules::{Attempt, Channel, Job};
+use crate::core::time;
+use crate::core::view::TrackingView;
+use crate::store::{Store, StoreError};
+use crate::throttle::Keyed;
+use crate::worker::{self, Outcome};
+use rand::Rng;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+/// What a message is about.
+struct Payload {
+    tracking: Value,
+    transition: Value,
+    lang: Option<String>,
+    customer_email: Option<String>,
+}
+
+/// Most sends in flight in all.
+const MAX_INFLIGHT: usize = 128;
+
+/// The dispatcher.
+pub struct Dispatcher {
+    store: Store,
+    cfg: Arc<Config>,
+    carriers: Arc<Carriers>,
+    templates: Templates,
+    mailer: Mailer,
+    http: reqwest::Client,
+    destinations: Keyed,
+    slack_rate: Keyed,
+    inflight: Arc<Semaphore>,
+}
+
+impl Dispatcher {
+    /// Builds the dispatcher; fails on an unusable email transport.
+    pub fn new(
+        store: Store,
+        cfg: Arc<Config>,
+        carriers: Arc<Carriers>,
+    ) -> Result<Arc<Dispatcher>, String> {
+        let timeout = cfg.delivery.timeout.0;
+        Ok(Arc::new(Dispatcher {
+            mailer: Mailer::new(&cfg.email, timeout)?,
+            templates: Templates::new(&cfg.templates_dir),
+            http: reqwest::Client::builder()
+                .timeout(timeout)
+                // A redirect could lead past the private-address check.
+                .redirect(reqwest::redirect::Policy::none())
+                // Every connection's addresses come from here, checked: no rebinding.
+                .dns_resolver(Arc::new(destination::GuardedResolver::new(
+                    cfg.delivery.nameserver,
+                    cfg.allow_private_destinations,
+                )))
+                .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| e.to_string())?,
+            destinations: Keyed::new(8, None),
+            slack_rate: Keyed::new(1, Some(1.0)),
+            inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
+            store,
+            cfg,
+            carriers,
+        }))
+    }
+
+    /// Claims due jobs and starts a task per job.
+    pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
+        let free = self.inflight.available_permits();
+        if free == 0 {
+            return Ok(Outcome::Idle);
+        }
+        let jobs = self
+            .store
+            .claim_due_jobs(time::now(), free, self.lease_secs())
+            .await?;
+        let me = self.clone();
+        Ok(worker::spawn_each(
+            &self.inflight,
+            jobs,
+            "could not record a delivery attempt",
+            move |job| {
+                let me = me.clone();
+                async move { me.deliver(job).await }
+            },
+        )
+        .await)
+    }
+
+    fn lease_secs(&self) -> i64 {
+        // The lease outlives any one try (timeout plus waiting for a slot).
+        (self.cfg.delivery.timeout.0.as_secs() as i64) * 3 + 30
+    }
+
+    /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        match self
+            .store
+            .release_leases(time::now(), self.lease_secs())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resending notifications interrupted by a crash"),
+            Err(e) => tracing::error!(error = %e, "could not release stale leases"),
+        }
+        let me = self.clone();
+        worker::run(
+            "dispatcher",
+            shutdown,
+            Duration::from_millis(500),
+            Some(self.store.jobs_ready()),
+            move || {
+                let me = me.clone();
+                async move { me.run_once().await }
+            },
+        )
+        .await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(8),
+            self.inflight.acquire_many(MAX_INFLIGHT as u32),
+        )
+        .await;
+    }
+
+    #[tracing::instrument(skip_all, fields(job = %job.id, channel = job.channel.as_str()))]
+    async fn deliver(&self, job: Job) -> Result<(), StoreError> {
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let t0 = Instant::now();
+        let sent = self.attempt(&job).await;
+        let latency_ms = t0.elapsed().as_millis() as u64;
+        let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
+        let now_exact = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let jitter = rand::thread_rng().gen_range(0.9..1.1);
+        let Decision {
+            label: outcome,
+            code,
+            error,
+            next,
+            disable,
+        } = outcome::decide(sent, &delays, job.round_tries as usize, now_exact, jitter);
+        tracing::info!(
+            outcome,
+            code,
+            error = error.as_deref().unwrap_or(""),
+            latency_ms,
+            "notification attempt"
+        );
+        let attempt = Attempt {
+            number: job.attempts + 1,
+            at_ms,
+            outcome: outcome.into(),
+            code,
+            error,
+            latency_ms,
+        };
+        self.store
+            .record_attempt(&job.id, attempt, next, disable)
+            .await?;
+        Ok(())
+    }
+
+    /// The tracking object and transition a job is about, as messages show them.
+    fn payload(&self, job: &Job) -> Result<Option<Payload>, StoreError> {
+        let Some((t, p)) =
+            self.store
+                .tracking(job.account, &job.carrier_code, &job.tracking_number)?
+        else {
+            return Ok(None);
+        };
+        let view = serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, time::now()))
+            .unwrap_or(Value::Null);
+        let tr = &job.transition;
+        let transition = json!({
+            "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,
+            "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
+        });
+        Ok(Some(Payload {
+            tracking: view,
+            transition,
+            lang: t.fields.lang.clone(),
+            customer_email: t.fields.customer_email.clone(),
+        }))
+    }
+
+    async fn attempt(&self, job: &Job) -> Sent {
+        let account = match self.store.account(job.account) {
+            Ok(Some(a)) => a,
+            Ok(None) => return permanent("the account no longer exists"),
+            Err(e) => {
+                return Sent::Retry {
+                    code: None,
+                    error: format!("store: {e}"),
+                    after: None,
+                }
+            }
+        };
+        let Payload {
+            tracking,
+            transition,
+            lang,
+            customer_email: customer,
+        } = match self.payload(job) {
+            Ok(Some(x)) => x,
+            Ok(None) => return permanent("the tracking was deleted"),
+            Err(e) => {
+                return Sent::Retry {
+                    code: None,
+                    error: format!("store: {e}"),
+                    after: None,
+                }
+            }
+        };
+        let carrier = self
+            .carriers
+            .resolve(&job.carrier_code)
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null);
+        let ctx = templates::context(
+            &tracking,
+            &transition,
+            &carrier,
+            account.name.as_deref().unwrap_or(""),
+            &self.cfg.public_url,
+            &job.id,
+        );
+        let status = job.transition.to;
+        let allow_private = self.cfg.allow_private_destinations;
+        match job.channel {
+            Channel::Webhook => {
+                let Some(dest) = &account.notify.webhook else {
+                    return permanent("no webhook is configured");
+                };
+                if let Some(why) = &dest.disabled {
+                    return permanent(format!(
+                        "the webhook is disabled ({why}); set it again to re-enable"
+                    ));
+                }
+                if let Err(e) = destination::check_url(&dest.url, allow_private) {
+                    return permanent(e);
+                }
+                let now = time::now();
+                let Some(secret) = dest.secrets.first() else {
+                    return permanent("the webhook has no signing secret");
+                };
+                let body = webhook::body(&tracking, &transition, &job.id, secret, now).to_string();
+                let lane = self.destinations.lane(&dest.url);
+                let _slot = lane.enter().await;
+                webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await
+            }
+            Channel::Slack => {
+                let Some(dest) = &account.notify.slack else {
+                    return permanent("no Slack webhook is configured");
+                };
+                if let Some(why) = &dest.disabled {
+                    return permanent(format!(
+                        "the Slack webhook is disabled ({why}); set it again to re-enable"
+                    ));
+                }
+                if let Err(e) = destination::check_url(&dest.url, allow_private) {
+                    return permanent(e);
+                }
+                let msg = match self.templates.slack(status, lang.as_deref(), &ctx) {
+                    Ok(m) => m,
+                    Err(e) => return permanent(e.to_string()),
+                };
+                let lane = self.slack_rate.lane(&dest.url);
+                let _slot = lane.enter().await;
+                slack::send(&self.http, &dest.url, &msg).await
+            }
+            Channel::Email => {
+                let Some(to) = customer else {
+                    return permanent("the tracking has no customer_email");
+                };
+                let email = match self.templates.email(status, lang.as_deref(), &ctx) {
+                    Ok(m) => m,
+                    Err(e) => return permanent(e.to_string()),
+                };
+                let lane = self.destinations.lane("smtp");
+                let _slot = lane.enter().await;
+                self.mailer
+                    .send(&self.cfg.email.from, &to, &job.id, &email)
+                    .await
+            }
+        }
+    }
+}
