@@ -2,7 +2,7 @@
 
 use super::keys::T;
 use super::{Store, StoreError};
-use crate::core::rules::Rules;
+use crate::core::settings::Notify;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -24,57 +24,6 @@ pub struct Account {
     /// The shop's name as customers know it (emails, tracking page).
     #[serde(default)]
     pub name: Option<String>,
-}
-
-/// An account's notification channels and rules.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notify {
-    /// Email the tracking's `customer_email`.
-    #[serde(default)]
-    pub email: bool,
-    /// The shop backend's webhook.
-    #[serde(default)]
-    pub webhook: Option<WebhookDest>,
-    /// The shop team's Slack incoming webhook.
-    #[serde(default)]
-    pub slack: Option<SlackDest>,
-    /// Which status changes notify which channel.
-    #[serde(default)]
-    pub rules: Rules,
-}
-
-/// A webhook destination. Secrets are kept to sign with; never logged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookDest {
-    /// Where to POST.
-    pub url: String,
-    /// Signing secrets; during rotation several, and every one signs each send.
-    pub secrets: Vec<String>,
-    /// Set when the receiver answered 410 Gone: no more sends until the URL changes.
-    #[serde(default)]
-    pub disabled: Option<String>,
-}
-
-/// A Slack destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlackDest {
-    /// Incoming-webhook URL.
-    pub url: String,
-    /// Set when Slack answered 410 Gone.
-    #[serde(default)]
-    pub disabled: Option<String>,
-}
-
-impl Notify {
-    /// Whether a channel can deliver at all for this account.
-    pub fn enabled(&self, channel: crate::core::rules::Channel) -> bool {
-        use crate::core::rules::Channel;
-        match channel {
-            Channel::Email => self.email,
-            Channel::Webhook => self.webhook.as_ref().is_some_and(|w| w.disabled.is_none()),
-            Channel::Slack => self.slack.as_ref().is_some_and(|s| s.disabled.is_none()),
-        }
-    }
 }
 
 /// Hex SHA-256 of an API key.

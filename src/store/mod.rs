@@ -16,7 +16,8 @@ mod parcels;
 mod polls;
 mod trackings;
 
-pub use accounts::{hash_key as accounts_hash_key, Account, Notify, SlackDest, WebhookDest};
+pub use crate::core::settings::{Notify, SlackDest, WebhookDest};
+pub use accounts::{hash_key as accounts_hash_key, Account};
 pub use list::{ListQuery, Page, TimeRange};
 pub use outbox::{JobFilter, Next, OutboxStats};
 pub use parcels::{ApplyReport, Incoming, Origin, PushKey, RouteStats, PUSH_ID_RETENTION};

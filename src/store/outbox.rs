@@ -175,7 +175,7 @@ impl Store {
                 if let Some(reason) = disable {
                     let key = job.account.to_be_bytes();
                     if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
-                        disable_channel(&mut a.notify, job.channel, reason);
+                        a.notify.disable(job.channel, reason);
                         tx.put(T::Accounts, key.to_vec(), &a);
                     }
                 }
@@ -369,21 +369,5 @@ impl Store {
             self.inner.db.flush()?;
         }
         Ok(())
-    }
-}
-
-fn disable_channel(n: &mut Notify, channel: Channel, reason: String) {
-    match channel {
-        Channel::Webhook => {
-            if let Some(w) = &mut n.webhook {
-                w.disabled = Some(reason);
-            }
-        }
-        Channel::Slack => {
-            if let Some(s) = &mut n.slack {
-                s.disabled = Some(reason);
-            }
-        }
-        Channel::Email => {}
     }
 }

@@ -5,14 +5,14 @@
 
 use super::keys::{self, T};
 use super::{Account, Store, StoreError, Tx};
-use crate::core::apply::{apply, Update};
+use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
-use crate::core::rules::{Channel, Job, JobState};
+use crate::core::plan::{plan_update, push_dedupe_horizon, Subscriber};
+pub use crate::core::plan::{Origin, PUSH_ID_RETENTION};
+use crate::core::rules::Job;
 use std::collections::HashMap;
 
 const DAY: i64 = 86_400;
-/// How long push ids are remembered for dedupe.
-pub const PUSH_ID_RETENTION: i64 = 2 * DAY;
 
 /// News about one parcel.
 #[derive(Debug, Clone)]
@@ -24,17 +24,6 @@ pub struct Incoming {
     pub number: String,
     /// What is new.
     pub update: Update,
-}
-
-/// Where news came from; decides the next poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A provider pushed it.
-    Push,
-    /// The poller fetched it.
-    Poll,
-    /// A client asked for it (`/trackings/realtime`).
-    Realtime,
 }
 
 /// A push's dedupe identity. A repeated `(source, id)` has no second effect. With
@@ -201,7 +190,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Applies one update to one parcel; see the module docs for what it writes.
+    /// Applies one update to one parcel: loads what [`plan_update`] needs and writes
+    /// what it decided (see the module docs).
     fn apply_one(
         &mut self,
         carrier: &str,
@@ -209,102 +199,60 @@ impl Tx<'_> {
         update: &Update,
         batch: &mut Batch,
     ) -> Result<(), StoreError> {
-        let (origin, now) = (batch.origin, batch.now);
-        let (accounts, report) = (&mut batch.accounts, &mut batch.report);
         let pk = keys::parcel(carrier, number);
-        let subscribers = self.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
-        if subscribers.is_empty() {
-            report.ignored += 1;
+        let keys = self.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
+        if keys.is_empty() {
+            batch.report.ignored += 1;
             return Ok(());
         }
-        report.matched += 1;
+        batch.report.matched += 1;
         let Some(prev) = self.get::<Parcel>(T::Parcels, &pk)? else {
-            report.ignored += 1;
+            batch.report.ignored += 1;
             return Ok(());
         };
-        let applied = apply(&prev, update, now);
-        report.ignored_events += applied.ignored_events;
-        let mut next = applied.next;
-        let mut trackings = Vec::with_capacity(subscribers.len());
-        for sub in &subscribers {
-            let account = super::be_u64(&sub[sub.len() - 8..]);
+        let mut subscribers = Vec::with_capacity(keys.len());
+        for k in &keys {
+            let account = super::be_u64(&k[k.len() - 8..]);
             if let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? {
-                trackings.push(t);
+                let notify = self
+                    .account_cached(&mut batch.accounts, account)?
+                    .as_ref()
+                    .map(|a| a.notify.clone());
+                subscribers.push(Subscriber {
+                    tracking: t,
+                    notify,
+                });
             }
         }
         let policy = self.store.inner.policy;
-        let everyone_stopped = trackings.iter().all(|t| t.notupdate);
-        // Fresh news resets the poll clock (a push defers the next poll).
-        next.next_poll_at = if everyone_stopped {
-            None
-        } else {
-            policy.next_after(next.status, now)
-        };
-        if origin == Origin::Poll {
-            next.poll_failures = 0;
-        }
-        if next == prev {
+        let plan = plan_update(
+            &prev,
+            update,
+            &subscribers,
+            batch.origin,
+            &policy,
+            batch.now,
+        );
+        batch.report.ignored_events += plan.ignored_events;
+        if !plan.parcel_changed {
             return Ok(());
         }
-        let changed = applied.changed;
-        for mut t in trackings {
-            if !changed {
-                break;
-            }
-            let before = t.clone();
-            t.updated_at = now;
-            self.reindex_tracking((&before, &prev), (&t, &next))?;
-            let Some(tr) = applied.transitions.first() else {
-                continue;
-            };
-            let (from, to) = (t.effective_status(&prev), t.effective_status(&next));
-            // One notification per channel per status change — a new substatus or
-            // scan is history, not news; a shop's forced status hides the carrier's.
-            if from == to || t.notupdate {
-                continue;
-            }
-            let Some(account) = self.account_cached(accounts, t.account)?.clone() else {
-                continue;
-            };
-            for channel in Channel::ALL {
-                let wanted =
-                    account.notify.enabled(channel) && account.notify.rules.selects(channel, to);
-                if !wanted || (channel == Channel::Email && t.fields.customer_email.is_none()) {
-                    continue;
-                }
-                let job = Job {
-                    id: Job::id_for(t.account, carrier, number, tr.seq, channel),
-                    account: t.account,
-                    carrier_code: carrier.into(),
-                    tracking_number: number.into(),
-                    channel,
-                    transition: Transition {
-                        from,
-                        to,
-                        from_substatus: tr.from_substatus.clone(),
-                        ..tr.clone()
-                    },
-                    state: JobState::Pending,
-                    attempts: 0,
-                    round_tries: 0,
-                    last_error: None,
-                    leased: false,
-                    due: now,
-                    created_at: now,
-                };
-                self.enqueue(&job)?;
-                report.jobs += 1;
-            }
+        for (before, after) in &plan.trackings {
+            self.reindex_tracking((before, &prev), (after, &plan.next))?;
         }
-        for tr in &applied.transitions {
+        for job in &plan.jobs {
+            self.enqueue(job)?;
+        }
+        batch.report.jobs += plan.jobs.len();
+        for tr in &plan.transitions {
             self.put(
                 T::Transitions,
                 keys::cat(&[&keys::parcel_prefix(&pk), &tr.seq.to_be_bytes()]),
                 tr,
             );
-            report.transitions += 1;
         }
-        self.put_parcel(Some(&prev), &next)
+        batch.report.transitions += plan.transitions.len();
+        self.put_parcel(Some(&prev), &plan.next)
     }
 
     /// Records a push id, with the body's hash when given. Forgets ids older than
@@ -327,7 +275,7 @@ impl Tx<'_> {
             keys::cat(&[&keys::ts(now), &key]),
             Vec::new(),
         );
-        let horizon = keys::ts(now - PUSH_ID_RETENTION);
+        let horizon = keys::ts(push_dedupe_horizon(now));
         let old = self.committed_range(T::PushSeenByTime, &[], &horizon, 256)?;
         for k in old {
             self.del(T::PushSeen, k[8..].to_vec());

@@ -4,6 +4,7 @@ use super::keys::{self, T};
 use super::Tx;
 use super::{Store, StoreError};
 use crate::core::model::{Parcel, Tracking};
+use crate::core::plan::{plan_poll_claim, plan_poll_retry};
 
 /// A parcel handed to the poller.
 #[derive(Debug, Clone)]
@@ -32,16 +33,11 @@ impl Store {
                     tx.del(T::PollsDue, k.clone());
                     continue;
                 };
-                let mut leased = p.clone();
-                if !tx.anyone_follows(pk)? {
-                    // Every tracking of it was deleted or told notupdate: stop polling.
-                    leased.next_poll_at = None;
-                    tx.put_parcel(Some(&p), &leased)?;
-                    continue;
+                let (claimed, poll) = plan_poll_claim(&p, tx.anyone_follows(pk)?, now + lease);
+                tx.put_parcel(Some(&p), &claimed)?;
+                if poll {
+                    out.push(PollTarget { parcel: p });
                 }
-                leased.next_poll_at = Some(now + lease);
-                tx.put_parcel(Some(&p), &leased)?;
-                out.push(PollTarget { parcel: p });
             }
             Ok(out)
         })
@@ -63,12 +59,7 @@ impl Store {
                 let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
                     return Ok(());
                 };
-                let mut next = p.clone();
-                next.next_poll_at = Some(at);
-                if failed {
-                    next.poll_failures = next.poll_failures.saturating_add(1);
-                }
-                tx.put_parcel(Some(&p), &next)
+                tx.put_parcel(Some(&p), &plan_poll_retry(&p, at, failed))
             })
             .await?;
         Ok(seq)

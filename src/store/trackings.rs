@@ -4,6 +4,7 @@
 use super::keys::{self, T};
 use super::{Store, StoreError, Tx};
 use crate::core::model::{Parcel, Tracking, TrackingFields};
+use crate::core::plan::plan_new_parcel;
 use crate::core::status::StatusOverride;
 use rand::RngCore;
 
@@ -199,23 +200,23 @@ impl Tx<'_> {
             return Err(TrackingError::AlreadyExists);
         }
         let pk = keys::parcel(&n.carrier_code, &n.tracking_number);
-        let parcel = match self.get::<Parcel>(T::Parcels, &pk)? {
-            Some(p) if p.next_poll_at.is_some() || p.status.is_final() => p,
-            Some(p) => {
-                // Nobody was following it (all stopped or deleted): poll again.
-                let mut resumed = p.clone();
-                resumed.next_poll_at = Some(n.first_poll_at.unwrap_or(now));
-                self.put_parcel(Some(&p), &resumed)?;
-                resumed
+        let existing = self.get::<Parcel>(T::Parcels, &pk)?;
+        let fresh = || Parcel {
+            origin_country: n.origin_country.clone(),
+            destination_country: n.destination_country.clone(),
+            ..Parcel::new(&n.carrier_code, &n.tracking_number, now)
+        };
+        let first_poll = n.first_poll_at.unwrap_or(now);
+        let parcel = match (
+            plan_new_parcel(existing.as_ref(), fresh, first_poll),
+            existing,
+        ) {
+            (Some(new), old) => {
+                self.put_parcel(old.as_ref(), &new)?;
+                new
             }
-            None => {
-                let mut p = Parcel::new(&n.carrier_code, &n.tracking_number, now);
-                p.origin_country = n.origin_country;
-                p.destination_country = n.destination_country;
-                p.next_poll_at = Some(n.first_poll_at.unwrap_or(now));
-                self.put_parcel(None, &p)?;
-                p
-            }
+            (None, Some(old)) => old,
+            (None, None) => unreachable!("a missing parcel is always planned"),
         };
         let t = Tracking {
             id: new_id(),
@@ -372,16 +373,19 @@ impl Store {
                     keys::cat(&[&keys::parcel_prefix(&pk), &account.to_be_bytes()]),
                 );
                 let new_pk = keys::parcel(new_carrier, number);
-                let parcel = match tx.get::<Parcel>(T::Parcels, &new_pk)? {
-                    Some(p) => p,
-                    None => {
-                        let mut p = Parcel::new(new_carrier, number, now);
-                        p.origin_country = old_parcel.origin_country.clone();
-                        p.destination_country = old_parcel.destination_country.clone();
-                        p.next_poll_at = Some(now);
-                        tx.put_parcel(None, &p)?;
-                        p
+                let existing = tx.get::<Parcel>(T::Parcels, &new_pk)?;
+                let fresh = || Parcel {
+                    origin_country: old_parcel.origin_country.clone(),
+                    destination_country: old_parcel.destination_country.clone(),
+                    ..Parcel::new(new_carrier, number, now)
+                };
+                let parcel = match (plan_new_parcel(existing.as_ref(), fresh, now), existing) {
+                    (Some(new), old) => {
+                        tx.put_parcel(old.as_ref(), &new)?;
+                        new
                     }
+                    (None, Some(old)) => old,
+                    (None, None) => unreachable!("a missing parcel is always planned"),
                 };
                 let mut t = old;
                 t.carrier_code = new_carrier.to_string();

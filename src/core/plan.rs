@@ -1,0 +1,226 @@
+//! What a write does, decided before anything is written. A store backend loads
+//! the inputs, calls one of these pure functions, and writes the result in one
+//! transaction; it decides nothing itself. One place for each decision:
+//!
+//! | decision | function |
+//! |---|---|
+//! | next parcel state, transitions | [`crate::core::apply::apply`] via [`plan_update`] |
+//! | which subscribers change, which notifications go out | [`plan_update`] |
+//! | next poll after news; stop when nobody follows | [`plan_update`] |
+//! | a new tracking's parcel and first poll (or resuming a stopped one) | [`plan_new_parcel`] |
+//! | a due poll claimed (lease) or stopped | [`plan_poll_claim`] |
+//! | a failed poll rescheduled | [`plan_poll_retry`] |
+//! | how long push ids are remembered | [`push_dedupe_horizon`] |
+//! | retry, dead letter, disable on 410 | `notify::outcome::decide` and [`Notify::disable`] |
+
+use super::apply::{apply, Update};
+use super::model::{Parcel, Tracking, Transition};
+use super::rules::{Channel, Job, JobState};
+use super::schedule::PollPolicy;
+use super::settings::Notify;
+
+const DAY: i64 = 86_400;
+
+/// How long push ids are remembered for dedupe.
+pub const PUSH_ID_RETENTION: i64 = 2 * DAY;
+
+/// Push ids seen before this time may be forgotten.
+pub fn push_dedupe_horizon(now: i64) -> i64 {
+    now - PUSH_ID_RETENTION
+}
+
+/// Where news came from; decides the next poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A provider pushed it.
+    Push,
+    /// The poller fetched it.
+    Poll,
+    /// A client asked for it (`/trackings/realtime`).
+    Realtime,
+}
+
+/// One account's subscription to the parcel, with that account's settings (`None`
+/// when the account no longer exists).
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    /// The account's tracking of the parcel.
+    pub tracking: Tracking,
+    /// The account's notification settings.
+    pub notify: Option<Notify>,
+}
+
+/// What applying news to one parcel writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePlan {
+    /// The parcel after the news (next poll included).
+    pub next: Parcel,
+    /// Whether the parcel row changes at all.
+    pub parcel_changed: bool,
+    /// Status changes: none or one.
+    pub transitions: Vec<Transition>,
+    /// Subscribers whose row changes: (before, after).
+    pub trackings: Vec<(Tracking, Tracking)>,
+    /// Notifications to enqueue, in the same commit.
+    pub jobs: Vec<Job>,
+    /// Events ignored for implausible times.
+    pub ignored_events: usize,
+}
+
+/// Applies news to a parcel and decides everything that follows from it.
+///
+/// One notification per channel per status change that a subscriber sees: a new
+/// substatus or scan is history, not news, and a shop's forced status hides the
+/// carrier's. Email needs the tracking's `customer_email`. Any news restarts the
+/// poll clock; nobody following (every tracking `notupdate`) stops polling.
+pub fn plan_update(
+    prev: &Parcel,
+    update: &Update,
+    subscribers: &[Subscriber],
+    origin: Origin,
+    policy: &PollPolicy,
+    now: i64,
+) -> UpdatePlan {
+    let applied = apply(prev, update, now);
+    let mut next = applied.next;
+    let everyone_stopped = subscribers.iter().all(|s| s.tracking.notupdate);
+    next.next_poll_at = if everyone_stopped {
+        None
+    } else {
+        policy.next_after(next.status, now)
+    };
+    if origin == Origin::Poll {
+        next.poll_failures = 0;
+    }
+    let mut plan = UpdatePlan {
+        parcel_changed: next != *prev,
+        next,
+        transitions: Vec::new(),
+        trackings: Vec::new(),
+        jobs: Vec::new(),
+        ignored_events: applied.ignored_events,
+    };
+    if !plan.parcel_changed || !applied.changed {
+        return plan;
+    }
+    plan.transitions = applied.transitions;
+    for s in subscribers {
+        let before = s.tracking.clone();
+        let mut after = before.clone();
+        after.updated_at = now;
+        if let Some(tr) = plan.transitions.first() {
+            plan.jobs.extend(jobs_for(
+                &after,
+                s.notify.as_ref(),
+                prev,
+                &plan.next,
+                tr,
+                now,
+            ));
+        }
+        plan.trackings.push((before, after));
+    }
+    plan
+}
+
+/// The notifications one subscriber gets for a transition.
+fn jobs_for(
+    t: &Tracking,
+    notify: Option<&Notify>,
+    prev: &Parcel,
+    next: &Parcel,
+    tr: &Transition,
+    now: i64,
+) -> Vec<Job> {
+    let (from, to) = (t.effective_status(prev), t.effective_status(next));
+    let Some(notify) = notify else {
+        return Vec::new();
+    };
+    if from == to || t.notupdate {
+        return Vec::new();
+    }
+    Channel::ALL
+        .into_iter()
+        .filter(|c| notify.wants(*c, to))
+        .filter(|c| *c != Channel::Email || t.fields.customer_email.is_some())
+        .map(|channel| Job {
+            id: Job::id_for(
+                t.account,
+                &t.carrier_code,
+                &t.tracking_number,
+                tr.seq,
+                channel,
+            ),
+            account: t.account,
+            carrier_code: t.carrier_code.clone(),
+            tracking_number: t.tracking_number.clone(),
+            channel,
+            transition: Transition {
+                from,
+                to,
+                from_substatus: tr.from_substatus.clone(),
+                ..tr.clone()
+            },
+            state: JobState::Pending,
+            attempts: 0,
+            round_tries: 0,
+            last_error: None,
+            leased: false,
+            due: now,
+            created_at: now,
+        })
+        .collect()
+}
+
+/// A new tracking's parcel: a fresh one polled first at `first_poll_at`; a known
+/// one as it is, or polled again if nobody was following it. `None`: nothing to
+/// write (the parcel exists and is followed already).
+pub fn plan_new_parcel(
+    existing: Option<&Parcel>,
+    fresh: impl FnOnce() -> Parcel,
+    first_poll_at: i64,
+) -> Option<Parcel> {
+    match existing {
+        Some(p) if p.next_poll_at.is_some() || p.status.is_final() => None,
+        Some(p) => Some(Parcel {
+            next_poll_at: Some(first_poll_at),
+            ..p.clone()
+        }),
+        None => Some(Parcel {
+            next_poll_at: Some(first_poll_at),
+            ..fresh()
+        }),
+    }
+}
+
+/// A due poll claimed until `lease_until` (a crash means a re-poll, never a loss),
+/// or stopped when nobody follows the parcel any more. Returns the parcel to write
+/// and whether to poll it.
+pub fn plan_poll_claim(p: &Parcel, anyone_follows: bool, lease_until: i64) -> (Parcel, bool) {
+    let next_poll_at = anyone_follows.then_some(lease_until);
+    (
+        Parcel {
+            next_poll_at,
+            ..p.clone()
+        },
+        anyone_follows,
+    )
+}
+
+/// A poll that brought nothing (or failed) moves the parcel's next poll to `at`,
+/// counting the failure when `failed`.
+pub fn plan_poll_retry(p: &Parcel, at: i64, failed: bool) -> Parcel {
+    Parcel {
+        next_poll_at: Some(at),
+        poll_failures: if failed {
+            p.poll_failures.saturating_add(1)
+        } else {
+            p.poll_failures
+        },
+        ..p.clone()
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;
