@@ -59,7 +59,7 @@ async fn main() {
         let mut times = Vec::new();
         loop {
             let t = Instant::now();
-            let (claimed, _) = store.claim_due_polls(now, 100, 120).await.unwrap();
+            let claimed = store.claim_due_polls(now, 100, 120).await.unwrap();
             let el = t.elapsed();
             if claimed.is_empty() {
                 break;

@@ -125,11 +125,10 @@ async fn retry_one(
         .store
         .job(acct.id, &id)?
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
-    let (n, seq) = state
+    let n = state
         .store
         .requeue_jobs(acct.id, &[job.id], time::now())
         .await?;
-    state.store.durable(seq).await?;
     Ok(Success(json!({"requeued": n})))
 }
 
@@ -153,8 +152,7 @@ async fn retry_dead(
         }
     };
     let ids = state.store.dead_since(acct.id, since)?;
-    let (n, seq) = state.store.requeue_jobs(acct.id, &ids, time::now()).await?;
-    state.store.durable(seq).await?;
+    let n = state.store.requeue_jobs(acct.id, &ids, time::now()).await?;
     Ok(Success(json!({"requeued": n})))
 }
 
@@ -204,12 +202,11 @@ async fn put_settings(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let (saved, seq) = state
+    let saved = state
         .store
         .set_notify(acct.id, |current| merge_settings(&m, current))
         .await?;
     let saved = saved?;
-    state.store.durable(seq).await?;
     Ok(Success(settings_view(&saved)))
 }
 

@@ -33,7 +33,7 @@ async fn realtime(
     })?;
     let (carrier, number) = (item.carrier_code.clone(), item.tracking_number.clone());
     // Register the tracking if this account does not have it yet (as TrackingMore does).
-    let (mut created, seq) = state
+    let mut created = state
         .store
         .create_trackings(acct.id, vec![item], time::now())
         .await?;
@@ -46,7 +46,6 @@ async fn realtime(
             .unwrap_or_else(time::now),
         Err(e) => return Err(e.into()),
     };
-    state.store.durable(seq).await?;
     let req = FetchRequest {
         carrier_code: carrier.clone(),
         tracking_number: number.clone(),
@@ -75,11 +74,10 @@ async fn realtime(
         number: number.clone(),
         update,
     };
-    let (_, seq) = state
+    let _ = state
         .store
         .apply_updates(&[incoming], Origin::Realtime, None, time::now())
         .await?;
-    state.store.durable(seq).await?;
     let (t, p) = state
         .store
         .tracking(acct.id, &carrier, &number)?

@@ -77,12 +77,11 @@ async fn create_tracking(
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
     let item = state.new_tracking(&m, "")?;
-    let (mut results, seq) = state
+    let mut results = state
         .store
         .create_trackings(acct.id, vec![item], time::now())
         .await?;
     let (t, p) = results.pop().expect("one result per item")?;
-    state.store.durable(seq).await?;
     Ok(Success(created_view(&t, &p)))
 }
 
@@ -104,11 +103,10 @@ async fn create_trackings(
         .iter()
         .map(|n| (n.tracking_number.clone(), n.carrier_code.clone()))
         .collect();
-    let (results, seq) = state
+    let results = state
         .store
         .create_trackings(acct.id, valid, time::now())
         .await?;
-    state.store.durable(seq).await?;
     let mut created = Vec::new();
     for ((number, carrier), r) in keys.iter().zip(results) {
         match r {
@@ -164,12 +162,11 @@ async fn update_tracking(
 ) -> ApiResult<TrackingView> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let patch = fields::patch(&object(&body, "request body")?, "")?;
-    let (mut results, seq) = state
+    let mut results = state
         .store
         .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())
         .await?;
     let (t, p) = results.pop().expect("one result per item")?;
-    state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
 }
 
@@ -179,12 +176,11 @@ async fn delete_tracking(
     ApiPath((carrier, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Vec<()>> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
-    let (mut results, seq) = state
+    let mut results = state
         .store
         .delete_trackings(acct.id, vec![(carrier, number)])
         .await?;
     results.pop().expect("one result per item")?;
-    state.store.durable(seq).await?;
     Ok(Success(Vec::new()))
 }
 
@@ -200,7 +196,7 @@ async fn per_item<P, Run, Fut>(
 where
     Run: FnOnce(Vec<(String, String, P)>) -> Fut,
     Fut: std::future::Future<
-        Output = Result<(Vec<Result<(), TrackingError>>, u64), crate::store::StoreError>,
+        Output = Result<Vec<Result<(), TrackingError>>, crate::store::StoreError>,
     >,
 {
     let list = items(body, MAX_BATCH)?;
@@ -219,8 +215,7 @@ where
         .iter()
         .map(|(c, n, _)| (c.clone(), n.clone()))
         .collect();
-    let (results, seq) = run(valid).await?;
-    state.store.durable(seq).await?;
+    let results = run(valid).await?;
     let mut done = Vec::new();
     for ((carrier, number), r) in keys.iter().zip(results) {
         match r {
@@ -236,8 +231,8 @@ where
     Ok(Success(Value::Object(out)))
 }
 
-fn drop_rows<T>(r: (Vec<Result<T, TrackingError>>, u64)) -> (Vec<Result<(), TrackingError>>, u64) {
-    (r.0.into_iter().map(|x| x.map(|_| ())).collect(), r.1)
+fn drop_rows<T>(r: Vec<Result<T, TrackingError>>) -> Vec<Result<(), TrackingError>> {
+    r.into_iter().map(|x| x.map(|_| ())).collect()
 }
 
 async fn update_trackings(
@@ -303,7 +298,7 @@ async fn change_carrier(
     let m = object(&body, "request body")?;
     let (carrier, number) = fields::key(&m, "", &state.carriers, "carrier_code")?;
     let new_carrier = fields::carrier(&m, "", &state.carriers, "update_carrier_code")?;
-    let ((t, p), seq) = state
+    let (t, p) = state
         .store
         .change_carrier(
             acct.id,
@@ -313,7 +308,6 @@ async fn change_carrier(
             time::now(),
         )
         .await?;
-    state.store.durable(seq).await?;
     Ok(Success(view(&state, &t, &p)))
 }
 

@@ -13,7 +13,7 @@ mod trackingmore;
 use crate::core::time;
 use crate::server::{read_body, BodyError};
 use crate::state::AppState;
-use crate::store::{ApplyReport, Incoming, Origin, PushKey};
+use crate::store::{Incoming, Origin, PushKey};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -101,14 +101,13 @@ async fn accept(
     push_id: PushKey<'_>,
 ) -> Result<Json<serde_json::Value>, PushError> {
     let received = updates.len();
-    let (report, seq): (ApplyReport, u64) = state
+    let report = state
         .store
         .apply_updates(&updates, Origin::Push, Some(push_id), time::now())
         .await?;
     if report.replayed {
         return Err(SigError::Replayed.into());
     }
-    state.store.durable(seq).await?;
     tracing::info!(
         source = push_id.source,
         received,

@@ -70,7 +70,7 @@ impl Poller {
         if free == 0 {
             return Ok(Outcome::Idle);
         }
-        let (targets, _) = self
+        let targets = self
             .store
             .claim_due_polls(time::now(), free, LEASE_SECS)
             .await?;

@@ -41,7 +41,7 @@ impl Store {
         key_sha256: &str,
         notify: Option<Notify>,
         now: i64,
-    ) -> Result<(Account, u64), StoreError> {
+    ) -> Result<Account, StoreError> {
         let name = name
             .map(str::trim)
             .filter(|n| !n.is_empty())

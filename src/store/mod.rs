@@ -105,12 +105,26 @@ impl Store {
         self.tree(t).get(key)?.map(|v| decode(t, &v)).transpose()
     }
 
-    /// Runs `f` as the only writer and commits what it staged atomically. Returns
-    /// `f`'s result and the write's sequence number for [`Store::durable`].
+    /// Runs `f` as the only writer, commits what it staged atomically, and returns
+    /// once the commit is on disk. The flush is shared: writers that commit while
+    /// one flush runs wait for the next together (group commit), and the writer lock
+    /// is not held while waiting. A write that staged nothing still waits for the
+    /// writes before it, so a duplicate is acknowledged only once its original is.
+    async fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let (out, seq) = self.commit(f).await?;
+        self.inner.flusher.wait(seq).await?;
+        Ok(out)
+    }
+
+    /// Runs `f` as the only writer and commits what it staged atomically; returns
+    /// `f`'s result and the commit's sequence number. Not yet durable.
     ///
     /// The lock is async: a request waiting for it yields its runtime thread to
     /// other requests instead of parking it.
-    async fn write<R>(
+    async fn commit<R>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
     ) -> Result<(R, u64), StoreError> {
@@ -144,11 +158,6 @@ impl Store {
             TransactionError::Abort(()) => unreachable!("the commit never aborts"),
         })?;
         Ok((out, self.inner.flusher.note_write()))
-    }
-
-    /// Waits until the write numbered `seq` (and every one before it) is on disk.
-    pub async fn durable(&self, seq: u64) -> Result<(), StoreError> {
-        self.inner.flusher.wait(seq).await
     }
 
     /// Flushes everything; for shutdown.

@@ -90,7 +90,7 @@ impl Store {
         limit: usize,
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
-        let (jobs, _) = self
+        let jobs = self
             .write(|tx| {
                 let hi = keys::ts(now.saturating_add(1));
                 let mut out = Vec::new();
@@ -115,7 +115,7 @@ impl Store {
     /// store, so at start every lease is stale; leases end at most `horizon` seconds
     /// ahead, so only that slice of the due index is read.
     pub async fn release_leases(&self, now: i64, horizon: i64) -> Result<usize, StoreError> {
-        let (n, seq) = self
+        let n = self
             .write(|tx| {
                 let lo = keys::ts(now);
                 let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
@@ -135,7 +135,6 @@ impl Store {
                 Ok(n)
             })
             .await?;
-        let _ = seq;
         Ok(n)
     }
 
@@ -147,42 +146,40 @@ impl Store {
         attempt: Attempt,
         next: Next,
         disable: Option<String>,
-    ) -> Result<u64, StoreError> {
-        let ((), seq) = self
-            .write(|tx| {
-                let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
-                    return Ok(());
-                };
-                let mut j = job.clone();
-                j.leased = false;
-                j.attempts += 1;
-                j.round_tries += 1;
-                j.last_error.clone_from(&attempt.error);
-                match next {
-                    Next::Delivered => j.state = JobState::Delivered,
-                    Next::Dead => j.state = JobState::Dead,
-                    Next::RetryAt(at) => {
-                        j.state = JobState::Pending;
-                        j.due = at;
-                    }
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
+                return Ok(());
+            };
+            let mut j = job.clone();
+            j.leased = false;
+            j.attempts += 1;
+            j.round_tries += 1;
+            j.last_error.clone_from(&attempt.error);
+            match next {
+                Next::Delivered => j.state = JobState::Delivered,
+                Next::Dead => j.state = JobState::Dead,
+                Next::RetryAt(at) => {
+                    j.state = JobState::Pending;
+                    j.due = at;
                 }
-                tx.put(
-                    T::Attempts,
-                    keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
-                    &attempt,
-                );
-                tx.put_job(Some(&job), &j)?;
-                if let Some(reason) = disable {
-                    let key = job.account.to_be_bytes();
-                    if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
-                        a.notify.disable(job.channel, reason);
-                        tx.put(T::Accounts, key.to_vec(), &a);
-                    }
+            }
+            tx.put(
+                T::Attempts,
+                keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
+                &attempt,
+            );
+            tx.put_job(Some(&job), &j)?;
+            if let Some(reason) = disable {
+                let key = job.account.to_be_bytes();
+                if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
+                    a.notify.disable(job.channel, reason);
+                    tx.put(T::Accounts, key.to_vec(), &a);
                 }
-                Ok(())
-            })
-            .await?;
-        Ok(seq)
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// A job of the account with its attempts, oldest first.
@@ -259,7 +256,7 @@ impl Store {
         account: u64,
         ids: &[String],
         now: i64,
-    ) -> Result<(usize, u64), StoreError> {
+    ) -> Result<usize, StoreError> {
         self.write(|tx| {
             let mut n = 0;
             for id in ids {
@@ -280,7 +277,7 @@ impl Store {
             Ok(n)
         })
         .await
-        .inspect(|(n, _)| {
+        .inspect(|n| {
             if *n > 0 {
                 self.inner.jobs_ready.notify_one();
             }
@@ -304,7 +301,7 @@ impl Store {
         &self,
         account: u64,
         change: impl FnOnce(&Notify) -> Result<Notify, E>,
-    ) -> Result<(Result<Notify, E>, u64), StoreError> {
+    ) -> Result<Result<Notify, E>, StoreError> {
         self.write(|tx| {
             let key = account.to_be_bytes();
             let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? else {

@@ -327,8 +327,8 @@ impl Store {
         origin: Origin,
         push_id: Option<PushKey<'_>>,
         now: i64,
-    ) -> Result<(ApplyReport, u64), StoreError> {
-        let (report, seq) = self
+    ) -> Result<ApplyReport, StoreError> {
+        let report = self
             .write(|tx| {
                 let mut batch = Batch {
                     origin,
@@ -373,7 +373,7 @@ impl Store {
         if report.jobs > 0 {
             self.inner.jobs_ready.notify_one();
         }
-        Ok((report, seq))
+        Ok(report)
     }
 
     /// A parcel's transitions, oldest first.

@@ -22,7 +22,7 @@ impl Store {
         now: i64,
         limit: usize,
         lease: i64,
-    ) -> Result<(Vec<PollTarget>, u64), StoreError> {
+    ) -> Result<Vec<PollTarget>, StoreError> {
         self.write(|tx| {
             let hi = keys::ts(now.saturating_add(1));
             let due = tx.committed_range(T::PollsDue, &[], &hi, limit)?;
@@ -52,17 +52,15 @@ impl Store {
         number: &str,
         at: i64,
         failed: bool,
-    ) -> Result<u64, StoreError> {
-        let ((), seq) = self
-            .write(|tx| {
-                let pk = keys::parcel(carrier, number);
-                let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
-                    return Ok(());
-                };
-                tx.put_parcel(Some(&p), &plan_poll_retry(&p, at, failed))
-            })
-            .await?;
-        Ok(seq)
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let pk = keys::parcel(carrier, number);
+            let Some(p) = tx.get::<Parcel>(T::Parcels, &pk)? else {
+                return Ok(());
+            };
+            tx.put_parcel(Some(&p), &plan_poll_retry(&p, at, failed))
+        })
+        .await
     }
 
     /// How many polls are due at `now`, counted up to `cap` (the cost is the

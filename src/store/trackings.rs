@@ -260,7 +260,7 @@ impl Store {
         account: u64,
         items: Vec<NewTracking>,
         now: i64,
-    ) -> Result<(ItemResults, u64), StoreError> {
+    ) -> Result<ItemResults, StoreError> {
         self.write(|tx| {
             let mut out = Vec::with_capacity(items.len());
             for n in items {
@@ -280,7 +280,7 @@ impl Store {
         account: u64,
         items: Vec<(String, String, TrackingPatch)>,
         now: i64,
-    ) -> Result<(ItemResults, u64), StoreError> {
+    ) -> Result<ItemResults, StoreError> {
         self.write(|tx| {
             let mut out = Vec::with_capacity(items.len());
             for (carrier, number, patch) in items {
@@ -323,7 +323,7 @@ impl Store {
         &self,
         account: u64,
         items: Vec<(String, String)>,
-    ) -> Result<(Vec<Result<(), TrackingError>>, u64), StoreError> {
+    ) -> Result<Vec<Result<(), TrackingError>>, StoreError> {
         self.write(|tx| {
             let mut out = Vec::with_capacity(items.len());
             for (carrier, number) in items {
@@ -353,8 +353,8 @@ impl Store {
         number: &str,
         new_carrier: &str,
         now: i64,
-    ) -> Result<((Tracking, Parcel), u64), TrackingError> {
-        let (r, seq) = self
+    ) -> Result<(Tracking, Parcel), TrackingError> {
+        let r = self
             .write(|tx| {
                 let Some((old, old_parcel)) = tx.load(account, carrier, number)? else {
                     return Ok(Err(TrackingError::NotFound));
@@ -395,6 +395,6 @@ impl Store {
                 Ok(Ok((t, parcel)))
             })
             .await?;
-        r.map(|v| (v, seq))
+        r
     }
 }
