@@ -47,7 +47,7 @@ impl Flusher {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.flush())
             .await
-            .map_err(|e| StoreError::Sled(std::io::Error::other(e).into()))??;
+            .map_err(|e| StoreError::Engine(format!("flush task failed: {e}")))??;
         self.durable.fetch_max(target, Ordering::SeqCst);
         Ok(())
     }

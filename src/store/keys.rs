@@ -116,14 +116,6 @@ pub fn parcel(carrier: &str, number: &str) -> Vec<u8> {
     k
 }
 
-/// Splits a parcel key back into carrier and number.
-pub fn parcel_decode(k: &[u8]) -> Option<(String, String)> {
-    let i = k.iter().position(|&b| b == 0)?;
-    let carrier = std::str::from_utf8(&k[..i]).ok()?;
-    let number = std::str::from_utf8(&k[i + 1..]).ok()?;
-    Some((carrier.into(), number.into()))
-}
-
 /// A key made of parts, in order.
 pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
     let mut k = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
@@ -172,9 +164,9 @@ mod tests {
     }
 
     #[test]
-    fn parcel_keys_round_trip() {
-        let k = parcel("usps", "9400");
-        assert_eq!(parcel_decode(&k), Some(("usps".into(), "9400".into())));
+    fn parcel_keys_separate_carrier_and_number() {
+        assert_eq!(parcel("usps", "9400"), b"usps\x009400".to_vec());
+        assert_ne!(parcel("us", "ps9400"), parcel("usps", "9400"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 mod accounts;
 mod durability;
-pub mod keys;
+mod keys;
 mod list;
 mod outbox;
 mod parcels;
@@ -36,9 +36,10 @@ use std::sync::Arc;
 /// A storage failure. Never shown to API clients beyond "internal error".
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// sled reported an I/O or corruption error.
+    /// The storage engine failed (I/O, corruption, lost connection). The message
+    /// is the engine's; no engine type crosses this boundary.
     #[error("store: {0}")]
-    Sled(#[from] sled::Error),
+    Engine(String),
     /// A stored row did not decode.
     #[error("store: undecodable row in {tree}: {message}")]
     Decode {
@@ -47,6 +48,12 @@ pub enum StoreError {
         /// Decoder message.
         message: String,
     },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Engine(e.to_string())
+    }
 }
 
 /// One staged change: a key and its new value, `None` to delete.
@@ -72,7 +79,8 @@ impl Store {
     /// Opens (or creates) the store in `dir` with a page cache of `cache_mb` MiB;
     /// `policy` schedules polls.
     pub fn open(dir: &Path, cache_mb: u64, policy: PollPolicy) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Sled(e.into()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Engine(format!("{}: {e}", dir.display())))?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
@@ -154,7 +162,7 @@ impl Store {
             Ok::<_, ConflictableTransactionError<()>>(())
         })
         .map_err(|e| match e {
-            TransactionError::Storage(e) => StoreError::Sled(e),
+            TransactionError::Storage(e) => StoreError::from(e),
             TransactionError::Abort(()) => unreachable!("the commit never aborts"),
         })?;
         Ok((out, self.inner.flusher.note_write()))
