@@ -37,7 +37,9 @@ async fn main() {
         .filter(|&n| n <= max)
     {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 64, PollPolicy::default()).unwrap();
+        let store = Store::open(dir.path(), 64, PollPolicy::default())
+            .await
+            .unwrap();
         let fill = Instant::now();
         // Registered "in the future": first polls are due long after `now`.
         for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {

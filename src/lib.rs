@@ -94,6 +94,7 @@ impl App {
             tracing::warn!("{w}");
         }
         let store = Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
+            .await
             .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
         let now = crate::core::time::now();
         for a in &cfg.accounts {

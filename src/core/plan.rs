@@ -166,6 +166,7 @@ fn jobs_for(
             round_tries: 0,
             last_error: None,
             leased: false,
+            lease_owner: None,
             due: now,
             created_at: now,
         })

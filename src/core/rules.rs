@@ -105,10 +105,14 @@ pub struct Job {
     /// The last error, if the last try failed.
     #[serde(default)]
     pub last_error: Option<String>,
-    /// Claimed by a dispatcher that has not reported back yet.
+    /// Claimed by a dispatcher that has not reported back yet; then `due` is when
+    /// the lease expires and another dispatcher may take the job over.
     #[serde(default)]
     pub leased: bool,
-    /// When to try next, unix seconds.
+    /// Which gateway process holds the lease (a random id per process start).
+    #[serde(default)]
+    pub lease_owner: Option<String>,
+    /// When to try next (or, while leased, when the lease expires), unix seconds.
     pub due: i64,
     /// When it was enqueued.
     pub created_at: i64,

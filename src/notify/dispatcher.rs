@@ -108,15 +108,6 @@ impl Dispatcher {
 
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        match self
-            .store
-            .release_leases(time::now(), self.lease_secs())
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(jobs = n, "resending notifications interrupted by a crash"),
-            Err(e) => tracing::error!(error = %e, "could not release stale leases"),
-        }
         let me = self.clone();
         worker::run(
             "dispatcher",

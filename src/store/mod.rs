@@ -71,6 +71,8 @@ struct Inner {
     writer: tokio::sync::Mutex<()>,
     flusher: Flusher,
     policy: PollPolicy,
+    /// This process's id, the owner of the leases it takes.
+    node: String,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -78,7 +80,10 @@ struct Inner {
 impl Store {
     /// Opens (or creates) the store in `dir` with a page cache of `cache_mb` MiB;
     /// `policy` schedules polls.
-    pub fn open(dir: &Path, cache_mb: u64, policy: PollPolicy) -> Result<Store, StoreError> {
+    ///
+    /// Jobs leased by a process that died are released here: one process owns the
+    /// directory, so every lease found at open is stale.
+    pub async fn open(dir: &Path, cache_mb: u64, policy: PollPolicy) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Engine(format!("{}: {e}", dir.display())))?;
         let db = sled::Config::new()
@@ -98,10 +103,18 @@ impl Store {
                 flusher,
                 policy,
                 jobs_ready: Arc::default(),
+                node: format!("{:016x}", rand::random::<u64>()),
             }),
         };
         store.migrate_routes()?;
         store.migrate_outbox_count()?;
+        let released = store.release_leases(crate::core::time::now()).await?;
+        if released > 0 {
+            tracing::info!(
+                jobs = released,
+                "resending notifications interrupted by a crash"
+            );
+        }
         Ok(store)
     }
 

@@ -77,19 +77,25 @@ impl Tx<'_> {
     }
 }
 
+/// Longest lease a dispatcher may take on a job.
+pub const MAX_LEASE_SECS: i64 = 3600;
+
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
 const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
 impl Store {
-    /// Claims up to `limit` due jobs, pushing each `lease` seconds ahead in the same
-    /// commit: if the process dies mid-send the job comes due again.
+    /// Claims up to `limit` due jobs for this process, leased for `lease` seconds
+    /// (at most [`MAX_LEASE_SECS`]) in the same commit: if the process dies mid-send
+    /// the job comes due again when the lease expires, or at the next start.
     pub async fn claim_due_jobs(
         &self,
         now: i64,
         limit: usize,
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
+        let lease = lease.clamp(1, MAX_LEASE_SECS);
+        let owner = self.inner.node.clone();
         let jobs = self
             .write(|tx| {
                 let hi = keys::ts(now.saturating_add(1));
@@ -102,6 +108,7 @@ impl Store {
                     let mut leased = job.clone();
                     leased.due = now + lease;
                     leased.leased = true;
+                    leased.lease_owner = Some(owner.clone());
                     tx.put_job(Some(&job), &leased)?;
                     out.push(leased);
                 }
@@ -111,10 +118,12 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Makes jobs claimed by a process that died due now. Only one process owns the
-    /// store, so at start every lease is stale; leases end at most `horizon` seconds
+    /// Makes jobs claimed by a process that died due now. Only one process owns a
+    /// sled directory, so at open every lease is stale (a sled-only shortcut: with
+    /// several nodes, leases simply expire). Leases end at most [`MAX_LEASE_SECS`]
     /// ahead, so only that slice of the due index is read.
-    pub async fn release_leases(&self, now: i64, horizon: i64) -> Result<usize, StoreError> {
+    pub(super) async fn release_leases(&self, now: i64) -> Result<usize, StoreError> {
+        let horizon = MAX_LEASE_SECS;
         let n = self
             .write(|tx| {
                 let lo = keys::ts(now);
@@ -127,6 +136,7 @@ impl Store {
                     if job.leased {
                         let mut j = job.clone();
                         j.leased = false;
+                        j.lease_owner = None;
                         j.due = now;
                         tx.put_job(Some(&job), &j)?;
                         n += 1;
