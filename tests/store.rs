@@ -1,0 +1,396 @@
+//! The store conformance suite: what any store backend must do, through the store
+//! interface only. Each check takes a freshly opened store from a backend factory;
+//! sled runs it here, and every further backend runs the same checks.
+
+use trackgate::core::apply::Update;
+use trackgate::core::model::{Checkpoint, TrackingFields};
+use trackgate::core::rules::{Attempt, Channel};
+use trackgate::core::schedule::PollPolicy;
+use trackgate::core::settings::{Notify, WebhookDest};
+use trackgate::core::status::Status;
+use trackgate::store::{
+    Incoming, ListQuery, NewTracking, Next, Origin, PushKey, Store, TrackingError,
+};
+
+const NOW: i64 = 1_800_000_000;
+
+/// A backend under test: opens an empty store (and keeps whatever it needs alive).
+struct Sled(tempfile::TempDir);
+
+impl Sled {
+    async fn open() -> (Store, Sled) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 16, PollPolicy::default())
+            .await
+            .unwrap();
+        (store, Sled(dir))
+    }
+}
+
+fn new(number: &str, order: &str) -> NewTracking {
+    NewTracking {
+        carrier_code: "usps".into(),
+        tracking_number: number.into(),
+        fields: TrackingFields {
+            order_id: Some(order.into()),
+            customer_email: Some("jo@example.com".into()),
+            ..TrackingFields::default()
+        },
+        order_created_at: None,
+        origin_country: Some("US".into()),
+        destination_country: Some("CA".into()),
+        first_poll_at: Some(NOW),
+    }
+}
+
+fn news(number: &str, status: Status, at: i64) -> Incoming {
+    Incoming {
+        carrier: Some("usps".into()),
+        number: number.into(),
+        update: Update {
+            events: vec![Checkpoint {
+                time: at,
+                description: format!("{status:?}"),
+                location: "HUB".into(),
+                status: Some(status),
+                substatus: None,
+            }],
+            source: "test".into(),
+            ..Update::default()
+        },
+    }
+}
+
+async fn account(store: &Store, email: &str, webhook: bool) -> u64 {
+    let notify = webhook.then(|| Notify {
+        webhook: Some(WebhookDest {
+            url: "https://shop.example/hook".into(),
+            secrets: vec!["whsec_c2VjcmV0".into()],
+            disabled: None,
+        }),
+        ..Notify::default()
+    });
+    store
+        .upsert_account(email, None, &"ab".repeat(32), notify, NOW)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn create_read_and_refuse_a_duplicate(store: Store) {
+    let a = account(&store, "a@example.com", false).await;
+    let r = store
+        .create_trackings(a, vec![new("N1", "#1"), new("N1", "#1")], NOW)
+        .await
+        .unwrap();
+    assert!(r[0].is_ok());
+    assert!(matches!(r[1], Err(TrackingError::AlreadyExists)));
+    let (t, p) = store.tracking(a, "usps", "N1").unwrap().unwrap();
+    assert_eq!(t.fields.order_id.as_deref(), Some("#1"));
+    assert_eq!(p.next_poll_at, Some(NOW), "the first poll is scheduled");
+}
+
+async fn news_makes_one_transition_and_one_job_per_channel(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    store
+        .create_trackings(a, vec![new("N2", "#2")], NOW)
+        .await
+        .unwrap();
+    let r = store
+        .apply_updates(
+            &[news("N2", Status::Transit, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.matched, r.transitions, r.jobs), (1, 1, 1));
+    let again = store
+        .apply_updates(
+            &[news("N2", Status::Transit, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW + 1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.transitions, again.jobs),
+        (0, 0),
+        "the same news twice"
+    );
+    let h = store.transitions("usps", "N2").unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!((h[0].from, h[0].to), (Status::Pending, Status::Transit));
+    let untracked = store
+        .apply_updates(
+            &[news("NOBODY", Status::Transit, NOW)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(untracked.ignored, 1);
+}
+
+async fn lists_filter_and_counters_follow_the_status(store: Store) {
+    let a = account(&store, "a@example.com", false).await;
+    let b = account(&store, "b@example.com", false).await;
+    store
+        .create_trackings(
+            a,
+            vec![new("L1", "#1"), new("L2", "#2"), new("L3", "#3")],
+            NOW,
+        )
+        .await
+        .unwrap();
+    store
+        .create_trackings(b, vec![new("L1", "#9")], NOW)
+        .await
+        .unwrap();
+    store
+        .apply_updates(
+            &[news("L2", Status::Delivered, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let all = ListQuery {
+        page: 1,
+        limit: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(store.list(a, &all).unwrap().total, 3);
+    assert_eq!(
+        store.list(b, &all).unwrap().total,
+        1,
+        "accounts are separate"
+    );
+    let delivered = ListQuery {
+        status: Some(Status::Delivered),
+        ..all.clone()
+    };
+    let page = store.list(a, &delivered).unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].0.tracking_number, "L2");
+    let by_order = ListQuery {
+        orders: vec!["#3".into()],
+        ..all.clone()
+    };
+    assert_eq!(
+        store.list(a, &by_order).unwrap().items[0].0.tracking_number,
+        "L3"
+    );
+    let counts = store.status_counts(a, &all).unwrap();
+    assert_eq!(counts[Status::Delivered.code() as usize], 1);
+    assert_eq!(counts[Status::Pending.code() as usize], 2);
+    // Both shops' L1 is one parcel: news for it reaches both.
+    let r = store
+        .apply_updates(
+            &[news("L1", Status::Transit, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.transitions, 1);
+    assert_eq!(
+        store.status_counts(b, &all).unwrap()[Status::Transit.code() as usize],
+        1
+    );
+}
+
+async fn jobs_are_leased_retried_and_dead_lettered(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    store
+        .create_trackings(a, vec![new("J1", "#1")], NOW)
+        .await
+        .unwrap();
+    store
+        .apply_updates(
+            &[news("J1", Status::Transit, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_stats(NOW).unwrap().pending, 1);
+    let jobs = store.claim_due_jobs(NOW, 10, 60).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert!(jobs[0].leased && jobs[0].lease_owner.is_some());
+    assert_eq!(jobs[0].channel, Channel::Webhook);
+    assert!(
+        store
+            .claim_due_jobs(NOW + 30, 10, 60)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    let taken_over = store.claim_due_jobs(NOW + 61, 10, 60).await.unwrap();
+    assert_eq!(taken_over.len(), 1, "an expired lease is taken over");
+    assert_eq!(taken_over[0].id, jobs[0].id, "under the same id");
+    let attempt = |n| Attempt {
+        number: n,
+        at_ms: NOW * 1000,
+        outcome: "retry".into(),
+        code: Some(503),
+        error: Some("HTTP 503".into()),
+        latency_ms: 3,
+    };
+    store
+        .record_attempt(&jobs[0].id, attempt(1), Next::RetryAt(NOW + 200), None)
+        .await
+        .unwrap();
+    assert!(store
+        .claim_due_jobs(NOW + 100, 10, 60)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = store.claim_due_jobs(NOW + 200, 10, 60).await.unwrap();
+    assert_eq!(again.len(), 1);
+    store
+        .record_attempt(
+            &jobs[0].id,
+            attempt(2),
+            Next::Dead,
+            Some("HTTP 410 at now".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_stats(NOW + 300).unwrap().pending, 0);
+    let acct = store.account(a).unwrap().unwrap();
+    assert!(
+        acct.notify.webhook.unwrap().disabled.is_some(),
+        "410 disabled it"
+    );
+    let (job, log) = store.job(a, &jobs[0].id).unwrap().unwrap();
+    assert_eq!((job.attempts, log.len()), (2, 2));
+}
+
+async fn a_push_id_has_one_effect_and_a_signature_signs_one_body(store: Store) {
+    let a = account(&store, "a@example.com", false).await;
+    store
+        .create_trackings(a, vec![new("D1", "#1")], NOW)
+        .await
+        .unwrap();
+    let key = |body| PushKey {
+        source: "trackingmore",
+        id: "1800000000.abc",
+        body: Some(body),
+    };
+    let first = store
+        .apply_updates(
+            &[news("D1", Status::Transit, NOW - 5)],
+            Origin::Push,
+            Some(key("h1")),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.transitions, 1);
+    let same = store
+        .apply_updates(
+            &[news("D1", Status::Delivered, NOW - 1)],
+            Origin::Push,
+            Some(key("h1")),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(same.duplicate && same.transitions == 0);
+    let other = store
+        .apply_updates(
+            &[news("D1", Status::Delivered, NOW - 1)],
+            Origin::Push,
+            Some(key("h2")),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(other.replayed && other.transitions == 0);
+    let later = trackgate::core::plan::PUSH_ID_RETENTION + 10;
+    // Past the window the id is forgotten (expired a bounded number per write).
+    let forgotten = store
+        .apply_updates(
+            &[news("D1", Status::Delivered, NOW + later - 5)],
+            Origin::Push,
+            Some(PushKey {
+                source: "native",
+                id: "other",
+                body: None,
+            }),
+            NOW + later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(forgotten.transitions, 1);
+    let back = store
+        .apply_updates(
+            &[news("D1", Status::Delivered, NOW - 1)],
+            Origin::Push,
+            Some(key("h2")),
+            NOW + later,
+        )
+        .await
+        .unwrap();
+    assert!(!back.duplicate && !back.replayed, "{back:?}");
+}
+
+async fn costtime_counts_only_the_callers_parcels(store: Store) {
+    let a = account(&store, "a@example.com", false).await;
+    let b = account(&store, "b@example.com", false).await;
+    store
+        .create_trackings(a, vec![new("R1", "#1")], NOW)
+        .await
+        .unwrap();
+    store
+        .create_trackings(b, vec![new("R2", "#2")], NOW)
+        .await
+        .unwrap();
+    store
+        .apply_updates(
+            &[news("R1", Status::Delivered, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let sa = store.route_stats(a, "usps", "US", "CA").unwrap();
+    assert_eq!((sa.total, sa.delivered_days.len()), (1, 1));
+    let sb = store.route_stats(b, "usps", "US", "CA").unwrap();
+    assert_eq!((sb.total, sb.delivered_days.len()), (1, 0));
+}
+
+/// Runs every check on a fresh store of one backend.
+macro_rules! conformance {
+    ($backend:ident, $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let (store, _keep) = $backend::open().await;
+                super::$check(store).await;
+            }
+        )*
+    };
+}
+
+mod sled {
+    use super::Sled;
+    conformance!(
+        Sled,
+        create_read_and_refuse_a_duplicate,
+        news_makes_one_transition_and_one_job_per_channel,
+        lists_filter_and_counters_follow_the_status,
+        jobs_are_leased_retried_and_dead_lettered,
+        a_push_id_has_one_effect_and_a_signature_signs_one_body,
+        costtime_counts_only_the_callers_parcels,
+    );
+}
