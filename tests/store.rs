@@ -14,8 +14,11 @@ use trackgate::store::{
 
 const NOW: i64 = 1_800_000_000;
 
-/// A backend under test: opens an empty store (and keeps whatever it needs alive).
-struct Sled(tempfile::TempDir);
+/// A backend under test: opens an empty store; the value keeps what the store
+/// needs alive (sled: its temporary directory) until the check ends.
+struct Sled {
+    _dir: tempfile::TempDir,
+}
 
 impl Sled {
     async fn open() -> (Store, Sled) {
@@ -23,7 +26,7 @@ impl Sled {
         let store = Store::open(dir.path(), 16, PollPolicy::default())
             .await
             .unwrap();
-        (store, Sled(dir))
+        (store, Sled { _dir: dir })
     }
 }
 
