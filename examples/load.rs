@@ -187,7 +187,8 @@ end"#,
         );
     }
     println!(
-        "\nserver RSS after the run: {rss:.0} MiB ({} trackings stored)",
+        "\nserver RSS after the run: {rss:.0} MiB; data dir {:.0} MiB ({} trackings stored)",
+        gw.data_bytes() as f64 / (1024.0 * 1024.0),
         seeded_n + create.count as u64
     );
 }

@@ -106,6 +106,22 @@ impl std::fmt::Display for BodyError {
     }
 }
 
+/// Reads and drops up to `cap` bytes of a refused body, for at most `within`.
+async fn drain(body: Body, cap: usize, within: Duration) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(within, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len());
+            if seen > cap {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// The announced `Content-Length`, if any.
 pub fn announced_length(req: &Request) -> Option<u64> {
     req.headers()
@@ -119,6 +135,10 @@ pub fn announced_length(req: &Request) -> Option<u64> {
 pub async fn read_body(req: Request, limits: &ReadLimits) -> Result<Bytes, BodyError> {
     let max = limits.max_body_bytes;
     if announced_length(&req).is_some_and(|n| n > max as u64) {
+        // Answer now, but keep reading (and dropping) what is already on its way
+        // for a moment: closing a socket with unread data resets it, and the client
+        // could lose our 413 before it reads it.
+        tokio::spawn(drain(req.into_body(), 2 * max, Duration::from_secs(2)));
         return Err(BodyError::TooLarge(max));
     }
     let body: Body = req.into_body();

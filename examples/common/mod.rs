@@ -24,6 +24,24 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// Bytes the gateway's data directory takes on disk.
+    pub fn data_bytes(&self) -> u64 {
+        fn walk(p: &std::path::Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| match e.metadata() {
+                            Ok(m) if m.is_dir() => walk(&e.path()),
+                            Ok(m) => m.len(),
+                            Err(_) => 0,
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self._dir.path().join("data"))
+    }
+
     pub fn start(api_key: &str, extra: &str) -> Gateway {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("config.yaml");

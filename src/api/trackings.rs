@@ -49,7 +49,12 @@ fn created_view(t: &Tracking, p: &Parcel) -> Value {
     m.insert("status".into(), json!(t.effective_status(p).as_str()));
     m.insert("created_at".into(), json!(time::rfc3339(t.created_at)));
     if let Ok(Value::Object(submitted)) = serde_json::to_value(&t.fields) {
-        m.extend(submitted.into_iter().filter(|(k, _)| k != "lang"));
+        // Exactly the fields the client sent: the unset ones are null here.
+        m.extend(
+            submitted
+                .into_iter()
+                .filter(|(k, v)| k != "lang" && !v.is_null()),
+        );
     }
     Value::Object(m)
 }

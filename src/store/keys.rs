@@ -29,13 +29,11 @@ pub enum T {
     ByOrder,
     /// account + order created + parcel key
     ByOrderCreated,
-    /// account + number 0x00 + carrier
-    ByNumber,
     /// account + status → count
     Counters,
     /// parcel key 0x00 + seq → Transition
     Transitions,
-    /// carrier 0x00 origin 0x00 destination 0x00 number → delivered days (empty if not delivered)
+    /// account + carrier 0x00 origin 0x00 destination 0x00 number 0x00 [delivered days] → ()
     Routes,
     /// name → value (sequence counters)
     Meta,
@@ -51,7 +49,7 @@ pub enum T {
     JobsByState,
     /// job id + attempt number → Attempt
     Attempts,
-    /// source 0x00 push id → first seen  (push dedupe)
+    /// source 0x00 push id → first seen [+ body hash]  (push dedupe)
     PushSeen,
     /// first seen + source 0x00 push id → ()  (to forget old push ids in O(expired))
     PushSeenByTime,
@@ -60,8 +58,11 @@ pub enum T {
 }
 
 impl T {
+    /// Trees an older release kept and this one does not: dropped at open.
+    pub const RETIRED: [&'static str; 1] = ["bynumber"];
+
     /// Every tree, in slot order.
-    pub const ALL: [T; 25] = [
+    pub const ALL: [T; 24] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -73,7 +74,6 @@ impl T {
         T::ByStatus,
         T::ByOrder,
         T::ByOrderCreated,
-        T::ByNumber,
         T::Counters,
         T::Transitions,
         T::Routes,

@@ -116,9 +116,11 @@ impl Store {
         let a = account.to_be_bytes();
         let mut pks = Vec::new();
         if !q.numbers.is_empty() {
+            // Every parcel with the number, whoever tracks it; the caller then
+            // loads the account's own tracking of each (none: not listed).
             for n in &q.numbers {
-                let prefix = keys::cat(&[&a, n.as_bytes(), &[0]]);
-                for k in self.tree(T::ByNumber).scan_prefix(&prefix).keys() {
+                let prefix = keys::cat(&[n.as_bytes(), &[0]]);
+                for k in self.tree(T::ParcelNumbers).scan_prefix(&prefix).keys() {
                     let k = k?;
                     let carrier = std::str::from_utf8(&k[prefix.len()..]).unwrap_or_default();
                     pks.push(keys::parcel(carrier, n));

@@ -90,6 +90,9 @@ impl Store {
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .open()?;
+        for retired in T::RETIRED {
+            db.drop_tree(retired)?;
+        }
         let trees = T::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -219,8 +222,7 @@ impl Tx<'_> {
     }
 
     fn put<V: Serialize>(&mut self, t: T, key: Vec<u8>, value: &V) {
-        let bytes = serde_json::to_vec(value).expect("model types always serialise");
-        self.staged.insert((t, key), Some(bytes));
+        self.staged.insert((t, key), Some(encode(value)));
     }
 
     fn put_raw(&mut self, t: T, key: Vec<u8>, value: Vec<u8>) {
@@ -267,11 +269,26 @@ impl Tx<'_> {
     }
 }
 
+/// The first byte of a value in the compact encoding (postcard). Values written by
+/// releases before it are JSON, whose first byte is never this; they are read as
+/// JSON and rewritten compactly whenever their row changes.
+const COMPACT_V1: u8 = 1;
+
+/// A row's value: the format byte, then postcard (varints, no field names).
+fn encode<V: Serialize>(value: &V) -> Vec<u8> {
+    let out = vec![COMPACT_V1];
+    postcard::to_extend(value, out).expect("model types always serialise")
+}
+
 fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
+    let err = |message: String| StoreError::Decode {
         tree: t.name(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    match bytes.split_first() {
+        Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
+        _ => serde_json::from_slice(bytes).map_err(|e| err(e.to_string())),
+    }
 }
 
 fn be_u64(b: &[u8]) -> u64 {

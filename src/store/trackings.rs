@@ -91,15 +91,6 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
             T::ByStatus,
             keys::cat(&[&a, &[status.code()], &keys::ts(t.created_at), &pk]),
         ),
-        (
-            T::ByNumber,
-            keys::cat(&[
-                &a,
-                t.tracking_number.as_bytes(),
-                &[0],
-                t.carrier_code.as_bytes(),
-            ]),
-        ),
     ];
     if let Some(order) = &t.fields.order_id {
         out.push((T::ByOrder, keys::cat(&[&a, order.as_bytes(), &[0], &pk])));
