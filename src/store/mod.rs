@@ -11,6 +11,7 @@ mod accounts;
 mod durability;
 mod keys;
 mod list;
+mod migrate;
 mod outbox;
 mod parcels;
 mod polls;
@@ -109,8 +110,7 @@ impl Store {
                 node: format!("{:016x}", rand::random::<u64>()),
             }),
         };
-        store.migrate_routes()?;
-        store.migrate_outbox_count()?;
+        store.migrate()?;
         let released = store.release_leases(crate::core::time::now()).await?;
         if released > 0 {
             tracing::info!(

@@ -82,7 +82,7 @@ pub const MAX_LEASE_SECS: i64 = 3600;
 
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
-const OUTBOX_PENDING: &[u8] = b"outbox_pending";
+pub(super) const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
 impl Store {
     /// Claims up to `limit` due jobs for this process, leased for `lease` seconds
@@ -364,17 +364,5 @@ impl Store {
             pending: pending as usize,
             lag_seconds: lag,
         })
-    }
-
-    /// Counts the pending jobs once for a data directory written before the count
-    /// was kept (every pending job is in the due index).
-    pub(super) fn migrate_outbox_count(&self) -> Result<(), StoreError> {
-        let meta = self.tree(T::Meta);
-        if meta.get(OUTBOX_PENDING)?.is_none() {
-            let n = self.tree(T::JobsDue).len() as u64;
-            meta.insert(OUTBOX_PENDING, &n.to_be_bytes()[..])?;
-            self.inner.db.flush()?;
-        }
-        Ok(())
     }
 }

@@ -285,40 +285,7 @@ impl Tx<'_> {
     }
 }
 
-/// Set once the costtime index is per account (before, it was one row per parcel
-/// and counted every shop's parcels).
-const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
-
 impl Store {
-    /// Rebuilds the costtime index per account from the trackings, once, for a data
-    /// directory written before it was. Runs at open, before anything is served; a
-    /// crash midway leaves the flag unset, so the next start does it again.
-    pub(super) fn migrate_routes(&self) -> Result<(), StoreError> {
-        if self.tree(T::Meta).get(ROUTES_PER_ACCOUNT)?.is_some() {
-            return Ok(());
-        }
-        let routes = self.tree(T::Routes);
-        routes.clear()?;
-        let mut rebuilt = 0u64;
-        for v in self.tree(T::Trackings).iter().values() {
-            let t: Tracking = super::decode(T::Trackings, &v?)?;
-            let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
-            let Some(p) = self.get::<Parcel>(T::Parcels, &pk)? else {
-                continue;
-            };
-            if let Some(k) = route_entry(t.account, &p) {
-                routes.insert(k, &[][..])?;
-                rebuilt += 1;
-            }
-        }
-        self.tree(T::Meta).insert(ROUTES_PER_ACCOUNT, &[1u8][..])?;
-        self.inner.db.flush()?;
-        if rebuilt > 0 {
-            tracing::info!(entries = rebuilt, "costtime index rebuilt per account");
-        }
-        Ok(())
-    }
-
     /// Applies a batch of news in one commit. With `push_id`, a batch whose id was
     /// seen before has no effect and reports `duplicate` (or `replayed`).
     pub async fn apply_updates(
