@@ -37,7 +37,16 @@ impl Gateway {
 
     /// Starts a gateway with extra YAML appended to the base config.
     pub fn with_config(extra: &str) -> Gateway {
+        Gateway::with_data(None, extra)
+    }
+
+    /// Starts a gateway on a copy of the data directory `data` (e.g. one written
+    /// by an older release), with extra YAML appended to the base config.
+    pub fn with_data(data: Option<&Path>, extra: &str) -> Gateway {
         let dir = tempfile::tempdir().unwrap();
+        if let Some(src) = data {
+            copy_dir(src, &dir.path().join("data"));
+        }
         let mut g = Gateway {
             child: None,
             base: String::new(),
@@ -245,6 +254,18 @@ impl Gateway {
 impl Drop for Gateway {
     fn drop(&mut self) {
         self.kill9();
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap().flatten() {
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), to).unwrap();
+        }
     }
 }
 

@@ -21,3 +21,4 @@ mod poll;
 mod push;
 mod receivers;
 mod trackings;
+mod upgrade;

@@ -1,0 +1,74 @@
+//! A data directory written by the release before the compact store format
+//! (`tests/fixtures/release-0.1-data`, made by `make-release-0.1-data.sh` with that
+//! release's binary) opens, is migrated at start, and keeps everything.
+
+use crate::helpers::*;
+use serde_json::json;
+use std::path::Path;
+
+fn fixture() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/release-0.1-data"
+    ))
+}
+
+#[test]
+fn an_older_data_directory_opens_with_every_tracking_and_notification() {
+    let mut g = Gateway::with_data(
+        Some(fixture()),
+        "poll:\n  enabled: false\nlimits:\n  list_per_second: 10000\n",
+    );
+    let all = |g: &Gateway, key: &str| {
+        g.get_as(key, "/v2/trackings/get?limit=200")["data"]["total"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string()
+    };
+    assert_eq!(all(&g, KEY_A), "44", "40 + 4 sandbox trackings of shop A");
+    assert_eq!(all(&g, KEY_B), "1");
+    for i in [1, 17, 40] {
+        let v = g.get(&format!("/v2/trackings/usps/OLD{i:06}"));
+        assert_eq!(v["data"]["order_id"], format!("#{i}"), "{v}");
+    }
+    assert_eq!(g.status_of("sandbox", "SANDBOX-DELIVERED-1"), "delivered");
+    assert_eq!(g.status_of("sandbox", "SANDBOX-EXCEPTION-1"), "exception");
+    let by_order = g.get("/v2/trackings/get?orders=%2317");
+    assert_eq!(
+        by_order["data"]["items"][0]["tracking_number"], "OLD000017",
+        "{by_order}"
+    );
+    let by_number = g.get_as(KEY_B, "/v2/trackings/get?numbers=OLD000001");
+    assert_eq!(
+        by_number["data"]["items"][0]["order_id"], "#b1",
+        "{by_number}"
+    );
+    let history = g.get("/v2/history/sandbox/SANDBOX-DELIVERED-1");
+    assert!(!history["data"]["transitions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let cost = g.post(
+        "/v2/trackings/costtime",
+        &json!([{"carrier_code": "sandbox", "original": "CN", "destination": "DE"}]),
+    );
+    assert_eq!(
+        cost["data"][0]["delivered"], 2,
+        "routes rebuilt per account: {cost}"
+    );
+    let notes = g.get("/v2/notifications?limit=50")["data"]["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(notes >= 4, "the old outbox is kept: {notes}");
+    let ready = g.send(reqwest::Method::GET, "/readyz", None, None).1;
+    assert!(ready["outbox_pending"].as_u64().is_some(), "{ready}");
+    // Writes after the migration, and a restart on the migrated directory.
+    g.create("NEW0000001", "usps");
+    g.restart_after_kill9();
+    assert_eq!(all(&g, KEY_A), "45");
+    assert_eq!(
+        g.get("/v2/trackings/usps/OLD000017")["data"]["order_id"],
+        "#17"
+    );
+}
