@@ -1,11 +1,10 @@
 //! Notification benchmark against the real release binary: webhook deliveries/s to a
-//! local receiver, emails/s to a local SMTP server (aiosmtpd), and the latency from a
+//! local receiver, emails/s to an in-process SMTP server (mailin), and the latency from a
 //! status change pushed to the webhook received, at a steady 500 changes/s.
 //!
 //! ```text
 //! cargo build --release && cargo run --release --example notify_load -- [--burst 5000] [--emails 1000] [--seconds 10]
 //! ```
-//! Needs python3 with aiosmtpd for the email part (apt-get install python3-aiosmtpd).
 //! Loopback only; bounded in count and time.
 
 mod common;
@@ -17,8 +16,6 @@ use common::{arg, create_batches, push_native, Gateway, PUSH_SECRET};
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,7 +38,9 @@ async fn receive(State(seen): State<Seen>, body: Bytes) -> &'static str {
 
 async fn push(http: &Client, base: &str, id: &str, updates: &[Value]) {
     assert!(
-        push_native(http, base, id, json!(updates).to_string()).await,
+        push_native(http, base, id, json!(updates).to_string())
+            .await
+            .is_some(),
         "push refused"
     );
 }
@@ -102,18 +101,7 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let mail_dir = tempfile::tempdir().unwrap();
-    let mut smtp = Command::new("/usr/bin/python3")
-        .arg("tests/smtp_sink.py")
-        .arg(smtp_port.to_string())
-        .arg(mail_dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with aiosmtpd");
-    let mut ready = String::new();
-    BufReader::new(smtp.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
+    let smtp = common::smtp::Smtp::start(smtp_port);
     // The gateway.
     let gw = Gateway::start(KEY, &format!("templates_dir: templates\nallow_private_destinations: true\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{PUSH_SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\nemail:\n  transport: smtp\n  smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none }}\n"));
     let addr = gw.addr.clone();
@@ -195,13 +183,7 @@ async fn main() {
         let updates: Vec<Value> = chunk.iter().map(|n| change(n, 1, "delivered")).collect();
         push(&http, &base, &format!("mail-{k}"), &updates).await;
     }
-    let count = || {
-        std::fs::read_dir(mail_dir.path())
-            .unwrap()
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .count()
-    };
+    let count = || smtp.count();
     while count() < emails as usize {
         assert!(
             t1.elapsed() < Duration::from_secs(300),
@@ -214,7 +196,7 @@ async fn main() {
 
     println!("| measure | figure |\n|---|---|");
     println!("| webhook deliveries/s ({burst} changes pushed at once, until the last is received) | {webhooks_per_sec:.0} |");
-    println!("| emails/s to aiosmtpd ({emails} delivered changes) | {emails_per_sec:.0} |");
+    println!("| emails/s to the in-process SMTP server ({emails} delivered changes) | {emails_per_sec:.0} |");
     println!(
         "| status change pushed → webhook received at 500 changes/s for {secs} s ({received} of {} matched) | p50 {:.1} ms, p99 {:.1} ms |",
         sent_at.len(),
@@ -222,6 +204,4 @@ async fn main() {
         pct(&mut lat, 0.99)
     );
     drop(gw);
-    let _ = smtp.kill();
-    let _ = smtp.wait();
 }

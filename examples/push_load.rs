@@ -4,9 +4,10 @@
 //! ```text
 //! cargo build --release && cargo run --release --example push_load -- [--parcels 8000] [--seconds 10]
 //! ```
-//! Every update in every push is a status change (each parcel alternates between
-//! transit and pickup with a newer scan), so changes/s counts transitions recorded
-//! and acknowledged durably. Loopback only; bounded in time.
+//! Every update in every push is meant to be a status change (each parcel
+//! alternates between transit and pickup with a newer scan, dated in the past);
+//! changes/s counts the transitions the gateway reports as recorded and durably
+//! acknowledged, not the updates sent. Loopback only; bounded in time.
 
 mod common;
 use common::{arg, create_batches, push_native, Gateway, PUSH_SECRET};
@@ -22,11 +23,22 @@ fn number(i: u64) -> String {
     format!("PUSHBENCH{i:08}")
 }
 
-/// Update `step` of parcel `i`: a scan `step` minutes in, alternating status.
-fn update(i: u64, step: u64) -> Value {
-    let status = if step % 2 == 1 { "transit" } else { "pickup" };
+/// Scans are dated from 60 days ago, one second per step: always in the past, as
+/// the gateway ignores scans dated more than a day ahead.
+fn base_time() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 60 * 86_400
+}
+
+/// The `visit`-th update of parcel `i`, a scan `step` seconds after the base: the
+/// status alternates with each visit of the parcel, so every update is a change.
+fn update(i: u64, visit: u64, step: u64, base: u64) -> Value {
+    let status = if visit % 2 == 1 { "transit" } else { "pickup" };
     json!({"carrier_code": "usps", "tracking_number": number(i), "status": status,
-           "events": [{"time": (1_790_000_000 + step * 60).to_string(), "description": format!("scan {step}"), "status": status}]})
+           "events": [{"time": (base + step).to_string(), "description": format!("scan {step}"), "status": status}]})
 }
 
 fn pct(lat: &mut [Duration], p: f64) -> f64 {
@@ -44,12 +56,15 @@ async fn run(
     per_worker: u64,
     batch: u64,
     secs: Duration,
+    visits: &Arc<Vec<AtomicU64>>,
 ) -> (u64, Duration, Vec<Duration>) {
     let changes = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..workers {
-        let (http, base, changes) = (http.clone(), base.to_string(), changes.clone());
+        let (http, url, changes) = (http.clone(), base.to_string(), changes.clone());
+        let base = base_time();
+        let visits = visits.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut step = 1_000 * (batch + 1); // distinct from other runs' steps
@@ -57,7 +72,11 @@ async fn run(
             while start.elapsed() < secs {
                 step += 1;
                 let updates: Vec<Value> = (0..batch)
-                    .map(|k| update(w * per_worker + (cursor + k) % per_worker, step))
+                    .map(|k| {
+                        let i = w * per_worker + (cursor + k) % per_worker;
+                        let visit = visits[i as usize].fetch_add(1, Ordering::Relaxed) + 1;
+                        update(i, visit, step, base)
+                    })
                     .collect();
                 cursor = (cursor + batch) % per_worker;
                 let body = if batch == 1 {
@@ -66,9 +85,11 @@ async fn run(
                     json!(updates).to_string()
                 };
                 let t = Instant::now();
-                if push_native(&http, &base, &format!("msg-{batch}-{w}-{step}"), body).await {
+                let id = format!("msg-{batch}-{w}-{step}");
+                // Only transitions the gateway reports count as changes.
+                if let Some(n) = push_native(&http, &url, &id, body).await {
                     lat.push(t.elapsed());
-                    changes.fetch_add(batch, Ordering::Relaxed);
+                    changes.fetch_add(n, Ordering::Relaxed);
                 }
             }
             lat
@@ -93,11 +114,13 @@ async fn main() {
         .map(|i| json!({"tracking_number": number(i), "carrier_code": "usps"}))
         .collect();
     create_batches(&http, &base, KEY, items).await;
+    let visits: Arc<Vec<AtomicU64>> = Arc::new((0..parcels).map(|_| AtomicU64::new(0)).collect());
     println!("{parcels} parcels tracked; each run {secs:?}\n");
     println!("| pushes of | clients | status changes/s | pushes/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
     for (batch, workers) in [(1u64, 64u64), (100, 8), (1000, 4)] {
         let per_worker = parcels / workers;
-        let (changes, el, mut lat) = run(&http, &base, workers, per_worker, batch, secs).await;
+        let (changes, el, mut lat) =
+            run(&http, &base, workers, per_worker, batch, secs, &visits).await;
         let pushes = lat.len();
         println!(
             "| {batch} update(s) | {workers} | {:.0} | {:.0} | {:.2} | {:.2} |",

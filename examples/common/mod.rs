@@ -2,6 +2,9 @@
 
 #![allow(dead_code)] // each tool uses a different part
 
+#[path = "../../tests/api/smtp.rs"]
+pub mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -87,7 +90,13 @@ impl Drop for Gateway {
 pub const PUSH_SECRET: &str = "whsec_YmVuY2gtc2VjcmV0LWZvci10cmFja2dhdGU=";
 
 /// POSTs `body` to `/hooks/native` signed as Standard Webhooks; true on 2xx.
-pub async fn push_native(http: &reqwest::Client, base: &str, id: &str, body: String) -> bool {
+/// Pushes a signed body to `/hooks/native`; the transitions it recorded, if accepted.
+pub async fn push_native(
+    http: &reqwest::Client,
+    base: &str,
+    id: &str,
+    body: String,
+) -> Option<u64> {
     use base64::engine::general_purpose::STANDARD as B64;
     use base64::Engine;
     use hmac::{Hmac, Mac};
@@ -109,7 +118,9 @@ pub async fn push_native(http: &reqwest::Client, base: &str, id: &str, body: Str
         .body(body)
         .send()
         .await;
-    matches!(r, Ok(r) if r.status().is_success())
+    let r = r.ok().filter(|r| r.status().is_success())?;
+    let v: serde_json::Value = r.json().await.ok()?;
+    v["transitions"].as_u64()
 }
 
 /// Creates trackings through `/v2/trackings/batch`, 40 per call, one call at a time.

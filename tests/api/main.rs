@@ -3,6 +3,7 @@
 mod dns;
 mod helpers;
 mod signing;
+mod smtp;
 mod upstream;
 
 mod batch;
