@@ -4,40 +4,16 @@
 //! the push's dedupe record and the parcel's next poll time.
 
 use super::keys::{self, T};
-use super::{Account, Store, StoreError, Tx};
+use super::{Account, SledStore, StoreError, Tx};
 use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
+use crate::core::plan::Origin;
 use crate::core::plan::{plan_update, push_dedupe_horizon, Subscriber};
-pub use crate::core::plan::{Origin, PUSH_ID_RETENTION};
 use crate::core::rules::Job;
+use crate::store::types::*;
 use std::collections::HashMap;
 
 const DAY: i64 = 86_400;
-
-/// News about one parcel.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    /// Carrier code; `None` = every parcel with this number (pushes that name
-    /// carriers in their own numbering, like 17TRACK).
-    pub carrier: Option<String>,
-    /// Normalised number.
-    pub number: String,
-    /// What is new.
-    pub update: Update,
-}
-
-/// A push's dedupe identity. A repeated `(source, id)` has no second effect. With
-/// `body` (the body's hash), for sources whose signature does not cover the body,
-/// the same id with another body is refused as a replay instead.
-#[derive(Debug, Clone, Copy)]
-pub struct PushKey<'a> {
-    /// Receiver name.
-    pub source: &'a str,
-    /// The push's id (header, field, or the signature itself).
-    pub id: &'a str,
-    /// Hash of the body the id was first seen with.
-    pub body: Option<&'a str>,
-}
 
 /// Whether a push id was seen before.
 enum Seen {
@@ -53,25 +29,6 @@ struct Batch {
     now: i64,
     accounts: HashMap<u64, Option<Account>>,
     report: ApplyReport,
-}
-
-/// What a batch did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplyReport {
-    /// The push id was seen before: nothing was done.
-    pub duplicate: bool,
-    /// The push id was seen before with another body: refused, nothing was done.
-    pub replayed: bool,
-    /// Updates that matched a tracked parcel.
-    pub matched: usize,
-    /// Updates for numbers nobody tracks (accepted, ignored).
-    pub ignored: usize,
-    /// Transitions recorded.
-    pub transitions: usize,
-    /// Outbox jobs enqueued.
-    pub jobs: usize,
-    /// Events ignored for implausible times (before 2000, over a day ahead).
-    pub ignored_events: usize,
 }
 
 /// The route prefix costtime scans: account, carrier, origin, destination.
@@ -117,15 +74,6 @@ fn poll_key(at: i64, p: &Parcel) -> Vec<u8> {
 fn delivered_days(p: &Parcel) -> Option<i64> {
     let first = p.events.last()?.time;
     Some((p.delivered_at? - first).max(0) / DAY)
-}
-
-/// How a carrier has done on one route.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RouteStats {
-    /// Parcels seen on the route.
-    pub total: u64,
-    /// Delivery times, days, of the delivered ones.
-    pub delivered_days: Vec<i64>,
 }
 
 impl Tx<'_> {
@@ -285,7 +233,7 @@ impl Tx<'_> {
     }
 }
 
-impl Store {
+impl SledStore {
     /// Applies a batch of news in one commit. With `push_id`, a batch whose id was
     /// seen before has no effect and reports `duplicate` (or `replayed`).
     pub async fn apply_updates(

@@ -3,41 +3,10 @@
 //! per-account views behind the notifications API.
 
 use super::keys::{self, T};
-use super::{Notify, Store, StoreError, Tx};
-use crate::core::rules::{Attempt, Channel, Job, JobState};
-
-/// Outbox health for `/readyz`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutboxStats {
-    /// Jobs waiting.
-    pub pending: usize,
-    /// Seconds the oldest due job has waited past its due time.
-    pub lag_seconds: i64,
-}
-
-/// What to do with a job after a try.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
-    /// Delivered: done.
-    Delivered,
-    /// Try again at this time.
-    RetryAt(i64),
-    /// Give up (permanent failure or schedule exhausted).
-    Dead,
-}
-
-/// Filters of the notification list.
-#[derive(Debug, Clone, Default)]
-pub struct JobFilter {
-    /// Only this state (required: the index is per state).
-    pub state: Option<JobState>,
-    /// Only this channel.
-    pub channel: Option<Channel>,
-    /// Only this tracking (carrier, number).
-    pub tracking: Option<(String, String)>,
-    /// At most this many, newest first.
-    pub limit: usize,
-}
+use super::{SledStore, Tx};
+use crate::core::rules::{Attempt, Job, JobState};
+use crate::core::settings::Notify;
+use crate::store::types::*;
 
 fn state_key(job: &Job) -> Vec<u8> {
     keys::cat(&[
@@ -77,14 +46,12 @@ impl Tx<'_> {
     }
 }
 
-/// Longest lease a dispatcher may take on a job.
-pub const MAX_LEASE_SECS: i64 = 3600;
 
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
 pub(super) const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
-impl Store {
+impl SledStore {
     /// Claims up to `limit` due jobs for this process, leased for `lease` seconds
     /// (at most [`MAX_LEASE_SECS`]) in the same commit: if the process dies mid-send
     /// the job comes due again when the lease expires, or at the next start.

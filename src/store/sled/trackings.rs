@@ -2,76 +2,12 @@
 //! the same commit.
 
 use super::keys::{self, T};
-use super::{Store, StoreError, Tx};
-use crate::core::model::{Parcel, Tracking, TrackingFields};
+use super::{SledStore, StoreError, Tx};
+use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
 use crate::core::status::StatusOverride;
+use crate::store::types::*;
 use rand::RngCore;
-
-/// A tracking to create.
-#[derive(Debug, Clone)]
-pub struct NewTracking {
-    /// Carrier code (already resolved against the registry).
-    pub carrier_code: String,
-    /// Normalised number.
-    pub tracking_number: String,
-    /// Shop fields as submitted.
-    pub fields: TrackingFields,
-    /// `order_create_time` read as a time.
-    pub order_created_at: Option<i64>,
-    /// Origin country known from the number itself (S10 suffix).
-    pub origin_country: Option<String>,
-    /// Destination country, ISO2, from `destination_code`.
-    pub destination_country: Option<String>,
-    /// When the poller first looks at it (now if a provider serves the carrier;
-    /// later, for the expiry check only, if none does). `None` = now.
-    pub first_poll_at: Option<i64>,
-}
-
-/// A change to a tracking; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct TrackingPatch {
-    /// Fields to overwrite.
-    pub fields: TrackingFields,
-    /// `order_create_time` read as a time, when `fields` changes it.
-    pub order_created_at: Option<i64>,
-    /// Archive or unarchive.
-    pub archived: Option<bool>,
-    /// Force or release a status.
-    pub status: Option<StatusOverride>,
-    /// Stop (or resume) updating.
-    pub notupdate: Option<bool>,
-}
-
-impl TrackingPatch {
-    /// Whether it changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.fields == TrackingFields::default()
-            && self.archived.is_none()
-            && self.status.is_none()
-            && self.notupdate.is_none()
-    }
-}
-
-/// A tracking with its parcel: what reads and writes return.
-pub type Row = (Tracking, Parcel);
-
-/// Per-item outcomes of a batch write.
-pub type ItemResults = Vec<Result<Row, TrackingError>>;
-
-/// Why a tracking write was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum TrackingError {
-    /// Creating one that exists (TrackingMore 4016).
-    #[error("tracking already exists")]
-    AlreadyExists,
-    /// Changing one that does not exist (TrackingMore 4017).
-    #[error("tracking does not exist")]
-    NotFound,
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 fn new_id() -> String {
     let mut b = [0u8; 16];
@@ -227,7 +163,7 @@ impl Tx<'_> {
     }
 }
 
-impl Store {
+impl SledStore {
     /// One tracking with its parcel.
     pub fn tracking(
         &self,

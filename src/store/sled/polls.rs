@@ -2,18 +2,12 @@
 
 use super::keys::{self, T};
 use super::Tx;
-use super::{Store, StoreError};
+use super::{SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_poll_claim, plan_poll_retry};
+use crate::store::types::*;
 
-/// A parcel handed to the poller.
-#[derive(Debug, Clone)]
-pub struct PollTarget {
-    /// The parcel as it stood when claimed.
-    pub parcel: Parcel,
-}
-
-impl Store {
+impl SledStore {
     /// Claims up to `limit` parcels whose poll is due at `now`: each is pushed
     /// `lease` seconds into the future in the same commit, so a poller that dies
     /// mid-fetch leaves the parcel to be polled again, never forgotten.

@@ -5,7 +5,7 @@
 use super::keys::{self, T};
 use super::outbox::OUTBOX_PENDING;
 use super::parcels::route_entry;
-use super::{decode, encode, Store, StoreError};
+use super::{decode, encode, SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::{Attempt, Job};
 use serde::{de::DeserializeOwned, Serialize};
@@ -17,7 +17,7 @@ const COMPACT_ROWS: &[u8] = b"compact_rows";
 /// and counted every shop's parcels).
 const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
 
-impl Store {
+impl SledStore {
     /// Runs every step an older data directory needs.
     pub(super) fn migrate(&self) -> Result<(), StoreError> {
         self.migrate_rows()?;

@@ -1,37 +1,12 @@
 //! Accounts and their API keys (stored as SHA-256, compared in constant time).
 
 use super::keys::T;
-use super::{Store, StoreError};
+use super::{SledStore, StoreError};
 use crate::core::settings::Notify;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use crate::store::types::*;
 use subtle::ConstantTimeEq;
 
-/// An account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// Internal id; scopes every tracking.
-    pub id: u64,
-    /// The account's email.
-    pub email: String,
-    /// Hex SHA-256 of the API key.
-    pub key_sha256: String,
-    /// Registered, unix seconds.
-    pub created_at: i64,
-    /// Notification channels and rules.
-    #[serde(default)]
-    pub notify: Notify,
-    /// The shop's name as customers know it (emails, tracking page).
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
-/// Hex SHA-256 of an API key.
-pub fn hash_key(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-impl Store {
+impl SledStore {
     /// Creates the account or updates its key, and its notification settings when
     /// `notify` is given. Returns the account and the write's sequence.
     pub async fn upsert_account(

@@ -3,100 +3,22 @@
 //! filters the index cannot answer are checked on the rows it yields.
 
 use super::keys::{self, T};
-use super::{Store, StoreError};
+use super::{SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::status::Status;
+use crate::store::types::*;
 
-/// An inclusive time range; either end may be open.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TimeRange {
-    /// Earliest, unix seconds.
-    pub min: Option<i64>,
-    /// Latest, unix seconds.
-    pub max: Option<i64>,
+/// Key bounds of `range` under `prefix`, for keys `prefix + ts(..)`.
+fn bounds(range: &TimeRange, prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let lo = keys::cat(&[prefix, &keys::ts(range.min.unwrap_or(i64::MIN))]);
+    let hi = match range.max {
+        Some(m) if m < i64::MAX => keys::cat(&[prefix, &keys::ts(m + 1)]),
+        _ => keys::prefix_end(prefix),
+    };
+    (lo, hi)
 }
 
-impl TimeRange {
-    fn is_open(&self) -> bool {
-        self.min.is_none() && self.max.is_none()
-    }
-    fn contains(&self, t: i64) -> bool {
-        self.min.is_none_or(|m| t >= m) && self.max.is_none_or(|m| t <= m)
-    }
-    fn contains_opt(&self, t: Option<i64>) -> bool {
-        self.is_open() || t.is_some_and(|t| self.contains(t))
-    }
-    /// Key bounds under `prefix` for keys `prefix + ts(..)`.
-    fn bounds(&self, prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
-        let lo = keys::cat(&[prefix, &keys::ts(self.min.unwrap_or(i64::MIN))]);
-        let hi = match self.max {
-            Some(m) if m < i64::MAX => keys::cat(&[prefix, &keys::ts(m + 1)]),
-            _ => keys::prefix_end(prefix),
-        };
-        (lo, hi)
-    }
-}
-
-/// `/trackings/get` filters.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    /// 1-based page.
-    pub page: usize,
-    /// Items per page.
-    pub limit: usize,
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Registered between.
-    pub created: TimeRange,
-    /// Last changed between.
-    pub updated: TimeRange,
-    /// Order placed between.
-    pub order_created: TimeRange,
-    /// Only these numbers (any carrier).
-    pub numbers: Vec<String>,
-    /// Only these order ids.
-    pub orders: Vec<String>,
-    /// Only archived (`true`) or only not archived (`false`).
-    pub archived: Option<bool>,
-}
-
-impl ListQuery {
-    fn matches(&self, t: &Tracking, p: &Parcel) -> bool {
-        self.status.is_none_or(|s| t.effective_status(p) == s)
-            && self.created.contains(t.created_at)
-            && self.updated.contains(t.updated_at)
-            && self.order_created.contains_opt(t.order_created_at)
-            && self.archived.is_none_or(|a| t.archived == a)
-            && (self.numbers.is_empty() || self.numbers.contains(&t.tracking_number))
-            && (self.orders.is_empty()
-                || t.fields
-                    .order_id
-                    .as_ref()
-                    .is_some_and(|o| self.orders.contains(o)))
-    }
-
-    /// Nothing beyond the account: the counters know the total.
-    fn is_unfiltered(&self) -> bool {
-        self.status.is_none()
-            && self.created.is_open()
-            && self.updated.is_open()
-            && self.order_created.is_open()
-            && self.numbers.is_empty()
-            && self.orders.is_empty()
-            && self.archived.is_none()
-    }
-}
-
-/// One page of results.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// Matches in all pages.
-    pub total: u64,
-    /// This page's trackings with their parcels, newest first.
-    pub items: Vec<(Tracking, Parcel)>,
-}
-
-impl Store {
+impl SledStore {
     fn load_by_parcel_key(
         &self,
         account: u64,
@@ -169,7 +91,7 @@ impl Store {
             (T::ByCreated, a.to_vec(), q.created)
         };
         let skip = prefix.len() + 8;
-        let (lo, hi) = range.bounds(&prefix);
+        let (lo, hi) = bounds(&range, &prefix);
         // Filters the chosen index answers by itself need no row load to count.
         let index_answers_all = match tree {
             T::ByStatus | T::ByCreated => {
@@ -238,7 +160,7 @@ impl Store {
                     .map_or(0, |v| super::be_u64(&v))
             } else {
                 let prefix = keys::cat(&[&a, &[s.code()]]);
-                let (lo, hi) = q.created.bounds(&prefix);
+                let (lo, hi) = bounds(&q.created, &prefix);
                 let mut n = 0;
                 for k in self.tree(T::ByStatus).range(lo..hi).keys() {
                     let k = k?;

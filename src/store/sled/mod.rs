@@ -1,0 +1,279 @@
+//! The sled backend (embedded, the default): one process owns the directory.
+//!
+//! Writes are serialised by one writer lock. A write stages its changes in a [`Tx`]
+//! (reads see the staged changes), then commits them to every tree in one sled
+//! transaction: a row and its indexes and counters change together or not at all.
+//! sled only reaches disk on flush, so a write returns once a flush that began
+//! after its commit is done; concurrent writers share flushes (group commit).
+
+mod accounts;
+mod durability;
+mod keys;
+mod list;
+mod migrate;
+mod outbox;
+mod parcels;
+mod polls;
+mod trackings;
+
+use crate::store::types::*;
+
+use crate::core::schedule::PollPolicy;
+use durability::Flusher;
+use keys::T;
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Engine(e.to_string())
+    }
+}
+
+/// One staged change: a key and its new value, `None` to delete.
+type Op = (Vec<u8>, Option<Vec<u8>>);
+
+/// The sled store handle; cheap to clone.
+#[derive(Clone)]
+pub struct SledStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    writer: tokio::sync::Mutex<()>,
+    flusher: Flusher,
+    policy: PollPolicy,
+    /// This process's id, the owner of the leases it takes.
+    node: String,
+    /// Signalled when a commit enqueues notification jobs.
+    jobs_ready: Arc<tokio::sync::Notify>,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir` with a page cache of `cache_mb` MiB;
+    /// `policy` schedules polls.
+    ///
+    /// Jobs leased by a process that died are released here: one process owns the
+    /// directory, so every lease found at open is stale.
+    pub async fn open(
+        dir: &Path,
+        cache_mb: u64,
+        policy: PollPolicy,
+    ) -> Result<SledStore, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Engine(format!("{}: {e}", dir.display())))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            .open()?;
+        for retired in T::RETIRED {
+            db.drop_tree(retired)?;
+        }
+        let trees = T::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let flusher = Flusher::new(db.clone());
+        let store = SledStore {
+            inner: Arc::new(Inner {
+                db,
+                trees,
+                writer: tokio::sync::Mutex::new(()),
+                flusher,
+                policy,
+                jobs_ready: Arc::default(),
+                node: format!("{:016x}", rand::random::<u64>()),
+            }),
+        };
+        store.migrate()?;
+        let released = store.release_leases(crate::core::time::now()).await?;
+        if released > 0 {
+            tracing::info!(
+                jobs = released,
+                "resending notifications interrupted by a crash"
+            );
+        }
+        Ok(store)
+    }
+
+    fn tree(&self, t: T) -> &sled::Tree {
+        &self.inner.trees[t as usize]
+    }
+
+    fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
+        self.tree(t).get(key)?.map(|v| decode(t, &v)).transpose()
+    }
+
+    /// Runs `f` as the only writer, commits what it staged atomically, and returns
+    /// once the commit is on disk. The flush is shared: writers that commit while
+    /// one flush runs wait for the next together (group commit), and the writer lock
+    /// is not held while waiting. A write that staged nothing still waits for the
+    /// writes before it, so a duplicate is acknowledged only once its original is.
+    async fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let (out, seq) = self.commit(f).await?;
+        self.inner.flusher.wait(seq).await?;
+        Ok(out)
+    }
+
+    /// Runs `f` as the only writer and commits what it staged atomically; returns
+    /// `f`'s result and the commit's sequence number. Not yet durable.
+    ///
+    /// The lock is async: a request waiting for it yields its runtime thread to
+    /// other requests instead of parking it.
+    async fn commit<R>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<(R, u64), StoreError> {
+        let _guard = self.inner.writer.lock().await;
+        let mut tx = Tx {
+            store: self,
+            staged: HashMap::new(),
+        };
+        let out = f(&mut tx)?;
+        if tx.staged.is_empty() {
+            return Ok((out, self.inner.flusher.written()));
+        }
+        let mut per_tree: Vec<Vec<Op>> = vec![Vec::new(); T::ALL.len()];
+        for ((t, k), v) in tx.staged {
+            per_tree[t as usize].push((k, v));
+        }
+        let trees: &[sled::Tree] = &self.inner.trees;
+        Transactional::<()>::transaction(trees, |views| {
+            for (view, ops) in views.iter().zip(&per_tree) {
+                for (k, v) in ops {
+                    match v {
+                        Some(v) => view.insert(k.as_slice(), v.as_slice())?,
+                        None => view.remove(k.as_slice())?,
+                    };
+                }
+            }
+            Ok::<_, ConflictableTransactionError<()>>(())
+        })
+        .map_err(|e| match e {
+            TransactionError::Storage(e) => StoreError::from(e),
+            TransactionError::Abort(()) => unreachable!("the commit never aborts"),
+        })?;
+        Ok((out, self.inner.flusher.note_write()))
+    }
+
+    /// Flushes everything; for shutdown.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// Woken whenever a commit enqueues notification jobs, so the dispatcher need
+    /// not poll for them.
+    pub fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.jobs_ready.clone()
+    }
+
+    /// A cheap liveness check of the store.
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.tree(T::Meta).get(b"ping")?;
+        Ok(())
+    }
+}
+
+/// A write in progress: staged changes, visible to its own reads.
+pub(crate) struct Tx<'a> {
+    store: &'a SledStore,
+    staged: HashMap<(T, Vec<u8>), Option<Vec<u8>>>,
+}
+
+impl Tx<'_> {
+    fn raw(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.staged.get(&(t, key.to_vec())) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.tree(t).get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
+        self.raw(t, key)?.map(|v| decode(t, &v)).transpose()
+    }
+
+    fn put<V: Serialize>(&mut self, t: T, key: Vec<u8>, value: &V) {
+        self.staged.insert((t, key), Some(encode(value)));
+    }
+
+    fn put_raw(&mut self, t: T, key: Vec<u8>, value: Vec<u8>) {
+        self.staged.insert((t, key), Some(value));
+    }
+
+    fn del(&mut self, t: T, key: Vec<u8>) {
+        self.staged.insert((t, key), None);
+    }
+
+    fn add(&mut self, t: T, key: Vec<u8>, delta: i64) -> Result<(), StoreError> {
+        let now = self.raw(t, &key)?.map_or(0, |v| be_u64(&v));
+        let next = (now as i64 + delta).max(0) as u64;
+        self.put_raw(t, key, next.to_be_bytes().to_vec());
+        Ok(())
+    }
+
+    /// Committed keys in `lo..hi`, at most `limit`.
+    fn committed_range(
+        &self,
+        t: T,
+        lo: &[u8],
+        hi: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.store
+            .tree(t)
+            .range(lo.to_vec()..hi.to_vec())
+            .keys()
+            .take(limit)
+            .map(|k| k.map(|k| k.to_vec()).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Keys of committed rows under `prefix` (staged changes are not seen; callers
+    /// scan only prefixes they have not written in this transaction).
+    fn committed_keys(&self, t: T, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.store
+            .tree(t)
+            .scan_prefix(prefix)
+            .keys()
+            .map(|k| k.map(|k| k.to_vec()).map_err(StoreError::from))
+            .collect()
+    }
+}
+
+/// The first byte of a value in the compact encoding (postcard). Values written by
+/// releases before it are JSON, whose first byte is never this; they are read as
+/// JSON and rewritten compactly whenever their row changes.
+const COMPACT_V1: u8 = 1;
+
+/// A row's value: the format byte, then postcard (varints, no field names).
+fn encode<V: Serialize>(value: &V) -> Vec<u8> {
+    let out = vec![COMPACT_V1];
+    postcard::to_extend(value, out).expect("model types always serialise")
+}
+
+fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
+    let err = |message: String| StoreError::Decode {
+        tree: t.name(),
+        message,
+    };
+    match bytes.split_first() {
+        Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
+        _ => serde_json::from_slice(bytes).map_err(|e| err(e.to_string())),
+    }
+}
+
+fn be_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    let n = b.len().min(8);
+    a[8 - n..].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(a)
+}
