@@ -126,6 +126,7 @@ impl App {
             state.store.clone(),
             state.cfg.clone(),
             state.carriers.clone(),
+            crate::core::time::Clock::system(),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
         let problems = notify::templates::Templates::new(&state.cfg.templates_dir).check();

@@ -10,7 +10,7 @@ use super::{destination, slack, webhook};
 use crate::config::Config;
 use crate::core::carriers::Carriers;
 use crate::core::rules::{Attempt, Channel, Job};
-use crate::core::time;
+use crate::core::time::{self, Clock};
 use crate::core::view::TrackingView;
 use crate::store::{Store, StoreError};
 use crate::throttle::Keyed;
@@ -44,14 +44,17 @@ pub struct Dispatcher {
     destinations: Keyed,
     slack_rate: Keyed,
     inflight: Arc<Semaphore>,
+    clock: Clock,
 }
 
 impl Dispatcher {
-    /// Builds the dispatcher; fails on an unusable email transport.
+    /// Builds the dispatcher; fails on an unusable email transport. It reads the
+    /// time from `clock` (tests pass a manual one).
     pub fn new(
         store: Store,
         cfg: Arc<Config>,
         carriers: Arc<Carriers>,
+        clock: Clock,
     ) -> Result<Arc<Dispatcher>, String> {
         let timeout = cfg.delivery.timeout.0;
         Ok(Arc::new(Dispatcher {
@@ -75,6 +78,7 @@ impl Dispatcher {
             store,
             cfg,
             carriers,
+            clock,
         }))
     }
 
@@ -86,7 +90,7 @@ impl Dispatcher {
         }
         let jobs = self
             .store
-            .claim_due_jobs(time::now(), free, self.lease_secs())
+            .claim_due_jobs(self.clock.now(), free, self.lease_secs())
             .await?;
         let me = self.clone();
         Ok(worker::spawn_each(
@@ -104,6 +108,17 @@ impl Dispatcher {
     fn lease_secs(&self) -> i64 {
         // The lease outlives any one try (timeout plus waiting for a slot).
         (self.cfg.delivery.timeout.0.as_secs() as i64) * 3 + 30
+    }
+
+    /// Waits until every send started so far has been recorded (for tests that
+    /// drive [`Dispatcher::run_once`] themselves).
+    pub async fn settle(&self) {
+        let all = self
+            .inflight
+            .acquire_many(MAX_INFLIGHT as u32)
+            .await
+            .expect("the in-flight semaphore is never closed");
+        drop(all);
     }
 
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
@@ -129,12 +144,12 @@ impl Dispatcher {
 
     #[tracing::instrument(skip_all, fields(job = %job.id, channel = job.channel.as_str()))]
     async fn deliver(&self, job: Job) -> Result<(), StoreError> {
-        let at_ms = chrono::Utc::now().timestamp_millis();
+        let at_ms = self.clock.now_ms();
         let t0 = Instant::now();
         let sent = self.attempt(&job).await;
         let latency_ms = t0.elapsed().as_millis() as u64;
         let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
-        let now_exact = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let now_exact = self.clock.now_ms() as f64 / 1000.0;
         let jitter = rand::thread_rng().gen_range(0.9..1.1);
         let Decision {
             label: outcome,
@@ -172,7 +187,7 @@ impl Dispatcher {
         else {
             return Ok(None);
         };
-        let view = serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, time::now()))
+        let view = serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, self.clock.now()))
             .unwrap_or(Value::Null);
         let tr = &job.transition;
         let transition = json!({
@@ -243,7 +258,7 @@ impl Dispatcher {
                 if let Err(e) = destination::check_url(&dest.url, allow_private) {
                     return permanent(e);
                 }
-                let now = time::now();
+                let now = self.clock.now();
                 let Some(secret) = dest.secrets.first() else {
                     return permanent("the webhook has no signing secret");
                 };

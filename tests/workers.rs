@@ -1,0 +1,175 @@
+//! Worker steps driven by the test on a manual clock: a retry due in five minutes
+//! is tested by moving the clock, not by waiting. The dispatcher sends to a real
+//! local HTTP receiver.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use trackgate::config::{Config, HumanDuration};
+use trackgate::core::apply::Update;
+use trackgate::core::carriers::Carriers;
+use trackgate::core::model::{Checkpoint, TrackingFields};
+use trackgate::core::schedule::PollPolicy;
+use trackgate::core::settings::{Notify, WebhookDest};
+use trackgate::core::status::Status;
+use trackgate::core::time::Clock;
+use trackgate::notify::Dispatcher;
+use trackgate::store::{Incoming, JobFilter, NewTracking, Origin, Store};
+use trackgate::worker::Outcome;
+
+const T0: i64 = 1_800_000_000;
+
+/// A receiver answering from a script; records each request's `webhook-id`.
+#[derive(Clone, Default)]
+struct Receiver {
+    script: Arc<Mutex<VecDeque<u16>>>,
+    ids: Arc<Mutex<Vec<String>>>,
+}
+
+async fn hook(State(r): State<Receiver>, headers: HeaderMap) -> StatusCode {
+    let id = headers
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    r.ids.lock().unwrap().push(id);
+    let code = r.script.lock().unwrap().pop_front().unwrap_or(200);
+    StatusCode::from_u16(code).unwrap()
+}
+
+async fn receiver(script: &[u16]) -> (Receiver, String) {
+    let r = Receiver::default();
+    r.script.lock().unwrap().extend(script);
+    let app = Router::new().route("/hook", post(hook)).with_state(r.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (r, url)
+}
+
+/// A store with one account whose webhook goes to `url`, and one status change of
+/// one tracking waiting in the outbox.
+async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64) {
+    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
+    let notify = Notify {
+        webhook: Some(WebhookDest {
+            url: url.into(),
+            secrets: vec!["whsec_c2VjcmV0".into()],
+            disabled: None,
+        }),
+        ..Notify::default()
+    };
+    let acct = store
+        .upsert_account("a@example.com", None, &"ab".repeat(32), Some(notify), T0)
+        .await
+        .unwrap()
+        .id;
+    let new = NewTracking {
+        carrier_code: "usps".into(),
+        tracking_number: "9400111899562537624326".into(),
+        fields: TrackingFields::default(),
+        order_created_at: None,
+        origin_country: None,
+        destination_country: None,
+        first_poll_at: Some(T0 + 86_400),
+    };
+    store.create_trackings(acct, vec![new], T0).await.unwrap();
+    let news = Incoming {
+        carrier: Some("usps".into()),
+        number: "9400111899562537624326".into(),
+        update: Update {
+            events: vec![Checkpoint {
+                time: T0 - 60,
+                description: "Picked up".into(),
+                location: "DENVER".into(),
+                status: Some(Status::Transit),
+                substatus: None,
+            }],
+            source: "test".into(),
+            ..Update::default()
+        },
+    };
+    let r = store
+        .apply_updates(&[news], Origin::Push, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(r.jobs, 1);
+    (store, acct)
+}
+
+fn config(retry: &[u64]) -> Arc<Config> {
+    let mut cfg = Config::default();
+    cfg.allow_private_destinations = true;
+    cfg.templates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates").into();
+    cfg.delivery.retry = retry
+        .iter()
+        .map(|s| HumanDuration(Duration::from_secs(*s)))
+        .collect();
+    Arc::new(cfg)
+}
+
+#[tokio::test]
+async fn a_failed_delivery_waits_for_its_retry_time_on_the_clock_then_goes_out_once() {
+    let (rx, url) = receiver(&[503]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, acct) = store_with_one_change(dir.path(), &url).await;
+    let clock = Clock::manual(T0);
+    let d = Dispatcher::new(
+        store.clone(),
+        config(&[300]),
+        Arc::new(Carriers::builtin()),
+        clock.clone(),
+    )
+    .unwrap();
+    assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(1));
+    d.settle().await;
+    assert_eq!(rx.ids.lock().unwrap().len(), 1, "the first try");
+    // Not due again until five minutes have passed on the clock.
+    clock.advance(290);
+    assert_eq!(d.run_once().await.unwrap(), Outcome::Idle);
+    clock.advance(30);
+    assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(1));
+    d.settle().await;
+    let ids = rx.ids.lock().unwrap().clone();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "the retry carries the same webhook-id");
+    assert_eq!(d.run_once().await.unwrap(), Outcome::Idle, "delivered: done");
+    let jobs = store
+        .jobs(
+            acct,
+            &JobFilter {
+                limit: 10,
+                ..JobFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].attempts, 2);
+}
+
+#[tokio::test]
+async fn a_spent_schedule_leaves_the_notification_dead() {
+    let (rx, url) = receiver(&[500, 500, 500]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_one_change(dir.path(), &url).await;
+    let clock = Clock::manual(T0);
+    let d = Dispatcher::new(
+        store.clone(),
+        config(&[60]),
+        Arc::new(Carriers::builtin()),
+        clock.clone(),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(1));
+        d.settle().await;
+        clock.advance(3600);
+    }
+    assert_eq!(d.run_once().await.unwrap(), Outcome::Idle, "dead after one retry");
+    assert_eq!(rx.ids.lock().unwrap().len(), 2);
+    assert_eq!(store.outbox_stats(clock.now()).unwrap().pending, 0);
+}
