@@ -170,6 +170,7 @@ impl App {
                     rate_per_second: cfg.poll.rate_per_second,
                     timeout: cfg.poll.realtime_timeout.0,
                 },
+                crate::core::time::Clock::system(),
             );
             tokio::spawn(poller.run(self.shutdown.clone()))
         });

@@ -18,6 +18,8 @@ use trackgate::core::settings::{Notify, WebhookDest};
 use trackgate::core::status::Status;
 use trackgate::core::time::Clock;
 use trackgate::notify::Dispatcher;
+use trackgate::poll::scheduler::{Poller, PollerConfig};
+use trackgate::poll::Providers;
 use trackgate::store::{Incoming, JobFilter, NewTracking, Origin, Store};
 use trackgate::worker::Outcome;
 
@@ -44,7 +46,9 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap) -> StatusCode {
 async fn receiver(script: &[u16]) -> (Receiver, String) {
     let r = Receiver::default();
     r.script.lock().unwrap().extend(script);
-    let app = Router::new().route("/hook", post(hook)).with_state(r.clone());
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .with_state(r.clone());
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
@@ -102,9 +106,11 @@ async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64)
 }
 
 fn config(retry: &[u64]) -> Arc<Config> {
-    let mut cfg = Config::default();
-    cfg.allow_private_destinations = true;
-    cfg.templates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates").into();
+    let mut cfg = Config {
+        allow_private_destinations: true,
+        templates_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/templates").into(),
+        ..Config::default()
+    };
     cfg.delivery.retry = retry
         .iter()
         .map(|s| HumanDuration(Duration::from_secs(*s)))
@@ -137,7 +143,11 @@ async fn a_failed_delivery_waits_for_its_retry_time_on_the_clock_then_goes_out_o
     let ids = rx.ids.lock().unwrap().clone();
     assert_eq!(ids.len(), 2);
     assert_eq!(ids[0], ids[1], "the retry carries the same webhook-id");
-    assert_eq!(d.run_once().await.unwrap(), Outcome::Idle, "delivered: done");
+    assert_eq!(
+        d.run_once().await.unwrap(),
+        Outcome::Idle,
+        "delivered: done"
+    );
     let jobs = store
         .jobs(
             acct,
@@ -169,7 +179,88 @@ async fn a_spent_schedule_leaves_the_notification_dead() {
         d.settle().await;
         clock.advance(3600);
     }
-    assert_eq!(d.run_once().await.unwrap(), Outcome::Idle, "dead after one retry");
+    assert_eq!(
+        d.run_once().await.unwrap(),
+        Outcome::Idle,
+        "dead after one retry"
+    );
     assert_eq!(rx.ids.lock().unwrap().len(), 2);
     assert_eq!(store.outbox_stats(clock.now()).unwrap().pending, 0);
+}
+
+async fn sandbox_store(dir: &std::path::Path, number: &str) -> (Store, u64) {
+    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
+    let acct = store
+        .upsert_account("a@example.com", None, &"ab".repeat(32), None, T0)
+        .await
+        .unwrap()
+        .id;
+    let new = NewTracking {
+        carrier_code: "sandbox".into(),
+        tracking_number: number.into(),
+        fields: TrackingFields::default(),
+        order_created_at: None,
+        origin_country: None,
+        destination_country: None,
+        first_poll_at: Some(T0),
+    };
+    store.create_trackings(acct, vec![new], T0).await.unwrap();
+    (store, acct)
+}
+
+fn poller(store: &Store, clock: &Clock) -> Arc<Poller> {
+    Poller::new(
+        store.clone(),
+        Providers::new(None),
+        Arc::new(Carriers::builtin()),
+        PollerConfig {
+            policy: PollPolicy::default(),
+            concurrency: 4,
+            rate_per_second: 1000.0,
+            timeout: Duration::from_secs(5),
+        },
+        clock.clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_parcel_in_transit_is_polled_again_one_interval_later_on_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, acct) = sandbox_store(dir.path(), "SANDBOX-TRANSIT-1").await;
+    let clock = Clock::manual(T0);
+    let p = poller(&store, &clock);
+    assert_eq!(p.run_once().await.unwrap(), Outcome::Worked(1));
+    p.settle().await;
+    let (_, parcel) = store
+        .tracking(acct, "sandbox", "SANDBOX-TRANSIT-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(parcel.status, Status::Transit);
+    let interval = PollPolicy::default().interval;
+    assert_eq!(parcel.next_poll_at, Some(T0 + interval));
+    clock.advance(interval - 1);
+    assert_eq!(p.run_once().await.unwrap(), Outcome::Idle);
+    clock.advance(1);
+    assert_eq!(p.run_once().await.unwrap(), Outcome::Worked(1));
+    p.settle().await;
+}
+
+#[tokio::test]
+async fn a_delivered_parcel_is_never_polled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, acct) = sandbox_store(dir.path(), "SANDBOX-DELIVERED-1").await;
+    let clock = Clock::manual(T0);
+    let p = poller(&store, &clock);
+    assert_eq!(p.run_once().await.unwrap(), Outcome::Worked(1));
+    p.settle().await;
+    let (_, parcel) = store
+        .tracking(acct, "sandbox", "SANDBOX-DELIVERED-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (parcel.status, parcel.next_poll_at),
+        (Status::Delivered, None)
+    );
+    clock.advance(365 * 86_400);
+    assert_eq!(p.run_once().await.unwrap(), Outcome::Idle);
 }

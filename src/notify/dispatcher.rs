@@ -187,8 +187,9 @@ impl Dispatcher {
         else {
             return Ok(None);
         };
-        let view = serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, self.clock.now()))
-            .unwrap_or(Value::Null);
+        let view =
+            serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, self.clock.now()))
+                .unwrap_or(Value::Null);
         let tr = &job.transition;
         let transition = json!({
             "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,

@@ -8,7 +8,7 @@ use crate::core::apply::Update;
 use crate::core::carriers::Carriers;
 use crate::core::schedule::PollPolicy;
 use crate::core::status::Status;
-use crate::core::time;
+use crate::core::time::Clock;
 use crate::store::{Incoming, Origin, PollTarget, Store, StoreError};
 use crate::throttle::Keyed;
 use crate::worker::{self, Outcome};
@@ -39,6 +39,7 @@ pub struct Poller {
     cfg: PollerConfig,
     lanes: Keyed,
     inflight: Arc<Semaphore>,
+    clock: Clock,
 }
 
 /// Most polls in flight in all.
@@ -47,12 +48,13 @@ const MAX_INFLIGHT: usize = 64;
 const LEASE_SECS: i64 = 120;
 
 impl Poller {
-    /// A poller over `store`.
+    /// A poller over `store`, reading the time from `clock`.
     pub fn new(
         store: Store,
         providers: Providers,
         carriers: Arc<Carriers>,
         cfg: PollerConfig,
+        clock: Clock,
     ) -> Arc<Poller> {
         Arc::new(Poller {
             store,
@@ -61,6 +63,7 @@ impl Poller {
             lanes: Keyed::new(cfg.concurrency, Some(cfg.rate_per_second)),
             cfg,
             inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
+            clock,
         })
     }
 
@@ -72,7 +75,7 @@ impl Poller {
         }
         let targets = self
             .store
-            .claim_due_polls(time::now(), free, LEASE_SECS)
+            .claim_due_polls(self.clock.now(), free, LEASE_SECS)
             .await?;
         let me = self.clone();
         Ok(worker::spawn_each(
@@ -85,6 +88,17 @@ impl Poller {
             },
         )
         .await)
+    }
+
+    /// Waits until every poll started so far has been applied (for tests that drive
+    /// [`Poller::run_once`] themselves).
+    pub async fn settle(&self) {
+        let all = self
+            .inflight
+            .acquire_many(MAX_INFLIGHT as u32)
+            .await
+            .expect("the in-flight semaphore is never closed");
+        drop(all);
     }
 
     /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
@@ -120,7 +134,7 @@ impl Poller {
             update,
         };
         self.store
-            .apply_updates(&[item], Origin::Poll, None, time::now())
+            .apply_updates(&[item], Origin::Poll, None, self.clock.now())
             .await?;
         Ok(())
     }
@@ -135,7 +149,7 @@ impl Poller {
         let p = target.parcel;
         let (carrier, number) = (p.carrier_code.clone(), p.tracking_number.clone());
         let policy = self.cfg.policy;
-        let now = time::now();
+        let now = self.clock.now();
         if policy.is_expired(&p, self.postal(&carrier), now) {
             return self.expire(&carrier, &number).await;
         }
@@ -165,10 +179,10 @@ impl Poller {
                     update,
                 };
                 self.store
-                    .apply_updates(&[item], Origin::Poll, None, time::now())
+                    .apply_updates(&[item], Origin::Poll, None, self.clock.now())
                     .await?;
                 if let Some(after) = self.store.parcel(&carrier, &number)? {
-                    if policy.is_expired(&after, self.postal(&carrier), time::now()) {
+                    if policy.is_expired(&after, self.postal(&carrier), self.clock.now()) {
                         self.expire(&carrier, &number).await?;
                     }
                 }
@@ -176,7 +190,7 @@ impl Poller {
             Err(e) => {
                 tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
                 let jitter: f64 = rand::thread_rng().gen();
-                let at = policy.retry_after(p.poll_failures, time::now(), jitter);
+                let at = policy.retry_after(p.poll_failures, self.clock.now(), jitter);
                 self.store
                     .reschedule_poll(&carrier, &number, at, true)
                     .await?;

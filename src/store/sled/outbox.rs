@@ -46,7 +46,6 @@ impl Tx<'_> {
     }
 }
 
-
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
 pub(super) const OUTBOX_PENDING: &[u8] = b"outbox_pending";
