@@ -134,10 +134,10 @@ async fn a_failed_delivery_waits_for_its_retry_time_on_the_clock_then_goes_out_o
     assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(1));
     d.settle().await;
     assert_eq!(rx.ids.lock().unwrap().len(), 1, "the first try");
-    // Not due again until five minutes have passed on the clock.
-    clock.advance(290);
+    // Not due again until five minutes (±10 % jitter) have passed on the clock.
+    clock.advance(269);
     assert_eq!(d.run_once().await.unwrap(), Outcome::Idle);
-    clock.advance(30);
+    clock.advance(62);
     assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(1));
     d.settle().await;
     let ids = rx.ids.lock().unwrap().clone();

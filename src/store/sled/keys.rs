@@ -19,8 +19,6 @@ pub enum T {
     Parcels,
     /// parcel key 0x00 + account → ()  (who tracks a parcel)
     Subscribers,
-    /// account + created + parcel key
-    ByCreated,
     /// account + updated + parcel key
     ByUpdated,
     /// account + status + created + parcel key
@@ -59,17 +57,16 @@ pub enum T {
 
 impl T {
     /// Trees an older release kept and this one does not: dropped at open.
-    pub const RETIRED: [&'static str; 1] = ["bynumber"];
+    pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every tree, in slot order.
-    pub const ALL: [T; 24] = [
+    pub const ALL: [T; 23] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
         T::Trackings,
         T::Parcels,
         T::Subscribers,
-        T::ByCreated,
         T::ByUpdated,
         T::ByStatus,
         T::ByOrder,

@@ -8,6 +8,29 @@ use crate::core::model::{Parcel, Tracking};
 use crate::core::status::Status;
 use crate::store::types::*;
 
+/// Merges walks that each yield (created time + parcel key) newest first into one
+/// such walk.
+fn newest_first(
+    walks: Vec<Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>> + '_>>,
+) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
+    let mut walks: Vec<_> = walks.into_iter().map(Iterator::peekable).collect();
+    std::iter::from_fn(move || {
+        let mut best: Option<(usize, Vec<u8>)> = None;
+        for (i, w) in walks.iter_mut().enumerate() {
+            match w.peek() {
+                None => {}
+                Some(Err(_)) => return w.next(),
+                Some(Ok(k)) => {
+                    if best.as_ref().is_none_or(|(_, b)| k > b) {
+                        best = Some((i, k.clone()));
+                    }
+                }
+            }
+        }
+        walks[best?.0].next()
+    })
+}
+
 /// Key bounds of `range` under `prefix`, for keys `prefix + ts(..)`.
 fn bounds(range: &TimeRange, prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let lo = keys::cat(&[prefix, &keys::ts(range.min.unwrap_or(i64::MIN))]);
@@ -61,6 +84,25 @@ impl SledStore {
         Ok(pks)
     }
 
+    /// Keys of `tree` under `prefix` within `range`, newest first, without the
+    /// prefix: each is the 8-byte time, then the parcel key.
+    fn walk(
+        &self,
+        tree: T,
+        prefix: &[u8],
+        range: &TimeRange,
+    ) -> Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>> + '_> {
+        let (lo, hi) = bounds(range, prefix);
+        let skip = prefix.len();
+        Box::new(
+            self.tree(tree)
+                .range(lo..hi)
+                .keys()
+                .rev()
+                .map(move |k| Ok(k?[skip..].to_vec())),
+        )
+    }
+
     /// One page of an account's trackings.
     pub fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
         let a = account.to_be_bytes();
@@ -79,24 +121,31 @@ impl SledStore {
             let items = rows.into_iter().skip(offset).take(q.limit).collect();
             return Ok(Page { total, items });
         }
-        // Walk the index that narrows the most; `skip` is the length of the fixed
-        // part of its keys before the parcel key.
-        let (tree, prefix, range) = if let Some(s) = q.status {
-            (T::ByStatus, keys::cat(&[&a, &[s.code()]]), q.created)
+        // Walk the index that narrows the most, newest first. Without a status or
+        // another time filter that is the status index, all eight statuses merged
+        // by created time (there is no separate created-at index).
+        let walk: Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>>>;
+        let tree = if let Some(s) = q.status {
+            walk = self.walk(T::ByStatus, &keys::cat(&[&a, &[s.code()]]), &q.created);
+            T::ByStatus
         } else if !q.updated.is_open() && q.created.is_open() {
-            (T::ByUpdated, a.to_vec(), q.updated)
+            walk = self.walk(T::ByUpdated, &a, &q.updated);
+            T::ByUpdated
         } else if !q.order_created.is_open() && q.created.is_open() {
-            (T::ByOrderCreated, a.to_vec(), q.order_created)
+            walk = self.walk(T::ByOrderCreated, &a, &q.order_created);
+            T::ByOrderCreated
         } else {
-            (T::ByCreated, a.to_vec(), q.created)
+            walk = Box::new(newest_first(
+                Status::ALL
+                    .iter()
+                    .map(|s| self.walk(T::ByStatus, &keys::cat(&[&a, &[s.code()]]), &q.created))
+                    .collect(),
+            ));
+            T::ByStatus
         };
-        let skip = prefix.len() + 8;
-        let (lo, hi) = bounds(&range, &prefix);
         // Filters the chosen index answers by itself need no row load to count.
         let index_answers_all = match tree {
-            T::ByStatus | T::ByCreated => {
-                q.updated.is_open() && q.order_created.is_open() && q.archived.is_none()
-            }
+            T::ByStatus => q.updated.is_open() && q.order_created.is_open() && q.archived.is_none(),
             _ => {
                 q.created.is_open() && q.archived.is_none() && {
                     let other = if tree == T::ByUpdated {
@@ -119,9 +168,9 @@ impl SledStore {
         };
         let mut matched: u64 = 0;
         let mut items = Vec::new();
-        for kv in self.tree(tree).range(lo..hi).rev() {
-            let (k, _) = kv?;
-            let pk = &k[skip..];
+        for key in walk {
+            let key = key?;
+            let pk = &key[8..];
             let in_page = matched >= offset as u64 && items.len() < q.limit;
             if index_answers_all && !in_page {
                 if unfiltered_total.is_some() && items.len() >= q.limit {

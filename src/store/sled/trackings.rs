@@ -21,7 +21,6 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
     let status = t.effective_status(p);
     let mut out = vec![
-        (T::ByCreated, keys::cat(&[&a, &keys::ts(t.created_at), &pk])),
         (T::ByUpdated, keys::cat(&[&a, &keys::ts(t.updated_at), &pk])),
         (
             T::ByStatus,
