@@ -20,11 +20,10 @@ fn newest_first(
             match w.peek() {
                 None => {}
                 Some(Err(_)) => return w.next(),
-                Some(Ok(k)) => {
-                    if best.as_ref().is_none_or(|(_, b)| k > b) {
-                        best = Some((i, k.clone()));
-                    }
+                Some(Ok(k)) if best.as_ref().is_none_or(|(_, b)| k > b) => {
+                    best = Some((i, k.clone()));
                 }
+                Some(Ok(_)) => {}
             }
         }
         walks[best?.0].next()
