@@ -251,7 +251,11 @@ impl Tx<'_> {
 
 /// The first byte of a value in the compact encoding (postcard). Values written by
 /// releases before it are JSON, whose first byte is never this; they are read as
-/// JSON and rewritten compactly whenever their row changes.
+/// JSON and rewritten at open (`migrate.rs`).
+///
+/// postcard is positional: changing the fields of a stored type (`Parcel`,
+/// `Tracking`, `Job`, `Account`, ...) changes its encoding. Such a change needs a
+/// new format byte, a decoder for this one, and a migration step.
 const COMPACT_V1: u8 = 1;
 
 /// A row's value: the format byte, then postcard (varints, no field names).
