@@ -87,3 +87,13 @@ where
     }
     Outcome::Worked(n)
 }
+
+/// Waits until every task started with a permit of `inflight` (which holds `total`
+/// permits) has ended; gives up after `within`, if given.
+pub async fn settle(inflight: &tokio::sync::Semaphore, total: usize, within: Option<Duration>) {
+    let all = inflight.acquire_many(total as u32);
+    match within {
+        Some(d) => drop(tokio::time::timeout(d, all).await),
+        None => drop(all.await),
+    }
+}

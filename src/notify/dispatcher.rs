@@ -113,12 +113,7 @@ impl Dispatcher {
     /// Waits until every send started so far has been recorded (for tests that
     /// drive [`Dispatcher::run_once`] themselves).
     pub async fn settle(&self) {
-        let all = self
-            .inflight
-            .acquire_many(MAX_INFLIGHT as u32)
-            .await
-            .expect("the in-flight semaphore is never closed");
-        drop(all);
+        worker::settle(&self.inflight, MAX_INFLIGHT, None).await;
     }
 
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
@@ -135,11 +130,7 @@ impl Dispatcher {
             },
         )
         .await;
-        let _ = tokio::time::timeout(
-            Duration::from_secs(8),
-            self.inflight.acquire_many(MAX_INFLIGHT as u32),
-        )
-        .await;
+        worker::settle(&self.inflight, MAX_INFLIGHT, Some(Duration::from_secs(8))).await;
     }
 
     #[tracing::instrument(skip_all, fields(job = %job.id, channel = job.channel.as_str()))]

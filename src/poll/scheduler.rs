@@ -93,12 +93,7 @@ impl Poller {
     /// Waits until every poll started so far has been applied (for tests that drive
     /// [`Poller::run_once`] themselves).
     pub async fn settle(&self) {
-        let all = self
-            .inflight
-            .acquire_many(MAX_INFLIGHT as u32)
-            .await
-            .expect("the in-flight semaphore is never closed");
-        drop(all);
+        worker::settle(&self.inflight, MAX_INFLIGHT, None).await;
     }
 
     /// Runs until `shutdown`, then waits (up to 5 s) for polls in flight.
@@ -115,11 +110,7 @@ impl Poller {
             },
         )
         .await;
-        let _ = tokio::time::timeout(
-            Duration::from_secs(5),
-            self.inflight.acquire_many(MAX_INFLIGHT as u32),
-        )
-        .await;
+        worker::settle(&self.inflight, MAX_INFLIGHT, Some(Duration::from_secs(5))).await;
     }
 
     async fn expire(&self, carrier: &str, number: &str) -> Result<(), StoreError> {
