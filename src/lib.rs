@@ -113,6 +113,7 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", cfg.listen))?;
         let providers = Providers::new(default_provider(&cfg));
+        let cfg_templates_dir = cfg.templates_dir.clone();
         let state = AppState {
             store,
             cfg: Arc::new(cfg),
@@ -121,6 +122,7 @@ impl App {
             airlines: Arc::new(airlines),
             providers,
             list_calls: Arc::default(),
+            templates: Arc::new(notify::templates::Templates::new(&cfg_templates_dir)),
         };
         let dispatcher = notify::Dispatcher::new(
             state.store.clone(),

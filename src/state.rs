@@ -29,6 +29,8 @@ pub struct AppState {
     pub providers: Providers,
     /// Last `/trackings/get` per account, for its rate limit.
     pub list_calls: Arc<Mutex<HashMap<u64, Instant>>>,
+    /// The templates (the tracking page renders from them).
+    pub templates: Arc<crate::notify::templates::Templates>,
 }
 
 /// How long a parcel no provider serves waits between visits of the poller, which
@@ -36,6 +38,11 @@ pub struct AppState {
 pub const UNSERVED_RECHECK_SECS: i64 = 86_400;
 
 impl AppState {
+    /// The customer's tracking page of a tracking (its id is the page's token).
+    pub fn tracking_url(&self, tracking_id: &str) -> String {
+        page_url(&self.cfg.public_url, tracking_id)
+    }
+
     /// Sets when the poller first looks at a new tracking: at once when a provider
     /// serves its carrier, else only a day later for the expiry check, so a large
     /// import without an upstream account does not set the poller churning.
@@ -47,4 +54,9 @@ impl AppState {
             now + UNSERVED_RECHECK_SECS
         });
     }
+}
+
+/// `{public_url}/t/{tracking id}`: the tracking page.
+pub fn page_url(public_url: &str, tracking_id: &str) -> String {
+    format!("{}/t/{tracking_id}", public_url.trim_end_matches('/'))
 }

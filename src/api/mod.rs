@@ -11,6 +11,7 @@ mod input;
 mod list;
 mod lookups;
 mod notifications;
+mod page;
 mod realtime;
 mod trackings;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/v2", v2)
         .merge(health::router())
+        .merge(page::router())
         .merge(crate::ingest::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

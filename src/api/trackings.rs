@@ -136,17 +136,28 @@ fn raw(m: &Map<String, Value>, key: &str) -> String {
     }
 }
 
+/// A single tracking as GET shows it: the tracking object plus its page.
+#[derive(serde::Serialize)]
+struct WithPage {
+    #[serde(flatten)]
+    view: TrackingView,
+    tracking_url: String,
+}
+
 async fn get_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
     ApiPath((carrier, number)): ApiPath<(String, String)>,
-) -> ApiResult<TrackingView> {
+) -> ApiResult<WithPage> {
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (t, p) = state
         .store
         .tracking(acct.id, &carrier, &number)?
         .ok_or(ApiError::DoesNotExist)?;
-    Ok(Success(view(&state, &t, &p)))
+    Ok(Success(WithPage {
+        tracking_url: state.tracking_url(&t.id),
+        view: view(&state, &t, &p),
+    }))
 }
 
 /// The `/{lang}` segment is accepted for compatibility; carriers' texts are shown
@@ -155,7 +166,7 @@ async fn get_tracking_lang(
     state: State<AppState>,
     caller: Caller,
     ApiPath((carrier, number, _lang)): ApiPath<(String, String, String)>,
-) -> ApiResult<TrackingView> {
+) -> ApiResult<WithPage> {
     get_tracking(state, caller, ApiPath((carrier, number))).await
 }
 

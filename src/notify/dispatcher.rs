@@ -254,7 +254,12 @@ impl Dispatcher {
                 let Some(secret) = dest.secrets.first() else {
                     return permanent("the webhook has no signing secret");
                 };
-                let body = webhook::body(&tracking, &transition, &job.id, secret, now).to_string();
+                let page = crate::state::page_url(
+                    &self.cfg.public_url,
+                    tracking["id"].as_str().unwrap_or(""),
+                );
+                let body =
+                    webhook::body(&tracking, &transition, &job.id, secret, &page, now).to_string();
                 let lane = self.destinations.lane(&dest.url);
                 let _slot = lane.enter().await;
                 webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await

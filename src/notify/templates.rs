@@ -193,6 +193,43 @@ impl Templates {
         Ok(Slack { text, blocks })
     }
 
+    /// Languages with their own folder for `channel` (`email`, `slack`, `page`).
+    fn has_language(&self, channel: &str, lang: &str) -> bool {
+        self.dir.join(channel).join(lang).is_dir()
+    }
+
+    /// The language a page or message is rendered in: `lang` (its primary subtag,
+    /// e.g. `de` for `de-AT`) if the templates have it, else English.
+    pub fn language(&self, channel: &str, lang: Option<&str>) -> String {
+        let primary = lang
+            .map(|l| l.trim().to_ascii_lowercase())
+            .and_then(|l| l.split(['-', '_']).next().map(String::from))
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()));
+        match primary {
+            Some(l) if l != "en" && self.has_language(channel, &l) => l,
+            _ => "en".into(),
+        }
+    }
+
+    /// Renders a tracking page file (`index.html`, `not_found.html`) from
+    /// `page/<lang>/` or `page/`.
+    pub fn page(&self, file: &str, lang: &str, ctx: &Value) -> Result<String, TemplateError> {
+        let names = [format!("page/{lang}/{file}"), format!("page/{file}")];
+        for name in &names {
+            if !self.dir.join(name).is_file() {
+                continue;
+            }
+            let t = self
+                .env
+                .get_template(name)
+                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()))?;
+            return t
+                .render(ctx)
+                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()));
+        }
+        Err(TemplateError::Missing(file.into(), names.join(", ")))
+    }
+
     /// Renders every template file with a sample context; one line per problem.
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -219,13 +256,23 @@ impl Templates {
                 }
             }
         }
+        let page = sample_page_context();
+        for lang in std::iter::once("en").chain(langs.iter().map(String::as_str)) {
+            for file in ["index.html", "not_found.html"] {
+                if let Err(e) = self.page(file, lang, &page) {
+                    if seen.insert(e.to_string()) {
+                        problems.push(e.to_string());
+                    }
+                }
+            }
+        }
         problems
     }
 
     /// Language folders present (`email/de`, `slack/fr`, ...).
     fn languages(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for c in ["email", "slack"] {
+        for c in ["email", "slack", "page"] {
             let Ok(rd) = std::fs::read_dir(self.dir.join(c)) else {
                 continue;
             };
@@ -274,8 +321,9 @@ pub fn slack_escape(v: &Value) -> Value {
 /// The context every template sees: `tracking` (the TrackingMore tracking object),
 /// `transition`, `event` (the newest scan, fields empty if none), `checkpoints`,
 /// `order`, `status_label` (in the message's language), `carrier`, `shop` (`name`,
-/// empty when the account has none), `link` (the carrier's tracking page, else
-/// `public_url`), `public_url`, `notification_id`. Dates (`event.Date`, ...) are UTC.
+/// empty when the account has none), `link` (the customer's tracking page),
+/// `carrier_link` (the carrier's own page for the number, if known), `public_url`,
+/// `notification_id`. Dates (`event.Date`, ...) are UTC.
 pub fn context(
     tracking: &Value,
     transition: &Value,
@@ -289,11 +337,12 @@ pub fn context(
         || json!({"Date": "", "StatusDescription": "", "Details": "", "checkpoint_status": null}),
     );
     let to = Status::parse(transition["to"].as_str().unwrap_or("")).unwrap_or(Status::Pending);
-    let link = carrier["track_url"]
+    let carrier_link = carrier["track_url"]
         .as_str()
         .filter(|u| u.contains("******"))
-        .map(|u| u.replace("******", tracking["tracking_number"].as_str().unwrap_or("")))
-        .unwrap_or_else(|| public_url.to_string());
+        .map(|u| u.replace("******", tracking["tracking_number"].as_str().unwrap_or("")));
+    // "Follow your parcel" is the customer's tracking page.
+    let link = crate::state::page_url(public_url, tracking["id"].as_str().unwrap_or(""));
     json!({
         "tracking": tracking,
         "transition": transition,
@@ -307,9 +356,66 @@ pub fn context(
         "shop": {"name": shop_name},
         "carrier": {"code": carrier["code"], "name": carrier["name"], "phone": carrier["phone"]},
         "link": link,
+        "carrier_link": carrier_link,
         "public_url": public_url,
         "notification_id": notification_id,
     })
+}
+
+/// What the tracking page shows: never the customer's email or name.
+pub fn page_context(
+    tracking: &Value,
+    carrier: &Value,
+    shop_name: &str,
+    lang: &str,
+    updated: &str,
+) -> Value {
+    let status = Status::parse(tracking["status"].as_str().unwrap_or("")).unwrap_or(Status::Pending);
+    let events: Vec<Value> = tracking["origin_info"]["trackinfo"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    let date = e["Date"].as_str().unwrap_or("");
+                    json!({
+                        "date": date,
+                        "iso": date.replacen(' ', "T", 1) + ":00Z",
+                        "description": e["StatusDescription"],
+                        "location": e["Details"],
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let number = tracking["tracking_number"].as_str().unwrap_or("");
+    let carrier_url = carrier["track_url"]
+        .as_str()
+        .filter(|u| u.contains("******"))
+        .map(|u| u.replace("******", number))
+        .or_else(|| carrier["homepage"].as_str().filter(|u| !u.is_empty()).map(String::from));
+    json!({
+        "lang": lang,
+        "tracking_number": number,
+        "status": status,
+        "status_label": status_label(status, Some(lang)),
+        "carrier": {"name": carrier["name"].as_str().unwrap_or(tracking["carrier_code"].as_str().unwrap_or("")), "url": carrier_url},
+        "estimated_delivery": tracking["estimated_delivery"],
+        "events": events,
+        "shop": {"name": shop_name},
+        "updated": updated,
+    })
+}
+
+/// The sample page, for `check-config` and `trackgate render --channel page`.
+pub fn sample_page_context() -> Value {
+    let ctx = sample_context();
+    page_context(
+        &ctx["tracking"],
+        &json!({"name": "Philippines Post", "track_url": "", "homepage": "https://www.phlpost.gov.ph"}),
+        "Example Outdoor Shop",
+        "en",
+        "2025-11-20 17:12",
+    )
 }
 
 /// A made-up delivered parcel, for `check-config` and the snapshots.

@@ -83,7 +83,8 @@ fn the_webhook_body() {
         &ctx["tracking"],
         &ctx["transition"],
         "msg_0123456789abcdef0123456789abcdef",
-        "shop@example.com",
+        "whsec_c2VjcmV0",
+        "http://127.0.0.1:8080/t/0123456789abcdef0123456789abcdef",
         1_800_000_000,
     );
     insta::assert_json_snapshot!(body, {".verifyInfo.signature" => "[signature]", ".verifyInfo.timeStr" => "[time]"});

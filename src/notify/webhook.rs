@@ -11,7 +11,14 @@ use serde_json::{json, Value};
 /// webhook secret: keyed by the account email (TrackingMore's key) anyone who
 /// knows the address could forge it, and a receiver could replay it to a gateway.
 /// It does not cover the body; the Standard Webhooks headers do.
-pub fn body(tracking: &Value, transition: &Value, job_id: &str, secret: &str, now: i64) -> Value {
+pub fn body(
+    tracking: &Value,
+    transition: &Value,
+    job_id: &str,
+    secret: &str,
+    tracking_url: &str,
+    now: i64,
+) -> Value {
     let time_str = now.to_string();
     json!({
         "meta": {"code": 200, "type": "Success", "message": "Success"},
@@ -26,6 +33,7 @@ pub fn body(tracking: &Value, transition: &Value, job_id: &str, secret: &str, no
             "from": transition["from"],
             "to": transition["to"],
             "at": transition["at"],
+            "tracking_url": tracking_url,
         },
     })
 }

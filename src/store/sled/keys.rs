@@ -53,6 +53,8 @@ pub enum T {
     PushSeenByTime,
     /// next poll + parcel key → ()  (due polls)
     PollsDue,
+    /// tracking id (16 bytes) + account + parcel key → ()  (the tracking page's lookup)
+    ById,
 }
 
 impl T {
@@ -60,7 +62,7 @@ impl T {
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every tree, in slot order.
-    pub const ALL: [T; 23] = [
+    pub const ALL: [T; 24] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -84,6 +86,7 @@ impl T {
         T::PushSeen,
         T::PushSeenByTime,
         T::PollsDue,
+        T::ById,
     ];
 
     /// The sled tree name.

@@ -13,6 +13,9 @@ use serde::{de::DeserializeOwned, Serialize};
 /// Set once every row is in the compact encoding.
 const COMPACT_ROWS: &[u8] = b"compact_rows";
 
+/// Set once every tracking is in the id index (the tracking page's lookup).
+const IDS_INDEXED: &[u8] = b"ids_indexed";
+
 /// Set once the costtime index is per account (before, it was one row per parcel
 /// and counted every shop's parcels).
 const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
@@ -23,6 +26,28 @@ impl SledStore {
         self.migrate_rows()?;
         self.migrate_routes()?;
         self.migrate_outbox_count()?;
+        self.migrate_ids()?;
+        Ok(())
+    }
+
+    /// Indexes every tracking by its id, once, for a directory written before the
+    /// tracking page existed.
+    fn migrate_ids(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(IDS_INDEXED)?.is_some() {
+            return Ok(());
+        }
+        let ids = self.tree(T::ById);
+        for kv in self.tree(T::Trackings).iter() {
+            let (k, v) = kv?;
+            let t: Tracking = decode(T::Trackings, &v)?;
+            let Ok(id) = hex::decode(&t.id) else {
+                continue;
+            };
+            // The Trackings key is account + parcel key, as the index wants it.
+            ids.insert(keys::cat(&[&id, &k]), &[][..])?;
+        }
+        self.tree(T::Meta).insert(IDS_INDEXED, &[1u8][..])?;
+        self.inner.db.flush()?;
         Ok(())
     }
 

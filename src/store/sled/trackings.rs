@@ -36,6 +36,9 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     if let Some(route) = super::parcels::route_entry(t.account, p) {
         out.push((T::Routes, route));
     }
+    if let Ok(id) = hex::decode(&t.id) {
+        out.push((T::ById, keys::cat(&[&id, &a, &pk])));
+    }
     out
 }
 
@@ -163,6 +166,29 @@ impl Tx<'_> {
 }
 
 impl SledStore {
+    /// A tracking with its parcel by the tracking's id (32 hex characters, the
+    /// tracking page's token), whichever account it belongs to.
+    pub fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        let Ok(raw) = hex::decode(id) else {
+            return Ok(None);
+        };
+        if raw.len() != 16 {
+            return Ok(None);
+        }
+        let Some(k) = self.tree(T::ById).scan_prefix(&raw).keys().next() else {
+            return Ok(None);
+        };
+        let k = k?;
+        let account = super::be_u64(&k[16..24]);
+        let Some((carrier, number)) = std::str::from_utf8(&k[24..])
+            .ok()
+            .and_then(|pk| pk.split_once('\0'))
+        else {
+            return Ok(None);
+        };
+        self.tracking(account, carrier, number)
+    }
+
     /// One tracking with its parcel.
     pub fn tracking(
         &self,

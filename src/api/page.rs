@@ -1,0 +1,113 @@
+//! The customer's tracking page, `/t/{token}`: server-rendered HTML from
+//! `templates/page/`, complete without JavaScript, in the tracking's language (else
+//! the browser's, else English). The token is the tracking's id (128 random bits,
+//! stable for its life). It never shows the customer's email or name.
+
+use crate::core::time;
+use crate::core::view::TrackingView;
+use crate::notify::templates::page_context;
+use crate::state::AppState;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/t/{token}", get(tracking_page))
+}
+
+/// The first language the browser asks for, if any.
+fn accept_language(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .next()
+        .map(|l| l.split(';').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty() && l != "*")
+}
+
+fn html(status: StatusCode, body: String, cache: &'static str) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    // The token is in the URL: never send it on to the carrier's site.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+fn not_found(state: &AppState, lang: &str) -> Response {
+    let body = state
+        .templates
+        .page("not_found.html", lang, &json!({"lang": lang}))
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the tracking page's 404 template failed");
+            "<!doctype html><title>Not found</title><h1>Not found</h1>".into()
+        });
+    html(StatusCode::NOT_FOUND, body, "no-store")
+}
+
+async fn tracking_page(
+    State(state): State<AppState>,
+    token: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let browser = accept_language(&headers);
+    let lang = |l: Option<&str>| state.templates.language("page", l);
+    let Ok(Path(token)) = token else {
+        return not_found(&state, &lang(browser.as_deref()));
+    };
+    let found = match state.store.tracking_by_id(token.trim()) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "tracking page: store failed");
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<!doctype html><title>Try again</title><h1>Please try again in a moment.</h1>".into(),
+                "no-store",
+            );
+        }
+    };
+    let Some((t, p)) = found else {
+        return not_found(&state, &lang(browser.as_deref()));
+    };
+    let lang = lang(t.fields.lang.as_deref().or(browser.as_deref()));
+    let shop = state
+        .store
+        .account(t.account)
+        .ok()
+        .flatten()
+        .and_then(|a| a.name)
+        .unwrap_or_default();
+    let view = serde_json::to_value(TrackingView::new(&t, &p, &state.carriers, time::now()))
+        .unwrap_or(Value::Null);
+    let carrier = state
+        .carriers
+        .resolve(&t.carrier_code)
+        .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+        .unwrap_or(Value::Null);
+    let ctx = page_context(&view, &carrier, &shop, &lang, &time::tm_date(p.updated_at));
+    match state.templates.page("index.html", &lang, &ctx) {
+        Ok(body) => html(StatusCode::OK, body, "private, max-age=60"),
+        Err(e) => {
+            tracing::error!(error = %e, "the tracking page template failed");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><title>Error</title><h1>This page cannot be shown right now.</h1>".into(),
+                "no-store",
+            )
+        }
+    }
+}
