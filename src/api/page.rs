@@ -40,7 +40,10 @@ fn html(status: StatusCode, body: String, cache: &'static str) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     // The token is in the URL: never send it on to the carrier's site.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -75,7 +78,8 @@ async fn tracking_page(
             tracing::error!(error = %e, "tracking page: store failed");
             return html(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "<!doctype html><title>Try again</title><h1>Please try again in a moment.</h1>".into(),
+                "<!doctype html><title>Try again</title><h1>Please try again in a moment.</h1>"
+                    .into(),
                 "no-store",
             );
         }
@@ -105,7 +109,8 @@ async fn tracking_page(
             tracing::error!(error = %e, "the tracking page template failed");
             html(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "<!doctype html><title>Error</title><h1>This page cannot be shown right now.</h1>".into(),
+                "<!doctype html><title>Error</title><h1>This page cannot be shown right now.</h1>"
+                    .into(),
                 "no-store",
             )
         }

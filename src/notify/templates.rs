@@ -370,7 +370,8 @@ pub fn page_context(
     lang: &str,
     updated: &str,
 ) -> Value {
-    let status = Status::parse(tracking["status"].as_str().unwrap_or("")).unwrap_or(Status::Pending);
+    let status =
+        Status::parse(tracking["status"].as_str().unwrap_or("")).unwrap_or(Status::Pending);
     let events: Vec<Value> = tracking["origin_info"]["trackinfo"]
         .as_array()
         .map(|a| {
@@ -392,7 +393,12 @@ pub fn page_context(
         .as_str()
         .filter(|u| u.contains("******"))
         .map(|u| u.replace("******", number))
-        .or_else(|| carrier["homepage"].as_str().filter(|u| !u.is_empty()).map(String::from));
+        .or_else(|| {
+            carrier["homepage"]
+                .as_str()
+                .filter(|u| !u.is_empty())
+                .map(String::from)
+        });
     json!({
         "lang": lang,
         "tracking_number": number,

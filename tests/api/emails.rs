@@ -36,4 +36,10 @@ fn the_email_names_the_shop_and_order_in_the_customers_language() {
     assert!(text.contains("Zugestellt"), "{text}");
     assert!(!text.contains("has a new status: Delivered"), "{text}");
     assert!(text.contains("UTC"), "{text}");
+    let tracking = g.get("/v2/trackings/sandbox/SANDBOX-DELIVERED-5");
+    let page = tracking["data"]["tracking_url"].as_str().unwrap();
+    assert!(
+        text.contains(page),
+        "the button leads to the tracking page {page}: {text}"
+    );
 }

@@ -18,6 +18,7 @@ mod limits;
 mod list;
 mod lookups;
 mod notify;
+mod page;
 mod poll;
 mod push;
 mod receivers;

@@ -63,6 +63,15 @@ fn an_older_data_directory_opens_with_every_tracking_and_notification() {
     assert!(notes >= 4, "the old outbox is kept: {notes}");
     let ready = g.send(reqwest::Method::GET, "/readyz", None, None).1;
     assert!(ready["outbox_pending"].as_u64().is_some(), "{ready}");
+    // Trackings from before the tracking page have one (ids indexed at start).
+    let url = g.get("/v2/trackings/usps/OLD000017")["data"]["tracking_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = &url[url.find("/t/").unwrap()..];
+    let page = reqwest::blocking::get(format!("{}{path}", g.base)).unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().unwrap().contains("OLD000017"));
     // Writes after the migration, and a restart on the migrated directory.
     g.create("NEW0000001", "usps");
     g.restart_after_kill9();

@@ -1,0 +1,118 @@
+//! The customer's tracking page, against the real binary: content, language,
+//! privacy, headers, the 404 page, and the links that lead to it.
+
+use crate::helpers::*;
+use crate::receivers::*;
+use serde_json::json;
+
+/// The page of a tracking: its `tracking_url`'s path, fetched from the gateway.
+fn page(g: &Gateway, carrier: &str, number: &str, lang: Option<&str>) -> (u16, String, String) {
+    let v = g.get(&format!("/v2/trackings/{carrier}/{number}"));
+    let url = v["data"]["tracking_url"]
+        .as_str()
+        .expect("tracking_url")
+        .to_string();
+    let id = v["data"]["id"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/t/{id}")), "{url}");
+    let path = &url[url.find("/t/").unwrap()..];
+    fetch(g, path, lang)
+}
+
+fn fetch(g: &Gateway, path: &str, lang: Option<&str>) -> (u16, String, String) {
+    let mut req = reqwest::blocking::Client::new().get(format!("{}{path}", g.base));
+    if let Some(l) = lang {
+        req = req.header("Accept-Language", l);
+    }
+    let r = req.send().unwrap();
+    let status = r.status().as_u16();
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "HTML"
+    );
+    (status, r.text().unwrap(), cache)
+}
+
+#[test]
+fn the_page_shows_the_parcel_newest_event_first_and_nothing_private() {
+    let g = Gateway::start();
+    let v = g.post(
+        "/v2/trackings/realtime",
+        &json!({"tracking_number": "SANDBOX-DELIVERED-1", "carrier_code": "sandbox",
+                "customer_email": "jo.private@example.net", "customer_name": "Jo Private"}),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    let (status, html, cache) = page(&g, "sandbox", "SANDBOX-DELIVERED-1", None);
+    assert_eq!(status, 200);
+    assert!(cache.contains("private"), "{cache}");
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(html.contains("SANDBOX-DELIVERED-1") && html.contains("Delivered"));
+    assert!(html.contains("Shop A"), "the shop's name");
+    let newest = html.find("Delivered, signed for by recipient").unwrap();
+    let older = html.find("Out for delivery").unwrap();
+    assert!(newest < older, "newest first");
+    assert!(!html.contains("jo.private") && !html.contains("Jo Private"));
+    assert!(!html.contains("<script"), "no JavaScript needed");
+}
+
+#[test]
+fn the_page_speaks_the_trackings_language_else_the_browsers() {
+    let g = Gateway::start();
+    let v = g.post(
+        "/v2/trackings/realtime",
+        &json!({"tracking_number": "SANDBOX-TRANSIT-1", "carrier_code": "sandbox", "lang": "de"}),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    let (_, html, _) = page(&g, "sandbox", "SANDBOX-TRANSIT-1", Some("en-US"));
+    assert!(html.contains("<html lang=\"de\">") && html.contains("Sendungsverlauf"));
+    assert!(html.contains("Unterwegs"), "the status in German");
+    g.realtime("SANDBOX-PICKUP-1");
+    let (_, html, _) = page(&g, "sandbox", "SANDBOX-PICKUP-1", Some("de-AT,de;q=0.9"));
+    assert!(
+        html.contains("<html lang=\"de\">"),
+        "the browser's language"
+    );
+    let (_, html, _) = page(&g, "sandbox", "SANDBOX-PICKUP-1", Some("fr-FR"));
+    assert!(
+        html.contains("<html lang=\"en\">"),
+        "English when we have no French"
+    );
+}
+
+#[test]
+fn an_unknown_token_gets_a_friendly_404_page() {
+    let g = Gateway::start();
+    for path in ["/t/0123456789abcdef0123456789abcdef", "/t/nope", "/t/%FF"] {
+        let (status, html, cache) = fetch(&g, path, None);
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("not found"), "{html}");
+        assert_eq!(cache, "no-store");
+    }
+    let (_, html, _) = fetch(&g, "/t/nope", Some("de"));
+    assert!(html.contains("nicht gefunden"), "{html}");
+}
+
+#[test]
+fn the_webhook_carries_the_page_url() {
+    let r = Receiver::start(vec![]);
+    let g = Gateway::with_config("poll:\n  enabled: false\nallow_private_destinations: true\n");
+    g.put_settings(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}));
+    g.realtime("SANDBOX-DELIVERED-4");
+    let got = r.wait_for(1, 10);
+    let id = g.get("/v2/trackings/sandbox/SANDBOX-DELIVERED-4")["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        got[0].json()["event"]["tracking_url"],
+        format!("http://127.0.0.1:8080/t/{id}")
+    );
+}
