@@ -265,8 +265,25 @@ fn render(
             );
             Ok(serde_json::to_string_pretty(&body).unwrap_or_default())
         }
+        "page" => {
+            let lang = templates.language("page", lang);
+            let carrier = trackgate::core::carriers::Carriers::builtin()
+                .resolve(ctx["tracking"]["carrier_code"].as_str().unwrap_or(""))
+                .map(|c| serde_json::to_value(c).unwrap_or_default())
+                .unwrap_or_default();
+            let page = trackgate::notify::templates::page_context(
+                &ctx["tracking"],
+                &carrier,
+                ctx["shop"]["name"].as_str().unwrap_or(""),
+                &lang,
+                ctx["tracking"]["lastUpdateTime"].as_str().unwrap_or(""),
+            );
+            templates
+                .page("index.html", &lang, &page)
+                .map_err(|e| e.to_string())
+        }
         other => Err(format!(
-            "--channel {other:?} is not email, slack or webhook"
+            "--channel {other:?} is not email, slack, webhook or page"
         )),
     }
 }
