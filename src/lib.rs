@@ -12,6 +12,7 @@ pub mod server;
 pub mod signing;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod throttle;
 pub mod worker;
 
@@ -89,6 +90,7 @@ impl App {
     /// Opens the store, upserts the configured accounts and binds the listener.
     pub async fn build(cfg: Config) -> anyhow::Result<App> {
         let (remote, airlines) = load_tables(&cfg)?;
+        telemetry::install();
         tracing::info!("starting: {}", cfg.summary());
         for w in cfg.warnings() {
             tracing::warn!("{w}");

@@ -56,10 +56,12 @@ pub fn router(state: AppState) -> Router {
         .nest("/v2", v2)
         .merge(health::router())
         .merge(page::router())
+        .merge(crate::telemetry::router())
         .merge(crate::ingest::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(crate::telemetry::count_requests))
         .layer(
             TraceLayer::new_for_http()
                 // 5xx answers are expected at times (503: no status provider) and

@@ -74,10 +74,11 @@ async fn realtime(
         number: number.clone(),
         update,
     };
-    let _ = state
+    let report = state
         .store
         .apply_updates(&[incoming], Origin::Realtime, None, time::now())
         .await?;
+    crate::telemetry::transitions(&report);
     let (t, p) = state
         .store
         .tracking(acct.id, &carrier, &number)?

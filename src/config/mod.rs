@@ -91,10 +91,20 @@ pub struct Config {
     pub poll: PollConfig,
     /// API limits.
     pub limits: LimitsConfig,
+    /// `/metrics`.
+    pub metrics: MetricsConfig,
     /// Replacement remote-area table (format in `tables/remote-areas.tsv`); empty = shipped sample.
     pub remote_areas_file: Option<PathBuf>,
     /// Replacement airline-prefix table (format in `tables/airlines.tsv`); empty = shipped table.
     pub airlines_file: Option<PathBuf>,
+}
+
+/// The Prometheus endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
 }
 
 /// Which store engine runs, and its sizing.
@@ -349,6 +359,7 @@ impl Default for Config {
             allow_private_destinations: false,
             poll: PollConfig::default(),
             limits: LimitsConfig::default(),
+            metrics: MetricsConfig::default(),
             remote_areas_file: None,
             airlines_file: None,
         }

@@ -108,6 +108,7 @@ async fn accept(
     if report.replayed {
         return Err(SigError::Replayed.into());
     }
+    crate::telemetry::transitions(&report);
     tracing::info!(
         source = push_id.source,
         received,

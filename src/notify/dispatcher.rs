@@ -149,6 +149,7 @@ impl Dispatcher {
             next,
             disable,
         } = outcome::decide(sent, &delays, job.round_tries as usize, now_exact, jitter);
+        crate::telemetry::delivery(job.channel.as_str(), outcome, latency_ms as f64 / 1000.0);
         tracing::info!(
             outcome,
             code,

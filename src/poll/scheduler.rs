@@ -10,6 +10,7 @@ use crate::core::schedule::PollPolicy;
 use crate::core::status::Status;
 use crate::core::time::Clock;
 use crate::store::{Incoming, Origin, PollTarget, Store, StoreError};
+use crate::telemetry;
 use crate::throttle::Keyed;
 use crate::worker::{self, Outcome};
 use rand::Rng;
@@ -127,6 +128,7 @@ impl Poller {
         self.store
             .apply_updates(&[item], Origin::Poll, None, self.clock.now())
             .await?;
+        telemetry::poll("expiry", "expired");
         Ok(())
     }
 
@@ -169,9 +171,12 @@ impl Poller {
                     number: number.clone(),
                     update,
                 };
-                self.store
+                let report = self
+                    .store
                     .apply_updates(&[item], Origin::Poll, None, self.clock.now())
                     .await?;
+                telemetry::transitions(&report);
+                telemetry::poll(provider.name(), "ok");
                 if let Some(after) = self.store.parcel(&carrier, &number)? {
                     if policy.is_expired(&after, self.postal(&carrier), self.clock.now()) {
                         self.expire(&carrier, &number).await?;
@@ -179,6 +184,7 @@ impl Poller {
                 }
             }
             Err(e) => {
+                telemetry::poll(provider.name(), "failed");
                 tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
                 let jitter: f64 = rand::thread_rng().gen();
                 let at = policy.retry_after(p.poll_failures, self.clock.now(), jitter);

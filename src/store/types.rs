@@ -191,6 +191,8 @@ pub struct ApplyReport {
     pub jobs: usize,
     /// Events ignored for implausible times (before 2000, over a day ahead).
     pub ignored_events: usize,
+    /// Transitions recorded, by the status they lead to.
+    pub transitions_to: Vec<(Status, usize)>,
 }
 
 /// How a carrier has done on one route.

@@ -17,6 +17,7 @@ mod isolation;
 mod limits;
 mod list;
 mod lookups;
+mod metrics;
 mod notify;
 mod page;
 mod poll;

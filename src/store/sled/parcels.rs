@@ -200,6 +200,17 @@ impl Tx<'_> {
             );
         }
         batch.report.transitions += plan.transitions.len();
+        for tr in &plan.transitions {
+            match batch
+                .report
+                .transitions_to
+                .iter_mut()
+                .find(|(s, _)| *s == tr.to)
+            {
+                Some((_, n)) => *n += 1,
+                None => batch.report.transitions_to.push((tr.to, 1)),
+            }
+        }
         self.put_parcel(Some(&prev), &plan.next)
     }
 
