@@ -28,7 +28,9 @@ pub fn load(
         let Some(rest) = key.strip_prefix("TRACKGATE_") else {
             continue;
         };
-        if rest == "CONFIG" || rest.is_empty() {
+        // TRACKGATE_CONFIG names the file; TRACKGATE_TEST_* belong to the test
+        // suites (which tools are required), not to the gateway.
+        if rest == "CONFIG" || rest.is_empty() || rest.starts_with("TEST_") {
             continue;
         }
         let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();

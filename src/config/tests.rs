@@ -120,3 +120,9 @@ fn the_store_section_has_contract_defaults_and_refuses_what_is_not_there() {
     let err = load(&Source::Defaults, env).unwrap_err().to_string();
     assert!(err.contains("store.backend"), "{err}");
 }
+
+#[test]
+fn test_suite_variables_are_not_config_keys() {
+    let env = [("TRACKGATE_TEST_BROWSER".to_string(), "required".to_string())];
+    assert!(load(&Source::Defaults, env).is_ok());
+}

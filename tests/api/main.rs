@@ -7,6 +7,7 @@ mod smtp;
 mod upstream;
 
 mod batch;
+mod browser;
 mod cli;
 mod crash;
 mod durability;
