@@ -2,66 +2,11 @@
 //! (`__` nests: `TRACKGATE_EMAIL__SMTP__PORT=2526`). Validated once at start; every
 //! error names the key.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// A secret: prints as `***` in logs and debug output.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl<'de> Deserialize<'de> for Secret {
-    /// Accepts any scalar: a key of digits set through the environment stays a key.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(Secret(s)),
-            Value::Number(n) => Ok(Secret(n.to_string())),
-            Value::Bool(b) => Ok(Secret(b.to_string())),
-            Value::Null => Ok(Secret::default()),
-            _ => Err(serde::de::Error::custom("expected a string")),
-        }
-    }
-}
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-    /// The secret itself; call only where it is used.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    /// Whether it is empty (an unset secret).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
-    }
-}
-
-/// A humantime duration such as `30s` or `6h`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HumanDuration(pub Duration);
-
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        humantime::parse_duration(&s)
-            .map(HumanDuration)
-            .map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "{s:?} is not a duration like \"30s\" or \"6h\": {e}"
-                ))
-            })
-    }
-}
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -497,112 +442,11 @@ pub fn locate(cli: Option<&Path>) -> Source {
     }
 }
 
+mod derived;
 mod load;
+mod values;
 pub use load::load;
-
-impl Config {
-    /// One line for the start-up log: what this gateway will do. Never a secret.
-    pub fn summary(&self) -> String {
-        let receivers: Vec<&str> = [
-            (
-                "native",
-                self.push
-                    .native
-                    .as_ref()
-                    .is_some_and(|r| !r.secret.is_empty()),
-            ),
-            (
-                "trackingmore",
-                self.push
-                    .trackingmore
-                    .as_ref()
-                    .is_some_and(|r| !r.email.is_empty()),
-            ),
-            (
-                "aftership",
-                self.push
-                    .aftership
-                    .as_ref()
-                    .is_some_and(|r| !r.secret.is_empty()),
-            ),
-            (
-                "17track",
-                self.push
-                    .seventeentrack
-                    .as_ref()
-                    .is_some_and(|r| !r.secret.is_empty()),
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect();
-        let email = match self.email.transport {
-            EmailTransport::Smtp => {
-                format!("smtp to {}:{}", self.email.smtp.host, self.email.smtp.port)
-            }
-            EmailTransport::File => format!("files in {}", self.email.dir.display()),
-            EmailTransport::Off => "off".into(),
-        };
-        format!(
-            "{} account(s); store: sled in {} ({} MiB cache); email: {email}; status provider: {}; push receivers: {}",
-            self.accounts.len(),
-            self.data_dir.display(),
-            self.store.cache_mb,
-            self.provider_summary().unwrap_or("none"),
-            if receivers.is_empty() { "none".into() } else { receivers.join(", ") },
-        )
-    }
-
-    /// The status provider polls and realtime use for real carriers, if any.
-    pub fn provider_summary(&self) -> Option<&'static str> {
-        match self.poll.provider.as_str() {
-            "sandbox" => Some("sandbox"),
-            _ if self.poll.trackingmore.api_key.is_empty() => None,
-            _ => Some("trackingmore"),
-        }
-    }
-
-    /// Start-up warnings about settings that work but will disappoint.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.provider_summary().is_none() {
-            out.push(
-                "no status provider is configured: trackings of real carriers will only change by push; \
-                 set poll.trackingmore.api_key to poll TrackingMore"
-                    .to_string(),
-            );
-        }
-        let loopback = reqwest::Url::parse(&self.public_url).ok().is_some_and(|u| {
-            matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
-                || u.host_str().is_some_and(|h| h.starts_with("127."))
-        });
-        if loopback && self.email.transport != EmailTransport::Off {
-            out.push(format!(
-                "public_url {} is a loopback address while email is on: customers' links will be dead; set public_url",
-                self.public_url
-            ));
-        }
-        out
-    }
-
-    /// The HTTP server's read limits.
-    pub fn read_limits(&self) -> crate::server::ReadLimits {
-        crate::server::ReadLimits {
-            header_timeout: self.limits.header_timeout.0,
-            body_timeout: self.limits.body_timeout.0,
-            max_body_bytes: self.limits.max_body_bytes,
-        }
-    }
-
-    /// The poll timings in the form the store schedules with.
-    pub fn poll_policy(&self) -> crate::core::schedule::PollPolicy {
-        crate::core::schedule::PollPolicy {
-            interval: self.poll.interval.0.as_secs() as i64,
-            expire_express: self.poll.expire_express.0.as_secs() as i64,
-            expire_postal: self.poll.expire_postal.0.as_secs() as i64,
-        }
-    }
-}
+pub use values::{HumanDuration, Secret};
 
 impl NotifyConfig {
     /// Whether the config says anything about notifications for this account.

@@ -125,8 +125,17 @@ impl Templates {
         part: &str,
         ctx: &Value,
     ) -> Result<String, TemplateError> {
-        let names = Self::candidates(channel, status, lang, part);
-        for name in &names {
+        self.render_first(&Self::candidates(channel, status, lang, part), part, ctx)
+    }
+
+    /// Renders the first of `names` that exists; `part` names what was missing.
+    fn render_first(
+        &self,
+        names: &[String],
+        part: &str,
+        ctx: &Value,
+    ) -> Result<String, TemplateError> {
+        for name in names {
             if !self.dir.join(name).is_file() {
                 continue;
             }
@@ -215,19 +224,7 @@ impl Templates {
     /// `page/<lang>/` or `page/`.
     pub fn page(&self, file: &str, lang: &str, ctx: &Value) -> Result<String, TemplateError> {
         let names = [format!("page/{lang}/{file}"), format!("page/{file}")];
-        for name in &names {
-            if !self.dir.join(name).is_file() {
-                continue;
-            }
-            let t = self
-                .env
-                .get_template(name)
-                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()))?;
-            return t
-                .render(ctx)
-                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()));
-        }
-        Err(TemplateError::Missing(file.into(), names.join(", ")))
+        self.render_first(&names, file, ctx)
     }
 
     /// Renders every template file with a sample context; one line per problem.
