@@ -107,7 +107,7 @@ impl App {
             };
             let notify = a.notify.is_set().then(|| a.notify.to_settings());
             store
-                .upsert_account(&a.email, a.name.as_deref(), &hash, notify, now)
+                .upsert_account(&a.email, a.profile(), &hash, notify, now)
                 .await?;
         }
         store.flush()?;

@@ -224,17 +224,29 @@ fn render(
                 .and_then(|c| carriers.resolve(c))
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .unwrap_or_default();
-            let shop = cfg.accounts.first().and_then(|a| a.name.clone());
+            let first = cfg.accounts.first();
+            let shop = trackgate::notify::templates::shop(
+                first.and_then(|a| a.name.as_deref()),
+                first.and_then(|a| a.logo_url.as_deref()),
+            );
             context(
                 &t,
                 &transition,
                 &carrier,
-                shop.as_deref().unwrap_or(""),
+                &shop,
                 &cfg.public_url,
                 "msg_preview",
             )
         }
     };
+    // The configured shop, when there is one, rather than the sample's.
+    let mut ctx = ctx;
+    if let Some(a) = cfg.accounts.first() {
+        ctx["shop"] = trackgate::notify::templates::shop(
+            a.name.as_deref().or(ctx["shop"]["name"].as_str()),
+            a.logo_url.as_deref(),
+        );
+    }
     let templates = Templates::new(&cfg.templates_dir);
     match channel {
         "email" => {
@@ -274,7 +286,7 @@ fn render(
             let page = trackgate::notify::templates::page_context(
                 &ctx["tracking"],
                 &carrier,
-                ctx["shop"]["name"].as_str().unwrap_or(""),
+                &ctx["shop"],
                 &lang,
                 ctx["tracking"]["lastUpdateTime"].as_str().unwrap_or(""),
             );

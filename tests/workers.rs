@@ -68,7 +68,13 @@ async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64)
         ..Notify::default()
     };
     let acct = store
-        .upsert_account("a@example.com", None, &"ab".repeat(32), Some(notify), T0)
+        .upsert_account(
+            "a@example.com",
+            Default::default(),
+            &"ab".repeat(32),
+            Some(notify),
+            T0,
+        )
         .await
         .unwrap()
         .id;
@@ -191,7 +197,13 @@ async fn a_spent_schedule_leaves_the_notification_dead() {
 async fn sandbox_store(dir: &std::path::Path, number: &str) -> (Store, u64) {
     let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
     let acct = store
-        .upsert_account("a@example.com", None, &"ab".repeat(32), None, T0)
+        .upsert_account(
+            "a@example.com",
+            Default::default(),
+            &"ab".repeat(32),
+            None,
+            T0,
+        )
         .await
         .unwrap()
         .id;

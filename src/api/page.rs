@@ -5,7 +5,7 @@
 
 use crate::core::time;
 use crate::core::view::TrackingView;
-use crate::notify::templates::page_context;
+use crate::notify::templates::{page_context, shop};
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -88,13 +88,11 @@ async fn tracking_page(
         return not_found(&state, &lang(browser.as_deref()));
     };
     let lang = lang(t.fields.lang.as_deref().or(browser.as_deref()));
-    let shop = state
-        .store
-        .account(t.account)
-        .ok()
-        .flatten()
-        .and_then(|a| a.name)
-        .unwrap_or_default();
+    let account = state.store.account(t.account).ok().flatten();
+    let shop = shop(
+        account.as_ref().and_then(|a| a.name.as_deref()),
+        account.as_ref().and_then(|a| a.logo_url.as_deref()),
+    );
     let view = serde_json::to_value(TrackingView::new(&t, &p, &state.carriers, time::now()))
         .unwrap_or(Value::Null);
     let carrier = state

@@ -140,6 +140,9 @@ fn validate(cfg: &Config) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     for (i, a) in cfg.accounts.iter().enumerate() {
         let at = format!("accounts[{i}]");
+        if let Some(logo) = a.logo_url.as_deref().filter(|l| !l.is_empty()) {
+            check_url(&mut errs, &format!("{at}.logo_url"), logo);
+        }
         if !looks_like_email(&a.email) {
             errs.push(format!("{at}.email: {:?} is not an email address", a.email));
         }

@@ -93,9 +93,13 @@ pub enum StoreBackend {
 pub struct AccountConfig {
     /// The account's email; also its identity.
     pub email: String,
-    /// The shop's name as its customers know it, shown in emails.
+    /// The shop's name as its customers know it, shown in emails and on the
+    /// tracking page.
     #[serde(default)]
     pub name: Option<String>,
+    /// The shop's logo, an http(s) URL, shown in emails and on the tracking page.
+    #[serde(default)]
+    pub logo_url: Option<String>,
     /// The API key in clear (hashed before it is stored).
     #[serde(default)]
     pub api_key: Option<Secret>,
@@ -105,6 +109,16 @@ pub struct AccountConfig {
     /// Notification settings.
     #[serde(default)]
     pub notify: NotifyConfig,
+}
+
+impl AccountConfig {
+    /// How the shop presents itself to its customers.
+    pub fn profile(&self) -> crate::store::Profile<'_> {
+        crate::store::Profile {
+            name: self.name.as_deref(),
+            logo_url: self.logo_url.as_deref(),
+        }
+    }
 }
 
 /// Per-account notification channels.

@@ -232,7 +232,7 @@ impl Dispatcher {
             &tracking,
             &transition,
             &carrier,
-            account.name.as_deref().unwrap_or(""),
+            &templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
             &self.cfg.public_url,
             &job.id,
         );

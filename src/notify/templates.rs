@@ -325,7 +325,7 @@ pub fn context(
     tracking: &Value,
     transition: &Value,
     carrier: &Value,
-    shop_name: &str,
+    shop: &Value,
     public_url: &str,
     notification_id: &str,
 ) -> Value {
@@ -350,7 +350,7 @@ pub fn context(
             "customer_name": tracking["customer_name"], "created": tracking["order_create_time"],
         },
         "status_label": status_label(to, None),
-        "shop": {"name": shop_name},
+        "shop": shop_json(shop),
         "carrier": {"code": carrier["code"], "name": carrier["name"], "phone": carrier["phone"]},
         "link": link,
         "carrier_link": carrier_link,
@@ -359,11 +359,20 @@ pub fn context(
     })
 }
 
+/// A shop as templates see it: `name` and `logo_url`, empty strings when unset.
+pub fn shop(name: Option<&str>, logo_url: Option<&str>) -> Value {
+    json!({"name": name.unwrap_or(""), "logo_url": logo_url.unwrap_or("")})
+}
+
+fn shop_json(v: &Value) -> Value {
+    shop(v["name"].as_str(), v["logo_url"].as_str())
+}
+
 /// What the tracking page shows: never the customer's email or name.
 pub fn page_context(
     tracking: &Value,
     carrier: &Value,
-    shop_name: &str,
+    shop: &Value,
     lang: &str,
     updated: &str,
 ) -> Value {
@@ -404,7 +413,7 @@ pub fn page_context(
         "carrier": {"name": carrier["name"].as_str().unwrap_or(tracking["carrier_code"].as_str().unwrap_or("")), "url": carrier_url},
         "estimated_delivery": tracking["estimated_delivery"],
         "events": events,
-        "shop": {"name": shop_name},
+        "shop": shop_json(shop),
         "updated": updated,
     })
 }
@@ -415,7 +424,7 @@ pub fn sample_page_context() -> Value {
     page_context(
         &ctx["tracking"],
         &json!({"name": "Philippines Post", "track_url": "", "homepage": "https://www.phlpost.gov.ph"}),
-        "Example Outdoor Shop",
+        &shop(Some("Example Outdoor Shop"), None),
         "en",
         "2025-11-20 17:12",
     )
@@ -461,7 +470,7 @@ pub fn sample_context_for(status: Status) -> Value {
         &tracking,
         &transition,
         &carrier,
-        "Example Outdoor Shop",
+        &shop(Some("Example Outdoor Shop"), None),
         "http://127.0.0.1:8080",
         "msg_0123456789abcdef0123456789abcdef",
     )

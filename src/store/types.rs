@@ -29,6 +29,18 @@ pub struct Account {
     /// The shop's name as customers know it (emails, tracking page).
     #[serde(default)]
     pub name: Option<String>,
+    /// The shop's logo (an http(s) URL) on the tracking page and in emails.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+}
+
+/// How a shop presents itself to its customers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Profile<'a> {
+    /// The shop's name.
+    pub name: Option<&'a str>,
+    /// The shop's logo URL.
+    pub logo_url: Option<&'a str>,
 }
 
 /// Hex SHA-256 of an API key.

@@ -116,3 +116,39 @@ fn the_webhook_carries_the_page_url() {
         format!("http://127.0.0.1:8080/t/{id}")
     );
 }
+
+#[test]
+fn the_shops_logo_heads_the_page_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: a@shop-a.example\n    name: Shop A\n    logo_url: https://shop-a.example/logo.png\n    api_key: {KEY_A}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args([
+            "render",
+            "--channel",
+            "page",
+            "--status",
+            "transit",
+            "--config",
+        ])
+        .arg(&cfg)
+        .env(
+            "TRACKGATE_TEMPLATES_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+        )
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        html.contains("src=\"https:&#x2f;&#x2f;shop-a.example&#x2f;logo.png\"")
+            && html.contains("alt=\"Shop A\""),
+        "{html}"
+    );
+}

@@ -12,15 +12,13 @@ impl SledStore {
     pub async fn upsert_account(
         &self,
         email: &str,
-        name: Option<&str>,
+        profile: Profile<'_>,
         key_sha256: &str,
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
-        let name = name
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(String::from);
+        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+        let (name, logo_url) = (set(profile.name), set(profile.logo_url));
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
         let key_sha256 = key_sha256.to_ascii_lowercase();
         self.write(|tx| {
@@ -40,6 +38,7 @@ impl SledStore {
                         a.notify = n.clone();
                     }
                     a.name.clone_from(&name);
+                    a.logo_url.clone_from(&logo_url);
                     if a.key_sha256 != key_sha256 {
                         tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
                         a.key_sha256.clone_from(&key_sha256);
@@ -57,6 +56,7 @@ impl SledStore {
                         created_at: now,
                         notify: notify.clone().unwrap_or_default(),
                         name: name.clone(),
+                        logo_url: logo_url.clone(),
                     }
                 }
             };
