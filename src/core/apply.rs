@@ -25,6 +25,8 @@ pub struct Update {
     pub destination_country: Option<String>,
     /// The provider's own words for the status.
     pub status_text: Option<String>,
+    /// The carrier's estimated delivery, unix seconds, if the source gave one.
+    pub estimated_delivery: Option<i64>,
     /// `realtime`, `poll`, `push:native`, ...
     pub source: String,
 }
@@ -137,6 +139,10 @@ pub fn apply(prev: &Parcel, update: &Update, now: i64) -> Applied {
     if let Some((status, substatus)) = derive(&next.events, next.stated.as_ref()) {
         next.status = status;
         next.substatus = substatus.or_else(|| status.default_substatus().map(String::from));
+    }
+    // The latest estimate replaces the one held; an implausible one is ignored.
+    if let Some(eta) = update.estimated_delivery.filter(|t| *t >= EARLIEST_EVENT) {
+        next.estimated_delivery = Some(eta);
     }
     for (slot, new) in [
         (&mut next.origin_country, &update.origin_country),

@@ -83,6 +83,9 @@ pub struct Parcel {
     /// Failed polls in a row (for backoff).
     #[serde(default)]
     pub poll_failures: u32,
+    /// The carrier's estimated delivery (unix seconds), as the latest news gave it.
+    #[serde(default)]
+    pub estimated_delivery: Option<i64>,
 }
 
 impl Parcel {
@@ -104,6 +107,7 @@ impl Parcel {
             status_text: None,
             next_poll_at: None,
             poll_failures: 0,
+            estimated_delivery: None,
         }
     }
 

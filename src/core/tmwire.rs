@@ -93,6 +93,7 @@ pub fn update(v: &Value, source: &str) -> Result<Update, WireError> {
         origin_country: place("original_country"),
         destination_country: place("destination_country"),
         status_text: (status.is_none() && !raw_status.is_empty()).then(|| raw_status.to_string()),
+        estimated_delivery: None,
         source: source.to_string(),
     })
 }

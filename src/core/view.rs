@@ -3,6 +3,7 @@
 use super::carriers::Carriers;
 use super::country;
 use super::model::{Checkpoint, Parcel, Tracking};
+use super::status::Status;
 use super::time::{rfc3339, tm_date};
 use serde::Serialize;
 
@@ -76,6 +77,9 @@ pub struct TrackingView {
     pub last_event: Option<String>,
     #[serde(rename = "lastUpdateTime")]
     pub last_update_time: Option<String>,
+    /// The carrier's estimated delivery date (`YYYY-MM-DD`, UTC), when known and
+    /// the parcel is not delivered yet.
+    pub estimated_delivery: Option<String>,
 }
 
 const DAY: i64 = 86_400;
@@ -147,6 +151,10 @@ impl TrackingView {
                 .join(",")
             }),
             last_update_time: newest.map(|e| tm_date(e.time)),
+            estimated_delivery: p
+                .estimated_delivery
+                .filter(|_| p.status != Status::Delivered)
+                .map(|t| tm_date(t)[..10].to_string()),
         }
     }
 }

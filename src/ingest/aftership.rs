@@ -119,6 +119,7 @@ fn parse(state: &AppState, v: &Value) -> Result<Incoming, PushError> {
             origin_country: None,
             destination_country: None,
             status_text: (mapped.is_none() && !tag.is_empty()).then(|| tag.to_string()),
+            estimated_delivery: None,
             source: "push:aftership".into(),
         },
     })

@@ -129,6 +129,14 @@ fn item(state: &AppState, at: &str, m: &Map<String, Value>) -> Result<Incoming, 
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(PushError::Malformed(format!("{at}events must be an array"))),
     };
+    let estimated_delivery = match text(m, "estimated_delivery", at)? {
+        None => None,
+        Some(raw) => Some(time::parse_loose(raw).ok_or_else(|| {
+            PushError::Malformed(format!(
+                "{at}estimated_delivery {raw:?} is not a date like 2026-11-24 or 2026-11-24T18:00:00Z"
+            ))
+        })?),
+    };
     if st.is_none() && events.is_empty() {
         return Err(PushError::Malformed(format!(
             "{at}status and events are both absent"
@@ -145,6 +153,7 @@ fn item(state: &AppState, at: &str, m: &Map<String, Value>) -> Result<Incoming, 
             origin_country: None,
             destination_country: None,
             status_text: None,
+            estimated_delivery,
             source: "push:native".into(),
         },
     })

@@ -110,6 +110,7 @@ fn parse(v: &Value) -> Result<Incoming, PushError> {
             origin_country: None,
             destination_country: None,
             status_text: (mapped.is_none() && !main.is_empty()).then(|| main.to_string()),
+            estimated_delivery: None,
             source: "push:17track".into(),
         },
     })

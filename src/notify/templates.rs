@@ -319,8 +319,8 @@ pub fn slack_escape(v: &Value) -> Value {
 /// `transition`, `event` (the newest scan, fields empty if none), `checkpoints`,
 /// `order`, `status_label` (in the message's language), `carrier`, `shop` (`name`,
 /// empty when the account has none), `link` (the customer's tracking page),
-/// `carrier_link` (the carrier's own page for the number, if known), `public_url`,
-/// `notification_id`. Dates (`event.Date`, ...) are UTC.
+/// `carrier_link` (the carrier's own page for the number, if known),
+/// `estimated_delivery` (`YYYY-MM-DD` or null), `public_url`, `notification_id`. Dates (`event.Date`, ...) are UTC.
 pub fn context(
     tracking: &Value,
     transition: &Value,
@@ -354,6 +354,7 @@ pub fn context(
         "carrier": {"code": carrier["code"], "name": carrier["name"], "phone": carrier["phone"]},
         "link": link,
         "carrier_link": carrier_link,
+        "estimated_delivery": tracking["estimated_delivery"],
         "public_url": public_url,
         "notification_id": notification_id,
     })

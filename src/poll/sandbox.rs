@@ -104,6 +104,12 @@ pub fn journey(number: &str, registered_at: i64) -> Update {
         origin_country: Some("CN".into()),
         destination_country: Some("DE".into()),
         status_text: None,
+        // Parcels still on their way are expected two days after registration.
+        estimated_delivery: matches!(
+            status,
+            Status::Transit | Status::Pickup | Status::Undelivered
+        )
+        .then_some(registered_at + 2 * 86_400),
         source: "sandbox".into(),
     }
 }

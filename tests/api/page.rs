@@ -152,3 +152,32 @@ fn the_shops_logo_heads_the_page_preview() {
         "{html}"
     );
 }
+
+#[test]
+fn a_pushed_estimated_delivery_reaches_the_api_and_the_page() {
+    let g = Gateway::with_config(&crate::signing::push_config());
+    let n = s10(61, "US");
+    g.create(&n, "usps");
+    let body = json!({"carrier_code": "usps", "tracking_number": n, "status": "transit",
+                      "estimated_delivery": "2030-01-15"})
+    .to_string();
+    let headers = crate::signing::native_headers("eta-1", crate::signing::now(), &body);
+    assert_eq!(g.push("/hooks/native", &headers, &body).0, 200);
+    let v = g.get(&format!("/v2/trackings/usps/{n}"));
+    assert_eq!(v["data"]["estimated_delivery"], "2030-01-15", "{v}");
+    let (_, html, _) = page(&g, "usps", &n, None);
+    assert!(
+        html.contains("Estimated delivery") && html.contains("2030-01-15"),
+        "{html}"
+    );
+    let bad = json!({"carrier_code": "usps", "tracking_number": n, "status": "transit",
+                     "estimated_delivery": "soon"})
+    .to_string();
+    let headers = crate::signing::native_headers("eta-2", crate::signing::now(), &bad);
+    let (status, v) = g.push("/hooks/native", &headers, &bad);
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("estimated_delivery"),
+        "{v}"
+    );
+}
