@@ -47,7 +47,12 @@ impl Browser {
                 !required,
                 "TRACKGATE_TEST_BROWSER=required but chromium/chromedriver are missing"
             );
-            eprintln!("\n*** SKIPPED: browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) ***\n");
+            // Straight to stderr, past the test harness's capture, so a normal
+            // `cargo test` run shows it.
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(
+                b"\n*** SKIPPED: browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) ***\n",
+            );
             return None;
         };
         let port = free_port();
