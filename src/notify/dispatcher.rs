@@ -30,6 +30,17 @@ struct Payload {
     customer_email: Option<String>,
 }
 
+/// Whether a webhook or Slack destination may be sent to: not switched off by a
+/// 410, and a URL user-chosen destinations may reach.
+fn usable(what: &str, url: &str, disabled: Option<&str>, allow_private: bool) -> Result<(), Sent> {
+    if let Some(why) = disabled {
+        return Err(permanent(format!(
+            "the {what} is disabled ({why}); set it again to re-enable"
+        )));
+    }
+    destination::check_url(url, allow_private).map_err(permanent)
+}
+
 /// Most sends in flight in all.
 const MAX_INFLIGHT: usize = 128;
 
@@ -243,24 +254,22 @@ impl Dispatcher {
                 let Some(dest) = &account.notify.webhook else {
                     return permanent("no webhook is configured");
                 };
-                if let Some(why) = &dest.disabled {
-                    return permanent(format!(
-                        "the webhook is disabled ({why}); set it again to re-enable"
-                    ));
-                }
-                if let Err(e) = destination::check_url(&dest.url, allow_private) {
-                    return permanent(e);
+                if let Err(sent) = usable(
+                    "webhook",
+                    &dest.url,
+                    dest.disabled.as_deref(),
+                    allow_private,
+                ) {
+                    return sent;
                 }
                 let now = self.clock.now();
                 let Some(secret) = dest.secrets.first() else {
                     return permanent("the webhook has no signing secret");
                 };
-                let page = crate::state::page_url(
-                    &self.cfg.public_url,
-                    tracking["id"].as_str().unwrap_or(""),
-                );
+                // The templates' `link` is the tracking page.
+                let page = ctx["link"].as_str().unwrap_or("");
                 let body =
-                    webhook::body(&tracking, &transition, &job.id, secret, &page, now).to_string();
+                    webhook::body(&tracking, &transition, &job.id, secret, page, now).to_string();
                 let lane = self.destinations.lane(&dest.url);
                 let _slot = lane.enter().await;
                 webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await
@@ -269,13 +278,13 @@ impl Dispatcher {
                 let Some(dest) = &account.notify.slack else {
                     return permanent("no Slack webhook is configured");
                 };
-                if let Some(why) = &dest.disabled {
-                    return permanent(format!(
-                        "the Slack webhook is disabled ({why}); set it again to re-enable"
-                    ));
-                }
-                if let Err(e) = destination::check_url(&dest.url, allow_private) {
-                    return permanent(e);
+                if let Err(sent) = usable(
+                    "Slack webhook",
+                    &dest.url,
+                    dest.disabled.as_deref(),
+                    allow_private,
+                ) {
+                    return sent;
                 }
                 let msg = match self.templates.slack(status, lang.as_deref(), &ctx) {
                     Ok(m) => m,
