@@ -269,10 +269,7 @@ fn render(
                 &ctx["transition"],
                 "msg_preview",
                 "whsec_preview",
-                &trackgate::state::page_url(
-                    &cfg.public_url,
-                    ctx["tracking"]["id"].as_str().unwrap_or(""),
-                ),
+                ctx["link"].as_str().unwrap_or(""),
                 trackgate::core::time::now(),
             );
             Ok(serde_json::to_string_pretty(&body).unwrap_or_default())
