@@ -8,10 +8,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -38,10 +37,17 @@ pub fn install() -> &'static PrometheusHandle {
 }
 
 /// `/metrics`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(scrape))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(scrape))
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operators",
+    summary = "Prometheus metrics",
+    description = "With `metrics.token` set, send `Authorization: Bearer <token>`.",
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+        (status = 401, description = "metrics.token is set and was not sent", content_type = "text/plain", body = String),
+    ))]
 async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = state.cfg.metrics.token.as_ref().filter(|t| !t.is_empty()) {
         let sent = headers

@@ -3,25 +3,32 @@
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::input::{object, text, JsonBody};
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::carriers::Carrier;
 use crate::core::detect::detect;
 use crate::core::number::{NumberError, TrackingNumber};
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/carriers", get(list_carriers))
-        .route("/carriers/detect", post(detect_carrier))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_carriers))
+        .routes(routes!(detect_carrier))
 }
 
+#[utoipa::path(get, path = "/carriers", tag = "lookups",
+    summary = "Every carrier, with its code",
+    responses((status = 200, description = "The carriers", body = doc::Envelope<Vec<Carrier>>)))]
 async fn list_carriers(State(state): State<AppState>, _caller: Caller) -> ApiResult<Vec<Carrier>> {
     Ok(Success(state.carriers.all().to_vec()))
 }
 
+#[utoipa::path(post, path = "/carriers/detect", tag = "lookups",
+    summary = "Carriers a tracking number fits, best first",
+    request_body = doc::DetectQuery,
+    responses((status = 200, description = "Candidates, or 4032", body = doc::Envelope<Vec<doc::DetectedCarrier>>)))]
 async fn detect_carrier(
     State(state): State<AppState>,
     _caller: Caller,

@@ -1,21 +1,35 @@
 //! `/healthz` (the process serves) and `/readyz` (the store answers).
 
+use super::openapi::receivers::{Health, Ready};
 use super::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/readyz", get(ready))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthy))
+        .routes(routes!(ready))
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operators",
+    summary = "The process serves",
+    responses((status = 200, description = "Serving", body = Health)))]
+async fn healthy() -> Json<Value> {
+    Json(json!({"status": "ok"}))
 }
 
 /// Most due polls `/readyz` counts; beyond it reports the cap.
 const POLL_BACKLOG_CAP: usize = 100_000;
 
+#[utoipa::path(get, path = "/readyz", tag = "operators",
+    summary = "The store answers; how much work waits",
+    responses(
+        (status = 200, description = "Ready", body = Ready),
+        (status = 503, description = "The store does not answer", body = Ready),
+    ))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let now = crate::core::time::now();
     let stats = state

@@ -4,31 +4,28 @@
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::input::JsonBody;
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::status::Status;
 use crate::core::time;
 use crate::core::view::TrackingView;
 use crate::store::{ListQuery, TimeRange};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest page.
 const MAX_LIMIT: usize = 2000;
 /// Most numbers or orders in one list call.
 const MAX_KEYS: usize = 40;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/trackings/get",
-            get(list_trackings).post(list_trackings_post),
-        )
-        .route("/trackings/getstatusnumber", get(count_by_status))
-        .route("/trackings/getuserinfo", get(user_info))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_trackings, list_trackings_post))
+        .routes(routes!(count_by_status))
+        .routes(routes!(user_info))
 }
 
 type Params = HashMap<String, String>;
@@ -147,6 +144,23 @@ fn rate_limit(state: &AppState, account: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(get, path = "/trackings/get", tag = "trackings",
+    summary = "List trackings (1 request/s per key)",
+    params(
+        ("page" = Option<u32>, Query, description = "Page, from 1"),
+        ("limit" = Option<u32>, Query, description = "Items per page, 1 to 2000 (default 100)"),
+        ("status" = Option<String>, Query, description = "One status"),
+        ("numbers" = Option<String>, Query, description = "Up to 40 tracking numbers, comma-separated"),
+        ("orders" = Option<String>, Query, description = "Up to 40 order ids, comma-separated"),
+        ("archived" = Option<String>, Query, description = "true: archived only; false: not archived"),
+        ("created_at_min" = Option<i64>, Query, description = "Unix seconds"),
+        ("created_at_max" = Option<i64>, Query),
+        ("update_time_min" = Option<i64>, Query),
+        ("update_time_max" = Option<i64>, Query),
+        ("order_created_time_min" = Option<i64>, Query),
+        ("order_created_time_max" = Option<i64>, Query),
+    ),
+    responses((status = 200, description = "One page", body = doc::Envelope<ListPage>)))]
 async fn list_trackings(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -175,7 +189,7 @@ async fn list_trackings(
 }
 
 /// One page of `/trackings/get`; `total` is a string, as TrackingMore sends it.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct ListPage {
     page: usize,
     limit: usize,
@@ -185,6 +199,10 @@ struct ListPage {
 }
 
 /// The same list, with the parameters in a JSON body.
+#[utoipa::path(post, path = "/trackings/get", tag = "trackings",
+    summary = "List trackings, with the parameters in a JSON object",
+    request_body(content = Object, description = "The GET's query parameters as an object; arrays are joined with commas"),
+    responses((status = 200, description = "One page", body = doc::Envelope<ListPage>)))]
 async fn list_trackings_post(
     state: State<AppState>,
     caller: Caller,
@@ -220,6 +238,15 @@ async fn list_trackings_post(
     list_trackings(state, caller, Query(p)).await
 }
 
+#[utoipa::path(get, path = "/trackings/getstatusnumber", tag = "trackings",
+    summary = "Trackings per status",
+    params(
+        ("created_at_min" = Option<i64>, Query, description = "Unix seconds"),
+        ("created_at_max" = Option<i64>, Query),
+        ("order_created_time_min" = Option<i64>, Query),
+        ("order_created_time_max" = Option<i64>, Query),
+    ),
+    responses((status = 200, description = "Counts", body = doc::Envelope<doc::StatusCounts>)))]
 async fn count_by_status(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -239,6 +266,9 @@ async fn count_by_status(
     Ok(Success(Value::Object(m)))
 }
 
+#[utoipa::path(get, path = "/trackings/getuserinfo", tag = "trackings",
+    summary = "The account",
+    responses((status = 200, description = "The account", body = doc::Envelope<doc::UserInfo>)))]
 async fn user_info(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
     let counts = state.store.status_counts(acct.id, &ListQuery::default())?;
     Ok(Success(json!({

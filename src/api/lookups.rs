@@ -5,22 +5,22 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::fields;
 use super::input::{at, items, object, text, JsonBody};
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::awb::AirWaybill;
 use crate::core::country;
 use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use serde_json::{json, Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Most items per look-up call.
 const MAX_ITEMS: usize = 40;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/trackings/remote", post(remote_areas))
-        .route("/trackings/costtime", post(courier_aging))
-        .route("/trackings/aircargo", post(air_cargo))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(remote_areas))
+        .routes(routes!(courier_aging))
+        .routes(routes!(air_cargo))
 }
 
 fn country_field(m: &Map<String, Value>, key: &str, at: &str) -> Result<&'static str, ApiError> {
@@ -36,6 +36,10 @@ fn country_field(m: &Map<String, Value>, key: &str, at: &str) -> Result<&'static
 /// TrackingMore's answer: how many places were submitted, one `remote` entry per
 /// remote-area rule a place falls under (carrier, ISO2 code, country, postcode,
 /// plus our `note`), and the places that are not remote under `other`.
+#[utoipa::path(post, path = "/trackings/remote", tag = "lookups",
+    summary = "Are these places remote areas?",
+    request_body = Vec<doc::RemotePlace>,
+    responses((status = 200, description = "Remote and other places", body = doc::Envelope<doc::RemoteAnswer>)))]
 async fn remote_areas(
     State(state): State<AppState>,
     _c: Caller,
@@ -88,6 +92,10 @@ fn share(days: &[i64], lo: i64, hi: i64) -> f64 {
     (n as f64 * 10000.0 / days.len() as f64).round() / 100.0
 }
 
+#[utoipa::path(post, path = "/trackings/costtime", tag = "lookups",
+    summary = "Delivery times on routes, from this account's parcels",
+    request_body = Vec<doc::CostTimeQuery>,
+    responses((status = 200, description = "One entry per route", body = doc::Envelope<Vec<doc::CostTime>>)))]
 async fn courier_aging(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -122,6 +130,10 @@ async fn courier_aging(
     Ok(Success(out))
 }
 
+#[utoipa::path(post, path = "/trackings/aircargo", tag = "lookups",
+    summary = "Air waybills: airline and status",
+    request_body = doc::AirCargoQuery,
+    responses((status = 200, description = "Waybills read, and the ones that are not waybills", body = doc::Envelope<doc::AirCargoAnswer>)))]
 async fn air_cargo(
     State(state): State<AppState>,
     _c: Caller,

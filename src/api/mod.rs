@@ -11,6 +11,7 @@ mod input;
 mod list;
 mod lookups;
 mod notifications;
+pub mod openapi;
 mod page;
 mod realtime;
 mod trackings;
@@ -22,6 +23,7 @@ use axum::Router;
 use error::ApiError;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use utoipa_axum::router::OpenApiRouter;
 
 impl AppState {
     /// A new tracking read from a create request's item (`at` names it in errors),
@@ -43,21 +45,28 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.cfg.limits.max_body_bytes;
-    let v2 = Router::new()
+    let (v2, v2_doc) = OpenApiRouter::new()
         .merge(trackings::router())
         .merge(list::router())
         .merge(lookups::router())
         .merge(realtime::router())
         .merge(carriers::router())
         .merge(notifications::router())
+        .split_for_parts();
+    let v2 = v2
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
-    Router::new()
-        .nest("/v2", v2)
+    let (rest, rest_doc) = OpenApiRouter::new()
         .merge(health::router())
         .merge(page::router())
         .merge(crate::telemetry::router())
         .merge(crate::ingest::router())
+        .split_for_parts();
+    let doc = openapi::document(rest_doc.nest("/v2", v2_doc));
+    Router::new()
+        .nest("/v2", v2)
+        .merge(rest)
+        .merge(openapi::route(&doc))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))

@@ -10,27 +10,24 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::input::ApiPath;
 use super::input::{object, JsonBody};
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::rules::{Channel, Job, JobState};
 use crate::core::status::Status;
 use crate::core::time;
 use crate::store::{JobFilter, Notify, SlackDest, WebhookDest};
 use axum::extract::{Query, State};
-use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(list_notifications))
-        .route("/notifications/retry", post(retry_dead))
-        .route(
-            "/notifications/settings",
-            get(get_settings).put(put_settings),
-        )
-        .route("/notifications/{id}", get(get_notification))
-        .route("/notifications/{id}/retry", post(retry_one))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(retry_dead))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_notification))
+        .routes(routes!(retry_one))
 }
 
 fn job_view(j: &Job) -> Value {
@@ -44,6 +41,16 @@ fn job_view(j: &Job) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/notifications", tag = "notifications",
+    summary = "Notifications, newest first",
+    params(
+        ("state" = Option<String>, Query, description = "pending, delivered or dead"),
+        ("channel" = Option<String>, Query, description = "email, webhook or slack"),
+        ("carrier_code" = Option<String>, Query, description = "With tracking_number"),
+        ("tracking_number" = Option<String>, Query, description = "With carrier_code"),
+        ("limit" = Option<u32>, Query, description = "1 to 1000 (default 100)"),
+    ),
+    responses((status = 200, description = "The notifications", body = doc::Envelope<doc::NotificationList>)))]
 async fn list_notifications(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -98,6 +105,10 @@ async fn list_notifications(
     ))
 }
 
+#[utoipa::path(get, path = "/notifications/{id}", tag = "notifications",
+    summary = "One notification with every attempt",
+    params(("id" = String, Path, description = "The notification id (the webhook-id)")),
+    responses((status = 200, description = "The notification, or 4031", body = doc::Envelope<doc::Notification>)))]
 async fn get_notification(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -116,6 +127,10 @@ async fn get_notification(
     Ok(Success(v))
 }
 
+#[utoipa::path(post, path = "/notifications/{id}/retry", tag = "notifications",
+    summary = "Queue one notification again now",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Queued, or 4031", body = doc::Envelope<doc::Requeued>)))]
 async fn retry_one(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -132,6 +147,10 @@ async fn retry_one(
     Ok(Success(json!({"requeued": n})))
 }
 
+#[utoipa::path(post, path = "/notifications/retry", tag = "notifications",
+    summary = "Queue again every dead notification created since a time",
+    request_body = doc::RetrySince,
+    responses((status = 200, description = "How many were queued", body = doc::Envelope<doc::Requeued>)))]
 async fn retry_dead(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -166,6 +185,9 @@ fn settings_view(n: &Notify) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/notifications/settings", tag = "notifications",
+    summary = "Where this account's notifications go",
+    responses((status = 200, description = "The settings, secrets counted not shown", body = doc::Envelope<doc::Settings>)))]
 async fn get_settings(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
     let a = state.store.account(acct.id)?.ok_or(ApiError::InvalidKey)?;
     Ok(Success(settings_view(&a.notify)))
@@ -196,6 +218,10 @@ fn url(m: &Map<String, Value>, at: &str) -> Result<String, ApiError> {
 
 /// Changes the fields given; `null` removes a channel. Setting a URL re-enables a
 /// destination that a 410 switched off.
+#[utoipa::path(put, path = "/notifications/settings", tag = "notifications",
+    summary = "Change where notifications go",
+    request_body = doc::SettingsChange,
+    responses((status = 200, description = "The settings as saved", body = doc::Envelope<doc::Settings>)))]
 async fn put_settings(
     State(state): State<AppState>,
     Caller(acct): Caller,

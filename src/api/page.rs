@@ -11,12 +11,11 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/t/{token}", get(tracking_page))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tracking_page))
 }
 
 /// The first language the browser asks for, if any.
@@ -62,6 +61,13 @@ fn not_found(state: &AppState, lang: &str) -> Response {
     html(StatusCode::NOT_FOUND, body, "no-store")
 }
 
+#[utoipa::path(get, path = "/t/{token}", tag = "customers",
+    summary = "The customer's tracking page (HTML)",
+    params(("token" = String, Path, description = "The tracking's page token")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "A friendly page: no parcel has this token", content_type = "text/html", body = String),
+    ))]
 async fn tracking_page(
     State(state): State<AppState>,
     token: Result<Path<String>, PathRejection>,

@@ -4,20 +4,24 @@
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
 use super::input::{object, JsonBody};
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::time;
 use crate::core::view::TrackingView;
 use crate::poll::{FetchRequest, ProviderError};
 use crate::store::{Incoming, Origin, TrackingError};
 use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/trackings/realtime", post(realtime))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(realtime))
 }
 
+#[utoipa::path(post, path = "/trackings/realtime", tag = "trackings",
+    summary = "Fetch a tracking from its carrier now (registering it if new)",
+    request_body = doc::NewTrackingBody,
+    responses((status = 200, description = "The tracking as fetched", body = doc::Envelope<doc::RealtimeAnswer>)))]
 async fn realtime(
     State(state): State<AppState>,
     Caller(acct): Caller,

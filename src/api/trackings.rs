@@ -5,38 +5,30 @@ use super::error::{ApiError, ApiResult, Success};
 use super::fields;
 use super::input::ApiPath;
 use super::input::{at, items, object, JsonBody};
+use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::time;
 use crate::core::view::TrackingView;
 use crate::store::{NewTracking, TrackingError, TrackingPatch};
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{json, Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Most items one batch call may carry.
 pub const MAX_BATCH: usize = 40;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/trackings/post", post(create_tracking))
-        .route("/trackings/batch", post(create_trackings))
-        .route(
-            "/trackings/{carrier}/{number}",
-            get(get_tracking)
-                .put(update_tracking)
-                .delete(delete_tracking),
-        )
-        .route(
-            "/trackings/{carrier}/{number}/{lang}",
-            get(get_tracking_lang),
-        )
-        .route("/trackings/updatemore", post(update_trackings))
-        .route("/trackings/delete", post(delete_trackings))
-        .route("/trackings/notupdate", post(stop_updating))
-        .route("/trackings/update", post(change_carrier))
-        .route("/history/{carrier}/{number}", get(tracking_history))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tracking))
+        .routes(routes!(create_trackings))
+        .routes(routes!(get_tracking, update_tracking, delete_tracking))
+        .routes(routes!(get_tracking_lang))
+        .routes(routes!(update_trackings))
+        .routes(routes!(delete_trackings))
+        .routes(routes!(stop_updating))
+        .routes(routes!(change_carrier))
+        .routes(routes!(tracking_history))
 }
 
 /// What create answers: the identity, status and exactly the submitted fields
@@ -75,6 +67,10 @@ fn path_key(state: &AppState, carrier: &str, number: &str) -> Result<(String, St
     Ok((c, n.as_str().to_string()))
 }
 
+#[utoipa::path(post, path = "/trackings/post", tag = "trackings",
+    summary = "Create a tracking",
+    request_body = doc::NewTrackingBody,
+    responses((status = 200, description = "The new tracking, or 4016 if this account has it already", body = doc::Envelope<doc::Created>)))]
 async fn create_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -90,6 +86,10 @@ async fn create_tracking(
     Ok(Success(created_view(&t, &p)))
 }
 
+#[utoipa::path(post, path = "/trackings/batch", tag = "trackings",
+    summary = "Create up to 40 trackings",
+    request_body = Vec<doc::NewTrackingBody>,
+    responses((status = 200, description = "Which were added, and why the others were not", body = doc::Envelope<doc::BatchCreated>)))]
 async fn create_trackings(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -137,13 +137,17 @@ fn raw(m: &Map<String, Value>, key: &str) -> String {
 }
 
 /// A single tracking as GET shows it: the tracking object plus its page.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct WithPage {
     #[serde(flatten)]
     view: TrackingView,
     tracking_url: String,
 }
 
+#[utoipa::path(get, path = "/trackings/{carrier}/{number}", tag = "trackings",
+    summary = "One tracking, with its customer page",
+    params(("carrier" = String, Path, description = "Carrier code"), ("number" = String, Path, description = "Tracking number")),
+    responses((status = 200, description = "The tracking, or 4017", body = doc::Envelope<WithPage>)))]
 async fn get_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -162,6 +166,10 @@ async fn get_tracking(
 
 /// The `/{lang}` segment is accepted for compatibility; carriers' texts are shown
 /// in the language the carrier gave them.
+#[utoipa::path(get, path = "/trackings/{carrier}/{number}/{lang}", tag = "trackings",
+    summary = "One tracking (the language segment is accepted and ignored)",
+    params(("carrier" = String, Path), ("number" = String, Path), ("lang" = String, Path)),
+    responses((status = 200, description = "The tracking, or 4017", body = doc::Envelope<WithPage>)))]
 async fn get_tracking_lang(
     state: State<AppState>,
     caller: Caller,
@@ -170,6 +178,11 @@ async fn get_tracking_lang(
     get_tracking(state, caller, ApiPath((carrier, number))).await
 }
 
+#[utoipa::path(put, path = "/trackings/{carrier}/{number}", tag = "trackings",
+    summary = "Change a tracking's shop fields",
+    params(("carrier" = String, Path), ("number" = String, Path)),
+    request_body = doc::PatchBody,
+    responses((status = 200, description = "The tracking as changed, or 4017", body = doc::Envelope<TrackingView>)))]
 async fn update_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -186,6 +199,10 @@ async fn update_tracking(
     Ok(Success(view(&state, &t, &p)))
 }
 
+#[utoipa::path(delete, path = "/trackings/{carrier}/{number}", tag = "trackings",
+    summary = "Delete a tracking",
+    params(("carrier" = String, Path), ("number" = String, Path)),
+    responses((status = 200, description = "Deleted (data is empty), or 4017", body = doc::Envelope<Vec<String>>)))]
 async fn delete_tracking(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -251,6 +268,10 @@ fn drop_rows<T>(r: Vec<Result<T, TrackingError>>) -> Vec<Result<(), TrackingErro
     r.into_iter().map(|x| x.map(|_| ())).collect()
 }
 
+#[utoipa::path(post, path = "/trackings/updatemore", tag = "trackings",
+    summary = "Change up to 40 trackings",
+    request_body = Vec<doc::PatchItem>,
+    responses((status = 200, description = "Which were updated, and why the others were not", body = doc::Envelope<doc::BatchDone>)))]
 async fn update_trackings(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -266,6 +287,10 @@ async fn update_trackings(
     .await
 }
 
+#[utoipa::path(post, path = "/trackings/delete", tag = "trackings",
+    summary = "Delete up to 40 trackings",
+    request_body = Vec<doc::TrackingKey>,
+    responses((status = 200, description = "Which were deleted, and why the others were not", body = doc::Envelope<doc::BatchDone>)))]
 async fn delete_trackings(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -285,6 +310,10 @@ async fn delete_trackings(
     .await
 }
 
+#[utoipa::path(post, path = "/trackings/notupdate", tag = "trackings",
+    summary = "Stop polling up to 40 trackings",
+    request_body = Vec<doc::TrackingKey>,
+    responses((status = 200, description = "Which were stopped, and why the others were not", body = doc::Envelope<doc::BatchDone>)))]
 async fn stop_updating(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -306,6 +335,10 @@ async fn stop_updating(
     .await
 }
 
+#[utoipa::path(post, path = "/trackings/update", tag = "trackings",
+    summary = "Move a tracking to another carrier",
+    request_body = doc::ChangeCarrierBody,
+    responses((status = 200, description = "The tracking under its new carrier", body = doc::Envelope<TrackingView>)))]
 async fn change_carrier(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -328,6 +361,10 @@ async fn change_carrier(
 }
 
 /// `GET /v2/history/{carrier}/{number}`: the tracking's status transitions, oldest first.
+#[utoipa::path(get, path = "/history/{carrier}/{number}", tag = "trackings",
+    summary = "A tracking's status transitions, oldest first",
+    params(("carrier" = String, Path), ("number" = String, Path)),
+    responses((status = 200, description = "The transitions, or 4017", body = doc::Envelope<doc::History>)))]
 async fn tracking_history(
     State(state): State<AppState>,
     Caller(acct): Caller,

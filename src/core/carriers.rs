@@ -22,7 +22,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// One carrier as `GET /v2/carriers` lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Carrier {
     /// TrackingMore's carrier code, e.g. `usps`.
     pub code: String,

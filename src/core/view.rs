@@ -8,7 +8,7 @@ use super::time::{rfc3339, tm_date};
 use serde::Serialize;
 
 /// One entry of `origin_info.trackinfo`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrackInfo {
     #[serde(rename = "Date")]
     pub date: String,
@@ -33,7 +33,7 @@ impl From<&Checkpoint> for TrackInfo {
 }
 
 /// `origin_info` / `destination_info`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CarrierInfo {
     pub weblink: String,
     pub phone: String,
@@ -42,7 +42,7 @@ pub struct CarrierInfo {
 }
 
 /// The tracking object every `/v2/trackings` route answers with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrackingView {
     pub id: String,
     pub tracking_number: String,

@@ -7,6 +7,7 @@
 //! as stale, so a replay is caught either way.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
+use crate::api::openapi::receivers::{PushAccepted, PushRefused};
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -34,6 +35,17 @@ pub fn map_tag(tag: &str) -> Option<(Status, Option<&'static str>)> {
     })
 }
 
+#[utoipa::path(post, path = "/hooks/aftership", tag = "receivers",
+    summary = "AfterShip's tracking webhook",
+    params(("aftership-hmac-sha256" = String, Header, description = "base64 HMAC-SHA256 of the body")),
+    request_body(content = Object, description = "AfterShip's webhook body: {ts, event, msg}"),
+    responses(
+        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
+        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
+        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
+        (status = 404, description = "This receiver is not enabled", body = PushRefused),
+        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
+    ))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -119,7 +131,16 @@ fn parse(state: &AppState, v: &Value) -> Result<Incoming, PushError> {
             origin_country: None,
             destination_country: None,
             status_text: (mapped.is_none() && !tag.is_empty()).then(|| tag.to_string()),
-            estimated_delivery: None,
+            // AfterShip's tracking object: `latest_estimated_delivery` (the
+            // current EDD, 2024+ API versions), else the legacy `expected_delivery`.
+            estimated_delivery: super::estimated_delivery(
+                msg,
+                &[
+                    "/latest_estimated_delivery/datetime",
+                    "/latest_estimated_delivery/datetime_max",
+                    "/expected_delivery",
+                ],
+            ),
             source: "push:aftership".into(),
         },
     })

@@ -18,10 +18,10 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
 use signature::SigError;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Why a push was refused.
 #[derive(Debug, thiserror::Error)]
@@ -82,16 +82,13 @@ impl FromRequest<AppState> for RawBody {
 }
 
 /// The receivers' routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/hooks/native", post(native::receive))
-        .route("/hooks/trackingmore", post(trackingmore::receive))
-        .route(
-            "/hooks/trackingmore/{token}",
-            post(trackingmore::receive_token),
-        )
-        .route("/hooks/aftership", post(aftership::receive))
-        .route("/hooks/17track", post(seventeentrack::receive))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(native::receive))
+        .routes(routes!(trackingmore::receive))
+        .routes(routes!(trackingmore::receive_token))
+        .routes(routes!(aftership::receive))
+        .routes(routes!(seventeentrack::receive))
 }
 
 /// Applies a verified push through the one write path, durably, and answers.
@@ -127,6 +124,16 @@ async fn accept(
         "duplicate": report.duplicate,
         "ignored_events": report.ignored_events,
     })))
+}
+
+/// The first of `candidates` (JSON pointers into `v`) that holds a readable date or
+/// time: a provider's estimated delivery. An unreadable one is skipped, not refused:
+/// it is a hint, and the push's status news must not be lost over it.
+fn estimated_delivery(v: &serde_json::Value, candidates: &[&str]) -> Option<i64> {
+    candidates
+        .iter()
+        .filter_map(|p| v.pointer(p).and_then(serde_json::Value::as_str))
+        .find_map(time::parse_loose)
 }
 
 /// The dedupe key of a push identified by `id` alone.

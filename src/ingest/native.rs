@@ -2,6 +2,7 @@
 //! One update or an array of up to 1000; `status` and `events` each optional, not both absent.
 
 use super::{accept, header, parse_json, signature, PushError, RawBody};
+use crate::api::openapi::receivers::{PushAccepted, PushRefused};
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -16,6 +17,21 @@ use serde_json::{Map, Value};
 /// Most updates in one push.
 pub const MAX_UPDATES: usize = 1000;
 
+#[utoipa::path(post, path = "/hooks/native", tag = "receivers",
+    summary = "Status updates in our native format, signed as Standard Webhooks",
+    params(
+        ("webhook-id" = String, Header, description = "Unique per push; a repeat has no second effect"),
+        ("webhook-timestamp" = String, Header, description = "Unix seconds, within 5 minutes"),
+        ("webhook-signature" = String, Header, description = "v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated"),
+    ),
+    request_body(content = Vec<crate::api::openapi::receivers::NativeUpdate>, description = "One update or an array of up to 1000"),
+    responses(
+        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
+        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
+        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
+        (status = 404, description = "This receiver is not enabled", body = PushRefused),
+        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
+    ))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,

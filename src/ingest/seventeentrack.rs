@@ -8,6 +8,7 @@
 //! news twice changes nothing anyway.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
+use crate::api::openapi::receivers::{PushAccepted, PushRefused};
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -35,6 +36,17 @@ pub fn map_status(status: &str) -> Option<(Status, Option<&'static str>)> {
     })
 }
 
+#[utoipa::path(post, path = "/hooks/17track", tag = "receivers",
+    summary = "17TRACK's v2 push",
+    params(("sign" = String, Header, description = "hex SHA-256 of body/key")),
+    request_body(content = Object, description = "17TRACK's push body: {event, data}"),
+    responses(
+        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
+        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
+        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
+        (status = 404, description = "This receiver is not enabled", body = PushRefused),
+        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
+    ))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -110,7 +122,15 @@ fn parse(v: &Value) -> Result<Incoming, PushError> {
             origin_country: None,
             destination_country: None,
             status_text: (mapped.is_none() && !main.is_empty()).then(|| main.to_string()),
-            estimated_delivery: None,
+            // 17TRACK v2.2: `track_info.time_metrics.estimated_delivery_date`
+            // `{source, from, to}`; the end of the window is the promise to show.
+            estimated_delivery: super::estimated_delivery(
+                &info,
+                &[
+                    "/time_metrics/estimated_delivery_date/to",
+                    "/time_metrics/estimated_delivery_date/from",
+                ],
+            ),
             source: "push:17track".into(),
         },
     })

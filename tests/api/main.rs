@@ -20,6 +20,7 @@ mod list;
 mod lookups;
 mod metrics;
 mod notify;
+mod openapi;
 mod page;
 mod poll;
 mod push;

@@ -181,3 +181,55 @@ fn a_pushed_estimated_delivery_reaches_the_api_and_the_page() {
         "{v}"
     );
 }
+
+/// AfterShip's `expected_delivery` / `latest_estimated_delivery` and 17TRACK's
+/// `time_metrics.estimated_delivery_date`, as each provider documents them.
+#[test]
+fn providers_estimated_deliveries_are_kept() {
+    use crate::signing::{aftership_header, now, push_config, seventeen_header};
+    let g = Gateway::with_config(&push_config());
+    let (legacy, current, seventeen) = (s10(62, "US"), s10(63, "US"), s10(64, "CN"));
+    g.create(&legacy, "usps");
+    g.create(&current, "usps");
+    g.create(&seventeen, "china-post");
+    let aftership = |id: &str, number: &str, extra: serde_json::Value| {
+        let mut msg = json!({"tracking_number": number, "slug": "usps", "tag": "InTransit", "checkpoints": []});
+        msg.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"event": "tracking_update", "event_id": id, "ts": now(), "msg": msg}).to_string()
+    };
+    for body in [
+        aftership(
+            "eta-legacy",
+            &legacy,
+            json!({"expected_delivery": "2030-02-03"}),
+        ),
+        aftership(
+            "eta-current",
+            &current,
+            json!({"expected_delivery": null,
+                   "latest_estimated_delivery": {"type": "specific", "source": "Carrier EDD",
+                       "datetime": "2030-02-05T18:00:00Z", "datetime_min": null, "datetime_max": null}}),
+        ),
+    ] {
+        let (status, v) = g.push("/hooks/aftership", &aftership_header(&body), &body);
+        assert_eq!(status, 200, "{v}");
+    }
+    let body = json!({"event": "TRACKING_UPDATED", "data": {"number": seventeen, "carrier": 3011,
+        "track_info": {"latest_status": {"status": "InTransit", "sub_status": "InTransit_Other"},
+            "time_metrics": {"days_after_order": 3, "days_of_transit": 3,
+                "estimated_delivery_date": {"source": "Official", "from": "2030-02-07T00:00:00+00:00", "to": "2030-02-09T00:00:00+00:00"}},
+            "tracking": {"providers": []}}}})
+    .to_string();
+    let (status, v) = g.push("/hooks/17track", &seventeen_header(&body), &body);
+    assert_eq!(status, 200, "{v}");
+    for (carrier, number, eta) in [
+        ("usps", &legacy, "2030-02-03"),
+        ("usps", &current, "2030-02-05"),
+        ("china-post", &seventeen, "2030-02-09"),
+    ] {
+        let v = g.get(&format!("/v2/trackings/{carrier}/{number}"));
+        assert_eq!(v["data"]["estimated_delivery"], eta, "{carrier} {v}");
+    }
+}

@@ -1,0 +1,83 @@
+//! Shapes of the push receivers', health and operator routes, for `/openapi.json`.
+
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// What a receiver answers to an accepted push.
+#[derive(ToSchema)]
+pub struct PushAccepted {
+    /// Updates in the push.
+    pub accepted: usize,
+    /// Updates for a parcel somebody tracks.
+    pub matched: usize,
+    /// Updates for numbers nobody tracks (accepted and dropped).
+    pub ignored: usize,
+    /// Status changes the push caused.
+    pub transitions: usize,
+    /// True when this push id was seen before: it had no second effect.
+    pub duplicate: bool,
+    /// Events dropped for an implausible time (before 2000, or a day ahead).
+    pub ignored_events: usize,
+}
+
+/// A refused push: 400 malformed, 401 unauthenticated, 404 receiver not enabled,
+/// 413 too large.
+#[derive(ToSchema)]
+pub struct PushRefused {
+    /// Why, naming the field or header.
+    pub error: String,
+}
+
+/// One status update in our native format.
+#[derive(ToSchema)]
+pub struct NativeUpdate {
+    pub carrier_code: String,
+    pub tracking_number: String,
+    /// One of pending, notfound, transit, pickup, delivered, undelivered,
+    /// exception, expired. `status` and `events` are each optional, not both absent.
+    pub status: Option<String>,
+    pub substatus: Option<String>,
+    pub events: Option<Vec<NativeEvent>>,
+    /// The carrier's estimated delivery date, `YYYY-MM-DD`.
+    pub estimated_delivery: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct NativeEvent {
+    /// RFC 3339.
+    pub time: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub status: Option<String>,
+    pub substatus: Option<String>,
+}
+
+/// TrackingMore's v2 webhook: the tracking object and `verifyInfo`
+/// (`signature` = hex HMAC-SHA256 of `timeStr`).
+#[derive(ToSchema)]
+pub struct TrackingMorePush {
+    pub meta: Value,
+    pub data: Value,
+    #[schema(rename = "verifyInfo")]
+    pub verify_info: Value,
+}
+
+/// `GET /healthz`.
+#[derive(ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// `GET /readyz`: the store answers, and how much work waits.
+#[derive(ToSchema)]
+pub struct Ready {
+    /// `ready`, or `unavailable` with HTTP 503.
+    pub status: String,
+    pub store: String,
+    /// Notifications not yet delivered or dead.
+    pub outbox_pending: Option<u64>,
+    /// How late the oldest due notification is.
+    pub outbox_lag_seconds: Option<u64>,
+    /// Parcels due for a poll (capped at 100,000).
+    pub poll_backlog: Option<u64>,
+}
