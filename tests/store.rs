@@ -88,7 +88,7 @@ async fn create_read_and_refuse_a_duplicate(store: Store) {
         .unwrap();
     assert!(r[0].is_ok());
     assert!(matches!(r[1], Err(TrackingError::AlreadyExists)));
-    let (t, p) = store.tracking(a, "usps", "N1").unwrap().unwrap();
+    let (t, p) = store.tracking(a, "usps", "N1").await.unwrap().unwrap();
     assert_eq!(t.fields.order_id.as_deref(), Some("#1"));
     assert_eq!(p.next_poll_at, Some(NOW), "the first poll is scheduled");
 }
@@ -123,7 +123,7 @@ async fn news_makes_one_transition_and_one_job_per_channel(store: Store) {
         (0, 0),
         "the same news twice"
     );
-    let h = store.transitions("usps", "N2").unwrap();
+    let h = store.transitions("usps", "N2").await.unwrap();
     assert_eq!(h.len(), 1);
     assert_eq!((h[0].from, h[0].to), (Status::Pending, Status::Transit));
     let untracked = store
@@ -167,9 +167,9 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
         limit: 10,
         ..ListQuery::default()
     };
-    assert_eq!(store.list(a, &all).unwrap().total, 3);
+    assert_eq!(store.list(a, &all).await.unwrap().total, 3);
     assert_eq!(
-        store.list(b, &all).unwrap().total,
+        store.list(b, &all).await.unwrap().total,
         1,
         "accounts are separate"
     );
@@ -177,7 +177,7 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
         status: Some(Status::Delivered),
         ..all.clone()
     };
-    let page = store.list(a, &delivered).unwrap();
+    let page = store.list(a, &delivered).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].0.tracking_number, "L2");
     let by_order = ListQuery {
@@ -185,10 +185,12 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
         ..all.clone()
     };
     assert_eq!(
-        store.list(a, &by_order).unwrap().items[0].0.tracking_number,
+        store.list(a, &by_order).await.unwrap().items[0]
+            .0
+            .tracking_number,
         "L3"
     );
-    let counts = store.status_counts(a, &all).unwrap();
+    let counts = store.status_counts(a, &all).await.unwrap();
     assert_eq!(counts[Status::Delivered.code() as usize], 1);
     assert_eq!(counts[Status::Pending.code() as usize], 2);
     // Both shops' L1 is one parcel: news for it reaches both.
@@ -203,7 +205,7 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
         .unwrap();
     assert_eq!(r.transitions, 1);
     assert_eq!(
-        store.status_counts(b, &all).unwrap()[Status::Transit.code() as usize],
+        store.status_counts(b, &all).await.unwrap()[Status::Transit.code() as usize],
         1
     );
 }
@@ -223,7 +225,7 @@ async fn jobs_are_leased_retried_and_dead_lettered(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(store.outbox_stats(NOW).unwrap().pending, 1);
+    assert_eq!(store.outbox_stats(NOW).await.unwrap().pending, 1);
     let jobs = store.claim_due_jobs(NOW, 10, 60).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert!(jobs[0].leased && jobs[0].lease_owner.is_some());
@@ -267,13 +269,13 @@ async fn jobs_are_leased_retried_and_dead_lettered(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(store.outbox_stats(NOW + 300).unwrap().pending, 0);
-    let acct = store.account(a).unwrap().unwrap();
+    assert_eq!(store.outbox_stats(NOW + 300).await.unwrap().pending, 0);
+    let acct = store.account(a).await.unwrap().unwrap();
     assert!(
         acct.notify.webhook.unwrap().disabled.is_some(),
         "410 disabled it"
     );
-    let (job, log) = store.job(a, &jobs[0].id).unwrap().unwrap();
+    let (job, log) = store.job(a, &jobs[0].id).await.unwrap().unwrap();
     assert_eq!((job.attempts, log.len()), (2, 2));
 }
 
@@ -366,9 +368,9 @@ async fn costtime_counts_only_the_callers_parcels(store: Store) {
         )
         .await
         .unwrap();
-    let sa = store.route_stats(a, "usps", "US", "CA").unwrap();
+    let sa = store.route_stats(a, "usps", "US", "CA").await.unwrap();
     assert_eq!((sa.total, sa.delivered_days.len()), (1, 1));
-    let sb = store.route_stats(b, "usps", "US", "CA").unwrap();
+    let sb = store.route_stats(b, "usps", "US", "CA").await.unwrap();
     assert_eq!((sb.total, sb.delivered_days.len()), (1, 0));
 }
 

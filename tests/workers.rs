@@ -162,6 +162,7 @@ async fn a_failed_delivery_waits_for_its_retry_time_on_the_clock_then_goes_out_o
                 ..JobFilter::default()
             },
         )
+        .await
         .unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].attempts, 2);
@@ -191,7 +192,7 @@ async fn a_spent_schedule_leaves_the_notification_dead() {
         "dead after one retry"
     );
     assert_eq!(rx.ids.lock().unwrap().len(), 2);
-    assert_eq!(store.outbox_stats(clock.now()).unwrap().pending, 0);
+    assert_eq!(store.outbox_stats(clock.now()).await.unwrap().pending, 0);
 }
 
 async fn sandbox_store(dir: &std::path::Path, number: &str) -> (Store, u64) {
@@ -245,6 +246,7 @@ async fn a_parcel_in_transit_is_polled_again_one_interval_later_on_the_clock() {
     p.settle().await;
     let (_, parcel) = store
         .tracking(acct, "sandbox", "SANDBOX-TRANSIT-1")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(parcel.status, Status::Transit);
@@ -267,6 +269,7 @@ async fn a_delivered_parcel_is_never_polled_again() {
     p.settle().await;
     let (_, parcel) = store
         .tracking(acct, "sandbox", "SANDBOX-DELIVERED-1")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(

@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|k| !k.is_empty())
             .ok_or(ApiError::InvalidKey)?;
         // A hash and one point read (~1 µs): cheaper inline than a thread hop.
-        let account = state.store.account_by_key(key)?;
+        let account = state.store.account_by_key(key).await?;
         account.map(Caller).ok_or(ApiError::InvalidKey)
     }
 }

@@ -32,19 +32,21 @@ const POLL_BACKLOG_CAP: usize = 100_000;
     ))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let now = crate::core::time::now();
-    let stats = state
-        .store
-        .check()
-        .and_then(|()| state.store.outbox_stats(now));
-    match stats {
-        Ok(outbox) => (
+    let stats = async {
+        state.store.check().await?;
+        let outbox = state.store.outbox_stats(now).await?;
+        let backlog = state.store.due_poll_count(now, POLL_BACKLOG_CAP).await?;
+        Ok::<_, crate::store::StoreError>((outbox, backlog))
+    };
+    match stats.await {
+        Ok((outbox, backlog)) => (
             StatusCode::OK,
             Json(json!({
                 "status": "ready",
                 "store": "open",
                 "outbox_pending": outbox.pending,
                 "outbox_lag_seconds": outbox.lag_seconds,
-                "poll_backlog": state.store.due_poll_count(now, POLL_BACKLOG_CAP),
+                "poll_backlog": backlog,
             })),
         ),
         Err(e) => {

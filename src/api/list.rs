@@ -168,11 +168,7 @@ async fn list_trackings(
 ) -> ApiResult<ListPage> {
     let q = query(&p)?;
     rate_limit(&state, acct.id)?;
-    let store = state.store.clone();
-    let q2 = q.clone();
-    let page = tokio::task::spawn_blocking(move || store.list(acct.id, &q2))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+    let page = state.store.list(acct.id, &q).await?;
     let now = time::now();
     let items: Vec<TrackingView> = page
         .items
@@ -257,7 +253,7 @@ async fn count_by_status(
         order_created: range(&p, "order_created_time")?,
         ..ListQuery::default()
     };
-    let counts = state.store.status_counts(acct.id, &q)?;
+    let counts = state.store.status_counts(acct.id, &q).await?;
     let mut m = Map::new();
     for s in Status::ALL {
         m.insert(s.as_str().into(), json!(counts[s.code() as usize]));
@@ -270,7 +266,10 @@ async fn count_by_status(
     summary = "The account",
     responses((status = 200, description = "The account", body = doc::Envelope<doc::UserInfo>)))]
 async fn user_info(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
-    let counts = state.store.status_counts(acct.id, &ListQuery::default())?;
+    let counts = state
+        .store
+        .status_counts(acct.id, &ListQuery::default())
+        .await?;
     Ok(Success(json!({
         "email": acct.email,
         "regtime": time::rfc3339(acct.created_at),

@@ -109,7 +109,8 @@ async fn courier_aging(
         let destination = country_field(m, "destination", &at)?;
         let stats = state
             .store
-            .route_stats(acct.id, &carrier, origin, destination)?;
+            .route_stats(acct.id, &carrier, origin, destination)
+            .await?;
         let d = &stats.delivered_days;
         let avg = (!d.is_empty())
             .then(|| (d.iter().sum::<i64>() as f64 / d.len() as f64 * 10.0).round() / 10.0);

@@ -91,15 +91,18 @@ async fn list_notifications(
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| ApiError::BadRequest(format!("limit {s:?} must be from 1 to 1000")))?,
     };
-    let jobs = state.store.jobs(
-        acct.id,
-        &JobFilter {
-            state: state_f,
-            channel,
-            tracking,
-            limit,
-        },
-    )?;
+    let jobs = state
+        .store
+        .jobs(
+            acct.id,
+            &JobFilter {
+                state: state_f,
+                channel,
+                tracking,
+                limit,
+            },
+        )
+        .await?;
     Ok(Success(
         json!({"count": jobs.len(), "items": jobs.iter().map(job_view).collect::<Vec<_>>()}),
     ))
@@ -116,7 +119,8 @@ async fn get_notification(
 ) -> ApiResult<Value> {
     let (job, attempts) = state
         .store
-        .job(acct.id, &id)?
+        .job(acct.id, &id)
+        .await?
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
     let mut v = job_view(&job);
     v["attempt_log"] = json!(attempts
@@ -138,7 +142,8 @@ async fn retry_one(
 ) -> ApiResult<Value> {
     let (job, _) = state
         .store
-        .job(acct.id, &id)?
+        .job(acct.id, &id)
+        .await?
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
     let n = state
         .store
@@ -170,7 +175,7 @@ async fn retry_dead(
             ))
         }
     };
-    let ids = state.store.dead_since(acct.id, since)?;
+    let ids = state.store.dead_since(acct.id, since).await?;
     let n = state.store.requeue_jobs(acct.id, &ids, time::now()).await?;
     Ok(Success(json!({"requeued": n})))
 }
@@ -189,7 +194,11 @@ fn settings_view(n: &Notify) -> Value {
     summary = "Where this account's notifications go",
     responses((status = 200, description = "The settings, secrets counted not shown", body = doc::Envelope<doc::Settings>)))]
 async fn get_settings(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
-    let a = state.store.account(acct.id)?.ok_or(ApiError::InvalidKey)?;
+    let a = state
+        .store
+        .account(acct.id)
+        .await?
+        .ok_or(ApiError::InvalidKey)?;
     Ok(Success(settings_view(&a.notify)))
 }
 

@@ -78,7 +78,7 @@ async fn tracking_page(
     let Ok(Path(token)) = token else {
         return not_found(&state, &lang(browser.as_deref()));
     };
-    let found = match state.store.tracking_by_id(token.trim()) {
+    let found = match state.store.tracking_by_id(token.trim()).await {
         Ok(f) => f,
         Err(e) => {
             tracing::error!(error = %e, "tracking page: store failed");
@@ -94,7 +94,7 @@ async fn tracking_page(
         return not_found(&state, &lang(browser.as_deref()));
     };
     let lang = lang(t.fields.lang.as_deref().or(browser.as_deref()));
-    let account = state.store.account(t.account).ok().flatten();
+    let account = state.store.account(t.account).await.ok().flatten();
     let shop = shop(
         account.as_ref().and_then(|a| a.name.as_deref()),
         account.as_ref().and_then(|a| a.logo_url.as_deref()),

@@ -45,7 +45,8 @@ async fn realtime(
         Ok((t, p)) => p.created_at.min(t.created_at),
         Err(TrackingError::AlreadyExists) => state
             .store
-            .tracking(acct.id, &carrier, &number)?
+            .tracking(acct.id, &carrier, &number)
+            .await?
             .map(|(_, p)| p.created_at)
             .unwrap_or_else(time::now),
         Err(e) => return Err(e.into()),
@@ -85,7 +86,8 @@ async fn realtime(
     crate::telemetry::transitions(&report);
     let (t, p) = state
         .store
-        .tracking(acct.id, &carrier, &number)?
+        .tracking(acct.id, &carrier, &number)
+        .await?
         .ok_or(ApiError::DoesNotExist)?;
     Ok(Success(
         json!({"items": [TrackingView::new(&t, &p, &state.carriers, time::now())]}),

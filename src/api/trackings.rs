@@ -156,7 +156,8 @@ async fn get_tracking(
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (t, p) = state
         .store
-        .tracking(acct.id, &carrier, &number)?
+        .tracking(acct.id, &carrier, &number)
+        .await?
         .ok_or(ApiError::DoesNotExist)?;
     Ok(Success(WithPage {
         tracking_url: state.tracking_url(&t.id),
@@ -373,11 +374,13 @@ async fn tracking_history(
     let (carrier, number) = path_key(&state, &carrier, &number)?;
     let (t, _) = state
         .store
-        .tracking(acct.id, &carrier, &number)?
+        .tracking(acct.id, &carrier, &number)
+        .await?
         .ok_or(ApiError::DoesNotExist)?;
     let transitions: Vec<Value> = state
         .store
-        .transitions(&carrier, &number)?
+        .transitions(&carrier, &number)
+        .await?
         .into_iter()
         .filter(|tr| tr.at >= t.created_at)
         .map(|tr| {

@@ -183,10 +183,11 @@ impl Dispatcher {
     }
 
     /// The tracking object and transition a job is about, as messages show them.
-    fn payload(&self, job: &Job) -> Result<Option<Payload>, StoreError> {
-        let Some((t, p)) =
-            self.store
-                .tracking(job.account, &job.carrier_code, &job.tracking_number)?
+    async fn payload(&self, job: &Job) -> Result<Option<Payload>, StoreError> {
+        let Some((t, p)) = self
+            .store
+            .tracking(job.account, &job.carrier_code, &job.tracking_number)
+            .await?
         else {
             return Ok(None);
         };
@@ -207,7 +208,7 @@ impl Dispatcher {
     }
 
     async fn attempt(&self, job: &Job) -> Sent {
-        let account = match self.store.account(job.account) {
+        let account = match self.store.account(job.account).await {
             Ok(Some(a)) => a,
             Ok(None) => return permanent("the account no longer exists"),
             Err(e) => {
@@ -223,7 +224,7 @@ impl Dispatcher {
             transition,
             lang,
             customer_email: customer,
-        } = match self.payload(job) {
+        } = match self.payload(job).await {
             Ok(Some(x)) => x,
             Ok(None) => return permanent("the tracking was deleted"),
             Err(e) => {

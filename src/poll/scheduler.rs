@@ -177,7 +177,7 @@ impl Poller {
                     .await?;
                 telemetry::transitions(&report);
                 telemetry::poll(provider.name(), "ok");
-                if let Some(after) = self.store.parcel(&carrier, &number)? {
+                if let Some(after) = self.store.parcel(&carrier, &number).await? {
                     if policy.is_expired(&after, self.postal(&carrier), self.clock.now()) {
                         self.expire(&carrier, &number).await?;
                     }

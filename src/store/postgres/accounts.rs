@@ -1,0 +1,147 @@
+//! Accounts and their API keys (stored as SHA-256, compared in constant time).
+
+use super::{decode, PgStore};
+use crate::core::settings::Notify;
+use crate::store::types::*;
+use subtle::ConstantTimeEq;
+use tokio_postgres::types::Json;
+
+impl PgStore {
+    /// Creates the account or updates its key, profile and (when given) its
+    /// notification settings.
+    pub async fn upsert_account(
+        &self,
+        email: &str,
+        profile: Profile<'_>,
+        key_sha256: &str,
+        notify: Option<Notify>,
+        now: i64,
+    ) -> Result<Account, StoreError> {
+        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+        let (name, logo_url) = (set(profile.name), set(profile.logo_url));
+        let email_key = email.trim().to_ascii_lowercase();
+        let key_sha256 = key_sha256.to_ascii_lowercase();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Nodes starting together upsert the same accounts: one at a time.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&format!("account:{email_key}")],
+        )
+        .await?;
+        let existing = tx
+            .query_opt(
+                "SELECT row FROM accounts WHERE email_key = $1",
+                &[&email_key],
+            )
+            .await?;
+        let account = match existing {
+            Some(row) => {
+                let Json(mut a): Json<Account> =
+                    row.try_get(0).map_err(|e| decode("accounts", e))?;
+                if let Some(n) = &notify {
+                    a.notify = n.clone();
+                }
+                a.name = name;
+                a.logo_url = logo_url;
+                a.key_sha256 = key_sha256;
+                a
+            }
+            None => {
+                let id: i64 = tx
+                    .query_one("SELECT nextval('account_ids')", &[])
+                    .await?
+                    .get(0);
+                Account {
+                    id: id as u64,
+                    email: email.trim().to_string(),
+                    key_sha256,
+                    created_at: now,
+                    notify: notify.unwrap_or_default(),
+                    name,
+                    logo_url,
+                }
+            }
+        };
+        tx.execute(
+            "INSERT INTO accounts (id, email_key, key_sha256, row) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, row = EXCLUDED.row",
+            &[
+                &(account.id as i64),
+                &email_key,
+                &account.key_sha256,
+                &Json(&account),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// An account by id.
+    pub async fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT row FROM accounts WHERE id = $1", &[&(id as i64)])
+            .await?;
+        row.map(|r| r.try_get::<_, Json<Account>>(0).map(|j| j.0))
+            .transpose()
+            .map_err(|e| decode("accounts", e))
+    }
+
+    /// The account an API key belongs to.
+    pub async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
+        let presented = hash_key(api_key);
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT row FROM accounts WHERE key_sha256 = $1",
+                &[&presented],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let Json(account): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
+        let same: bool = account
+            .key_sha256
+            .as_bytes()
+            .ct_eq(presented.as_bytes())
+            .into();
+        Ok(same.then_some(account))
+    }
+
+    /// Changes an account's notification settings: `change` gets the current ones
+    /// (read under a row lock, so a concurrent 410-disable is not lost) and returns
+    /// the new ones, or an error that leaves them as they are.
+    pub async fn set_notify<E>(
+        &self,
+        account: u64,
+        change: impl FnOnce(&Notify) -> Result<Notify, E>,
+    ) -> Result<Result<Notify, E>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&(account as i64)],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(change(&Notify::default()));
+        };
+        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
+        let notify = match change(&a.notify) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        a.notify = notify;
+        tx.execute(
+            "UPDATE accounts SET row = $2 WHERE id = $1",
+            &[&(account as i64), &Json(&a)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(a.notify))
+    }
+}

@@ -1,0 +1,118 @@
+//! Listing and counting an account's trackings: one query each, answered from the
+//! per-account indexes (created, status, updated, order created, order id, number).
+//! Counting is `count(*)` over the account's rows, not a counter row that every
+//! writer of the account would queue on.
+
+use super::trackings::{joined, JOINED};
+use super::PgStore;
+use crate::store::types::*;
+use tokio_postgres::types::ToSql;
+
+/// The WHERE clause of a list query and its parameters ($1 is the account).
+fn filters(account: u64, q: &ListQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
+    let mut sql = String::from("t.account = $1");
+    let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(account as i64)];
+    let mut push = |sql: &mut String, clause: &str, p: Box<dyn ToSql + Sync + Send>| {
+        params.push(p);
+        sql.push_str(&clause.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(s) = q.status {
+        push(&mut sql, " AND t.status = ?", Box::new(s.code() as i16));
+    }
+    for (column, range) in [
+        ("t.created_at", &q.created),
+        ("t.updated_at", &q.updated),
+        ("t.order_created_at", &q.order_created),
+    ] {
+        if let Some(min) = range.min {
+            push(&mut sql, &format!(" AND {column} >= ?"), Box::new(min));
+        }
+        if let Some(max) = range.max {
+            push(&mut sql, &format!(" AND {column} <= ?"), Box::new(max));
+        }
+    }
+    if let Some(a) = q.archived {
+        push(&mut sql, " AND t.archived = ?", Box::new(a));
+    }
+    if !q.numbers.is_empty() {
+        push(
+            &mut sql,
+            " AND t.number = ANY(?)",
+            Box::new(q.numbers.clone()),
+        );
+    }
+    if !q.orders.is_empty() {
+        push(
+            &mut sql,
+            " AND t.order_id = ANY(?)",
+            Box::new(q.orders.clone()),
+        );
+    }
+    (sql, params)
+}
+
+impl PgStore {
+    /// One page of an account's trackings, newest first, and how many match.
+    pub async fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+        let (filter, mut params) = filters(account, q);
+        let client = self.client().await?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        let total: i64 = client
+            .query_one(
+                &format!("SELECT count(*) FROM trackings t WHERE {filter}"),
+                &refs,
+            )
+            .await?
+            .get(0);
+        let offset = (q.page.saturating_sub(1) * q.limit) as i64;
+        params.push(Box::new(q.limit as i64));
+        params.push(Box::new(offset));
+        let n = params.len();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {JOINED} WHERE {filter}
+                     ORDER BY t.created_at DESC, t.carrier DESC, t.number DESC
+                     LIMIT ${} OFFSET ${n}",
+                    n - 1
+                ),
+                &refs,
+            )
+            .await?;
+        Ok(Page {
+            total: total as u64,
+            items: rows.iter().map(joined).collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Trackings per status (by status code), with the created and order-created
+    /// ranges of `q` applied.
+    pub async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+        let only = ListQuery {
+            created: q.created,
+            order_created: q.order_created,
+            ..ListQuery::default()
+        };
+        let (filter, params) = filters(account, &only);
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT t.status, count(*) FROM trackings t WHERE {filter} GROUP BY t.status"
+                ),
+                &refs,
+            )
+            .await?;
+        let mut out = [0u64; 8];
+        for r in rows {
+            let (status, n): (i16, i64) = (r.get(0), r.get(1));
+            if let Some(slot) = out.get_mut(status as usize) {
+                *slot = n as u64;
+            }
+        }
+        Ok(out)
+    }
+}

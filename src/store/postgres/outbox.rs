@@ -1,0 +1,266 @@
+//! The outbox: jobs written by the apply transaction, claimed by any node's
+//! dispatcher with `FOR UPDATE SKIP LOCKED` and a lease (owner, expiry), their
+//! attempts, and the per-account views behind the notifications API.
+
+use super::{decode, PgStore};
+use crate::core::rules::{Attempt, Job, JobState};
+use crate::store::types::*;
+use tokio_postgres::types::Json;
+use tokio_postgres::{Row as PgRow, Transaction};
+
+fn job_row(r: &PgRow) -> Result<Job, StoreError> {
+    r.try_get::<_, Json<Job>>(0)
+        .map(|j| j.0)
+        .map_err(|e| decode("jobs", e))
+}
+
+async fn put_job(tx: &Transaction<'_>, j: &Job) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE jobs SET state = $2, due = $3, row = $4 WHERE id = $1",
+        &[&j.id, &(j.state.code() as i16), &j.due, &Json(j)],
+    )
+    .await?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Claims up to `limit` due jobs for this node, leased for `lease` seconds (at
+    /// most [`MAX_LEASE_SECS`]): a job whose node dies mid-send comes due again
+    /// when the lease expires, for any node to take.
+    pub async fn claim_due_jobs(
+        &self,
+        now: i64,
+        limit: usize,
+        lease: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let lease = lease.clamp(1, MAX_LEASE_SECS);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "SELECT row FROM jobs WHERE state = 0 AND due <= $1
+                 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED",
+                &[&now, &(limit as i64)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut job = job_row(r)?;
+            job.due = now + lease;
+            job.leased = true;
+            job.lease_owner = Some(self.node().to_string());
+            put_job(&tx, &job).await?;
+            out.push(job);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Records a try and what follows; with `disable`, also switches the account's
+    /// destination off (a 410 Gone).
+    pub async fn record_attempt(
+        &self,
+        job_id: &str,
+        attempt: Attempt,
+        next: Next,
+        disable: Option<String>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some(r) = tx
+            .query_opt("SELECT row FROM jobs WHERE id = $1 FOR UPDATE", &[&job_id])
+            .await?
+        else {
+            return Ok(());
+        };
+        let mut j = job_row(&r)?;
+        j.leased = false;
+        j.attempts += 1;
+        j.round_tries += 1;
+        j.last_error.clone_from(&attempt.error);
+        match next {
+            Next::Delivered => j.state = JobState::Delivered,
+            Next::Dead => j.state = JobState::Dead,
+            Next::RetryAt(at) => {
+                j.state = JobState::Pending;
+                j.due = at;
+            }
+        }
+        tx.execute(
+            "INSERT INTO attempts (job_id, number, row) VALUES ($1, $2, $3)
+             ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
+            &[&job_id, &(attempt.number as i32), &Json(&attempt)],
+        )
+        .await?;
+        put_job(&tx, &j).await?;
+        if let Some(reason) = disable {
+            if let Some(r) = tx
+                .query_opt(
+                    "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
+                    &[&(j.account as i64)],
+                )
+                .await?
+            {
+                let Json(mut a): Json<Account> = r.try_get(0).map_err(|e| decode("accounts", e))?;
+                a.notify.disable(j.channel, reason);
+                tx.execute(
+                    "UPDATE accounts SET row = $2 WHERE id = $1",
+                    &[&(j.account as i64), &Json(&a)],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A job of the account with its attempts, oldest first.
+    pub async fn job(
+        &self,
+        account: u64,
+        id: &str,
+    ) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
+        let client = self.client().await?;
+        let Some(r) = client
+            .query_opt(
+                "SELECT row FROM jobs WHERE id = $1 AND account = $2",
+                &[&id, &(account as i64)],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let job = job_row(&r)?;
+        let attempts = client
+            .query(
+                "SELECT row FROM attempts WHERE job_id = $1 ORDER BY number",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<Attempt>>(0)
+                    .map(|j| j.0)
+                    .map_err(|e| decode("attempts", e))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Some((job, attempts)))
+    }
+
+    /// An account's jobs, newest first, filtered.
+    pub async fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
+        let (carrier, number) = match &f.tracking {
+            Some((c, n)) => (Some(c.as_str()), Some(n.as_str())),
+            None => (None, None),
+        };
+        let state = f.state.map(|s| s.code() as i16);
+        let channel = f.channel.map(|c| c.as_str());
+        let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM jobs WHERE account = $1
+                   AND ($2::smallint IS NULL OR state = $2)
+                   AND ($3::text IS NULL OR channel = $3)
+                   AND ($4::text IS NULL OR (carrier = $4 AND number = $5))
+                 ORDER BY created_at DESC, id DESC LIMIT $6",
+                &[
+                    &(account as i64),
+                    &state,
+                    &channel,
+                    &carrier,
+                    &number,
+                    &limit,
+                ],
+            )
+            .await?
+            .iter()
+            .map(job_row)
+            .collect()
+    }
+
+    /// Queues jobs again (now), whatever their state: a manual retry.
+    pub async fn requeue_jobs(
+        &self,
+        account: u64,
+        ids: &[String],
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "SELECT row FROM jobs WHERE id = ANY($1) AND account = $2 AND state <> 0 FOR UPDATE",
+                &[&ids, &(account as i64)],
+            )
+            .await?;
+        for r in &rows {
+            let mut j = job_row(r)?;
+            j.state = JobState::Pending;
+            j.due = now;
+            j.round_tries = 0;
+            j.leased = false;
+            put_job(&tx, &j).await?;
+        }
+        if !rows.is_empty() {
+            tx.execute("SELECT pg_notify($1, '')", &[&super::JOBS_CHANNEL])
+                .await?;
+        }
+        tx.commit().await?;
+        if !rows.is_empty() {
+            self.inner.jobs_ready.notify_one();
+        }
+        Ok(rows.len())
+    }
+
+    /// Ids of an account's dead jobs created at or after `since`.
+    pub async fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query(
+                "SELECT id FROM jobs WHERE account = $1 AND state = $2 AND created_at >= $3
+                 ORDER BY created_at",
+                &[&(account as i64), &(JobState::Dead.code() as i16), &since],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// Every job about one tracking of an account, oldest first.
+    pub async fn jobs_for(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Job>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM jobs WHERE account = $1 AND carrier = $2 AND number = $3
+                 ORDER BY created_at, id",
+                &[&(account as i64), &carrier, &number],
+            )
+            .await?
+            .iter()
+            .map(job_row)
+            .collect()
+    }
+
+    /// Pending jobs and how late the oldest due one is.
+    pub async fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
+        let r = self
+            .client()
+            .await?
+            .query_one("SELECT count(*), min(due) FROM jobs WHERE state = 0", &[])
+            .await?;
+        let pending: i64 = r.get(0);
+        let oldest: Option<i64> = r.get(1);
+        Ok(OutboxStats {
+            pending: pending as usize,
+            lag_seconds: oldest.map_or(0, |d| (now - d).max(0)),
+        })
+    }
+}

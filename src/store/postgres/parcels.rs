@@ -1,0 +1,374 @@
+//! Parcels: the one write path for carrier news, and the poll queue. A batch of
+//! updates is one transaction: the parcels it names are locked in key order (so
+//! two nodes' batches never deadlock), then each parcel's plan is written: the
+//! parcel, its transitions, its subscribers' rows and the outbox jobs.
+
+use super::trackings::{parcel_row, put_parcel, put_tracking};
+use super::{decode, PgStore, JOBS_CHANNEL};
+use crate::core::model::{Parcel, Tracking, Transition};
+use crate::core::plan::{plan_poll_claim, plan_poll_retry, plan_update, push_dedupe_horizon};
+use crate::core::plan::{Origin, Subscriber};
+use crate::core::settings::Notify;
+use crate::store::types::*;
+use std::collections::{BTreeMap, HashMap};
+use tokio_postgres::types::Json;
+use tokio_postgres::Transaction;
+
+const DAY: i64 = 86_400;
+
+type Key = (String, String);
+
+/// Records a push id (with the body's hash when given) unless seen; forgets ids
+/// older than the retention window, a bounded number per call.
+async fn remember_push(
+    tx: &Transaction<'_>,
+    push: PushKey<'_>,
+    now: i64,
+) -> Result<Option<ApplyReport>, StoreError> {
+    let n = tx
+        .execute(
+            "INSERT INTO push_ids (source, id, body, seen_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (source, id) DO NOTHING",
+            &[&push.source, &push.id, &push.body, &now],
+        )
+        .await?;
+    if n == 0 {
+        let held: Option<String> = tx
+            .query_one(
+                "SELECT body FROM push_ids WHERE source = $1 AND id = $2",
+                &[&push.source, &push.id],
+            )
+            .await?
+            .get(0);
+        let mut report = ApplyReport::default();
+        match (held, push.body) {
+            (Some(a), Some(b)) if a != b => report.replayed = true,
+            _ => report.duplicate = true,
+        }
+        return Ok(Some(report));
+    }
+    tx.execute(
+        "DELETE FROM push_ids WHERE ctid IN
+             (SELECT ctid FROM push_ids WHERE seen_at < $1 LIMIT 256)",
+        &[&push_dedupe_horizon(now)],
+    )
+    .await?;
+    Ok(None)
+}
+
+/// Everything the plans of one batch read, loaded in a few queries.
+struct Loaded {
+    parcels: BTreeMap<Key, Parcel>,
+    subscribers: HashMap<Key, Vec<Tracking>>,
+    accounts: HashMap<u64, Option<Notify>>,
+}
+
+async fn load(tx: &Transaction<'_>, keys: &[Key]) -> Result<Loaded, StoreError> {
+    let (carriers, numbers): (Vec<&str>, Vec<&str>) =
+        keys.iter().map(|(c, n)| (c.as_str(), n.as_str())).unzip();
+    let mut loaded = Loaded {
+        parcels: BTreeMap::new(),
+        subscribers: HashMap::new(),
+        accounts: HashMap::new(),
+    };
+    for r in tx
+        .query(
+            "SELECT row FROM parcels WHERE (carrier, number) IN
+                 (SELECT * FROM unnest($1::text[], $2::text[]))
+             ORDER BY carrier, number FOR UPDATE",
+            &[&carriers, &numbers],
+        )
+        .await?
+    {
+        let p = parcel_row(&r)?;
+        loaded
+            .parcels
+            .insert((p.carrier_code.clone(), p.tracking_number.clone()), p);
+    }
+    for r in tx
+        .query(
+            "SELECT row FROM trackings WHERE (carrier, number) IN
+                 (SELECT * FROM unnest($1::text[], $2::text[]))",
+            &[&carriers, &numbers],
+        )
+        .await?
+    {
+        let Json(t): Json<Tracking> = r.try_get(0).map_err(|e| decode("trackings", e))?;
+        loaded.accounts.insert(t.account, None);
+        loaded
+            .subscribers
+            .entry((t.carrier_code.clone(), t.tracking_number.clone()))
+            .or_default()
+            .push(t);
+    }
+    let ids: Vec<i64> = loaded.accounts.keys().map(|a| *a as i64).collect();
+    for r in tx
+        .query("SELECT id, row FROM accounts WHERE id = ANY($1)", &[&ids])
+        .await?
+    {
+        let id: i64 = r.get(0);
+        let Json(a): Json<Account> = r.try_get(1).map_err(|e| decode("accounts", e))?;
+        loaded.accounts.insert(id as u64, Some(a.notify));
+    }
+    Ok(loaded)
+}
+
+impl PgStore {
+    /// The (carrier, number) keys an update names: its own, or every parcel with
+    /// the number when the push names no carrier of ours.
+    async fn keys_of(&self, tx: &Transaction<'_>, item: &Incoming) -> Result<Vec<Key>, StoreError> {
+        Ok(match &item.carrier {
+            Some(c) => vec![(c.clone(), item.number.clone())],
+            None => tx
+                .query(
+                    "SELECT carrier FROM parcels WHERE number = $1",
+                    &[&item.number],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), item.number.clone()))
+                .collect(),
+        })
+    }
+
+    /// Applies a batch of news in one transaction. With `push_id`, a batch whose id
+    /// was seen before has no effect and reports `duplicate` (or `replayed`).
+    pub async fn apply_updates(
+        &self,
+        items: &[Incoming],
+        origin: Origin,
+        push_id: Option<PushKey<'_>>,
+        now: i64,
+    ) -> Result<ApplyReport, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if let Some(push) = push_id {
+            if let Some(report) = remember_push(&tx, push, now).await? {
+                return Ok(report);
+            }
+        }
+        let mut work = Vec::with_capacity(items.len());
+        for item in items {
+            work.push((self.keys_of(&tx, item).await?, &item.update));
+        }
+        let all: Vec<Key> = work.iter().flat_map(|(k, _)| k.iter().cloned()).collect();
+        let mut loaded = load(&tx, &all).await?;
+        let mut report = ApplyReport::default();
+        let mut changed: BTreeMap<Key, Parcel> = BTreeMap::new();
+        for (keys, update) in work {
+            if keys.is_empty() {
+                report.ignored += 1;
+            }
+            for key in keys {
+                let Some(subs) = loaded.subscribers.get_mut(&key).filter(|s| !s.is_empty()) else {
+                    report.ignored += 1;
+                    continue;
+                };
+                report.matched += 1;
+                let Some(prev) = loaded.parcels.get(&key).cloned() else {
+                    report.ignored += 1;
+                    continue;
+                };
+                let subscribers: Vec<Subscriber> = subs
+                    .iter()
+                    .map(|t| Subscriber {
+                        tracking: t.clone(),
+                        notify: loaded.accounts.get(&t.account).cloned().flatten(),
+                    })
+                    .collect();
+                let plan =
+                    plan_update(&prev, update, &subscribers, origin, &self.inner.policy, now);
+                report.ignored_events += plan.ignored_events;
+                if !plan.parcel_changed {
+                    continue;
+                }
+                for (_, after) in &plan.trackings {
+                    put_tracking(&tx, after, &plan.next, false).await?;
+                    if let Some(t) = subs.iter_mut().find(|t| t.account == after.account) {
+                        *t = after.clone();
+                    }
+                }
+                for job in &plan.jobs {
+                    tx.execute(
+                        "INSERT INTO jobs (id, account, carrier, number, channel, state, due, created_at, row)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                        &[
+                            &job.id,
+                            &(job.account as i64),
+                            &job.carrier_code,
+                            &job.tracking_number,
+                            &job.channel.as_str(),
+                            &(job.state.code() as i16),
+                            &job.due,
+                            &job.created_at,
+                            &Json(job),
+                        ],
+                    )
+                    .await?;
+                }
+                report.jobs += plan.jobs.len();
+                for tr in &plan.transitions {
+                    tx.execute(
+                        "INSERT INTO transitions (carrier, number, seq, row) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT DO NOTHING",
+                        &[&key.0, &key.1, &(tr.seq as i64), &Json(tr)],
+                    )
+                    .await?;
+                    match report.transitions_to.iter_mut().find(|(s, _)| *s == tr.to) {
+                        Some((_, n)) => *n += 1,
+                        None => report.transitions_to.push((tr.to, 1)),
+                    }
+                }
+                report.transitions += plan.transitions.len();
+                loaded.parcels.insert(key.clone(), plan.next.clone());
+                changed.insert(key, plan.next);
+            }
+        }
+        for p in changed.values() {
+            put_parcel(&tx, p).await?;
+        }
+        if report.jobs > 0 {
+            tx.execute("SELECT pg_notify($1, '')", &[&JOBS_CHANNEL])
+                .await?;
+        }
+        tx.commit().await?;
+        if report.jobs > 0 {
+            self.inner.jobs_ready.notify_one();
+        }
+        Ok(report)
+    }
+
+    /// A parcel's transitions, oldest first.
+    pub async fn transitions(
+        &self,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Transition>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM transitions WHERE carrier = $1 AND number = $2 ORDER BY seq",
+                &[&carrier, &number],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<Transition>>(0)
+                    .map(|j| j.0)
+                    .map_err(|e| decode("transitions", e))
+            })
+            .collect()
+    }
+
+    /// Delivery statistics of one account's parcels of a carrier on a route (ISO2
+    /// countries): only that account's trackings, through the route index.
+    pub async fn route_stats(
+        &self,
+        account: u64,
+        carrier: &str,
+        origin: &str,
+        destination: &str,
+    ) -> Result<RouteStats, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT p.row FROM parcels p JOIN trackings t USING (carrier, number)
+                 WHERE t.account = $1 AND p.carrier = $2 AND p.origin = $3 AND p.destination = $4",
+                &[&(account as i64), &carrier, &origin, &destination],
+            )
+            .await?;
+        let mut stats = RouteStats::default();
+        for r in &rows {
+            let p = parcel_row(r)?;
+            stats.total += 1;
+            if let (Some(first), Some(done)) = (p.events.last().map(|e| e.time), p.delivered_at) {
+                stats.delivered_days.push((done - first).max(0) / DAY);
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Claims up to `limit` parcels whose poll is due: each is pushed `lease`
+    /// seconds ahead in the same transaction, skipping rows another node holds.
+    pub async fn claim_due_polls(
+        &self,
+        now: i64,
+        limit: usize,
+        lease: i64,
+    ) -> Result<Vec<PollTarget>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "SELECT row FROM parcels WHERE next_poll_at <= $1
+                 ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                &[&now, &(limit as i64)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let p = parcel_row(r)?;
+            let follows: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM trackings
+                         WHERE carrier = $1 AND number = $2 AND NOT notupdate)",
+                    &[&p.carrier_code, &p.tracking_number],
+                )
+                .await?
+                .get(0);
+            let (claimed, poll) = plan_poll_claim(&p, follows, now + lease);
+            put_parcel(&tx, &claimed).await?;
+            if poll {
+                out.push(PollTarget { parcel: p });
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Reschedules a parcel after a failed poll for `at`, counting the failure
+    /// when `failed`.
+    pub async fn reschedule_poll(
+        &self,
+        carrier: &str,
+        number: &str,
+        at: i64,
+        failed: bool,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if let Some(p) = super::trackings::lock_parcel(&tx, carrier, number).await? {
+            put_parcel(&tx, &plan_poll_retry(&p, at, failed)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many polls are due at `now`, counted up to `cap`.
+    pub async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM (SELECT 1 FROM parcels WHERE next_poll_at <= $1 LIMIT $2) due",
+                &[&now, &(cap as i64)],
+            )
+            .await?
+            .get(0);
+        Ok(n as usize)
+    }
+
+    /// A parcel as stored.
+    pub async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT row FROM parcels WHERE carrier = $1 AND number = $2",
+                &[&carrier, &number],
+            )
+            .await?
+            .map(|r| parcel_row(&r))
+            .transpose()
+    }
+}

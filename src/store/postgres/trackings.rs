@@ -1,0 +1,378 @@
+//! Trackings: create, change, move, delete — each one transaction, with the
+//! parcel row locked so that news for the same parcel waits its turn.
+
+use super::{decode, PgStore};
+use crate::core::model::{Parcel, Tracking};
+use crate::core::plan::plan_new_parcel;
+use crate::core::status::StatusOverride;
+use crate::store::types::*;
+use rand::RngCore;
+use tokio_postgres::types::Json;
+use tokio_postgres::{GenericClient, Row as PgRow, Transaction};
+
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// `SELECT` list of a tracking joined with its parcel.
+pub(super) const JOINED: &str =
+    "t.row, p.row FROM trackings t JOIN parcels p USING (carrier, number)";
+
+pub(super) fn joined(r: &PgRow) -> Result<(Tracking, Parcel), StoreError> {
+    let Json(t): Json<Tracking> = r.try_get(0).map_err(|e| decode("trackings", e))?;
+    let Json(p): Json<Parcel> = r.try_get(1).map_err(|e| decode("parcels", e))?;
+    Ok((t, p))
+}
+
+pub(super) fn parcel_row(r: &PgRow) -> Result<Parcel, StoreError> {
+    r.try_get::<_, Json<Parcel>>(0)
+        .map(|j| j.0)
+        .map_err(|e| decode("parcels", e))
+}
+
+/// A parcel, locked for this transaction.
+pub(super) async fn lock_parcel(
+    tx: &Transaction<'_>,
+    carrier: &str,
+    number: &str,
+) -> Result<Option<Parcel>, StoreError> {
+    tx.query_opt(
+        "SELECT row FROM parcels WHERE carrier = $1 AND number = $2 FOR UPDATE",
+        &[&carrier, &number],
+    )
+    .await?
+    .map(|r| parcel_row(&r))
+    .transpose()
+}
+
+/// Writes a parcel row with its indexed columns.
+pub(super) async fn put_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at,
+             origin = EXCLUDED.origin, destination = EXCLUDED.destination, row = EXCLUDED.row",
+        &[
+            &p.carrier_code,
+            &p.tracking_number,
+            &p.next_poll_at,
+            &p.origin_country,
+            &p.destination_country,
+            &Json(p),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts a parcel row unless one is there; whether it did.
+async fn insert_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<bool, StoreError> {
+    let n = tx
+        .execute(
+            "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier, number) DO NOTHING",
+            &[
+                &p.carrier_code,
+                &p.tracking_number,
+                &p.next_poll_at,
+                &p.origin_country,
+                &p.destination_country,
+                &Json(p),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Writes a tracking row with its indexed columns; `status` is the tracking's
+/// effective status with `p`. Returns false when `insert` finds one there already.
+pub(super) async fn put_tracking(
+    tx: &Transaction<'_>,
+    t: &Tracking,
+    p: &Parcel,
+    insert: bool,
+) -> Result<bool, StoreError> {
+    let sql = if insert {
+        "INSERT INTO trackings (account, carrier, number, id, status, created_at, updated_at,
+             order_created_at, order_id, archived, notupdate, row)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (account, carrier, number) DO NOTHING"
+    } else {
+        "UPDATE trackings SET id = $4, status = $5, created_at = $6, updated_at = $7,
+             order_created_at = $8, order_id = $9, archived = $10, notupdate = $11, row = $12
+         WHERE account = $1 AND carrier = $2 AND number = $3"
+    };
+    let n = tx
+        .execute(
+            sql,
+            &[
+                &(t.account as i64),
+                &t.carrier_code,
+                &t.tracking_number,
+                &t.id,
+                &(t.effective_status(p).code() as i16),
+                &t.created_at,
+                &t.updated_at,
+                &t.order_created_at,
+                &t.fields.order_id,
+                &t.archived,
+                &t.notupdate,
+                &Json(t),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(super) async fn load<C: GenericClient>(
+    c: &C,
+    account: u64,
+    carrier: &str,
+    number: &str,
+) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    c.query_opt(
+        &format!("SELECT {JOINED} WHERE t.account = $1 AND t.carrier = $2 AND t.number = $3"),
+        &[&(account as i64), &carrier, &number],
+    )
+    .await?
+    .map(|r| joined(&r))
+    .transpose()
+}
+
+/// The parcel a new (or moved) tracking follows: the one there, resumed if nobody
+/// followed it, or a fresh one; written and locked.
+async fn parcel_for(
+    tx: &Transaction<'_>,
+    carrier: &str,
+    number: &str,
+    fresh: impl FnOnce() -> Parcel,
+    first_poll: i64,
+) -> Result<Parcel, StoreError> {
+    let mut existing = lock_parcel(tx, carrier, number).await?;
+    if existing.is_none() {
+        // Another node may create the same parcel meanwhile: insert-if-absent, and
+        // plan on whichever row won.
+        let planned = plan_new_parcel(None, fresh, first_poll)
+            .ok_or_else(|| StoreError::Engine("a missing parcel is always planned".into()))?;
+        if insert_parcel(tx, &planned).await? {
+            return Ok(planned);
+        }
+        existing = lock_parcel(tx, carrier, number).await?;
+    }
+    let existing = existing.ok_or_else(|| {
+        StoreError::Engine(format!(
+            "parcel {carrier}/{number} vanished while being created"
+        ))
+    })?;
+    match plan_new_parcel(
+        Some(&existing),
+        || unreachable!("the parcel exists"),
+        first_poll,
+    ) {
+        Some(new) => {
+            put_parcel(tx, &new).await?;
+            Ok(new)
+        }
+        None => Ok(existing),
+    }
+}
+
+async fn create(
+    tx: &Transaction<'_>,
+    account: u64,
+    n: NewTracking,
+    now: i64,
+) -> Result<(Tracking, Parcel), TrackingError> {
+    if load(tx, account, &n.carrier_code, &n.tracking_number)
+        .await?
+        .is_some()
+    {
+        return Err(TrackingError::AlreadyExists);
+    }
+    let fresh = || Parcel {
+        origin_country: n.origin_country.clone(),
+        destination_country: n.destination_country.clone(),
+        ..Parcel::new(&n.carrier_code, &n.tracking_number, now)
+    };
+    let first_poll = n.first_poll_at.unwrap_or(now);
+    let parcel = parcel_for(tx, &n.carrier_code, &n.tracking_number, fresh, first_poll).await?;
+    let t = Tracking {
+        id: new_id(),
+        account,
+        carrier_code: n.carrier_code,
+        tracking_number: n.tracking_number,
+        created_at: now,
+        updated_at: now,
+        fields: n.fields,
+        order_created_at: n.order_created_at,
+        archived: false,
+        status_override: None,
+        notupdate: false,
+    };
+    if !put_tracking(tx, &t, &parcel, true).await? {
+        return Err(TrackingError::AlreadyExists);
+    }
+    Ok((t, parcel))
+}
+
+impl PgStore {
+    /// A tracking with its parcel by the tracking's id (the page token).
+    pub async fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(&format!("SELECT {JOINED} WHERE t.id = $1"), &[&id])
+            .await?
+            .map(|r| joined(&r))
+            .transpose()
+    }
+
+    /// One tracking with its parcel.
+    pub async fn tracking(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        load(&**self.client().await?, account, carrier, number).await
+    }
+
+    /// Creates trackings in one transaction; each item succeeds or fails on its own.
+    pub async fn create_trackings(
+        &self,
+        account: u64,
+        items: Vec<NewTracking>,
+        now: i64,
+    ) -> Result<ItemResults, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Parcels are locked in key order, as every transaction here does, so two
+        // nodes' batches never wait on each other in a cycle.
+        let mut order: Vec<(usize, NewTracking)> = items.into_iter().enumerate().collect();
+        order.sort_by(|a, b| {
+            (&a.1.carrier_code, &a.1.tracking_number)
+                .cmp(&(&b.1.carrier_code, &b.1.tracking_number))
+        });
+        let mut out: Vec<Option<Result<Row, TrackingError>>> =
+            (0..order.len()).map(|_| None).collect();
+        for (i, n) in order {
+            match create(&tx, account, n, now).await {
+                Err(TrackingError::Store(e)) => return Err(e),
+                r => out[i] = Some(r),
+            }
+        }
+        tx.commit().await?;
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// Applies patches in one transaction; each item succeeds or fails on its own.
+    pub async fn update_trackings(
+        &self,
+        account: u64,
+        items: Vec<(String, String, TrackingPatch)>,
+        now: i64,
+    ) -> Result<ItemResults, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for (carrier, number, patch) in items {
+            let Some((mut t, p)) = load(&*tx, account, &carrier, &number).await? else {
+                out.push(Err(TrackingError::NotFound));
+                continue;
+            };
+            if patch.is_empty() {
+                out.push(Ok((t, p)));
+                continue;
+            }
+            if patch.fields.order_create_time.is_some() {
+                t.order_created_at = patch.order_created_at;
+            }
+            t.fields.merge(patch.fields);
+            if let Some(a) = patch.archived {
+                t.archived = a;
+            }
+            if let Some(s) = patch.status {
+                t.status_override = match s {
+                    StatusOverride::Set(st) => Some(st),
+                    StatusOverride::Automatic => None,
+                };
+            }
+            if let Some(n) = patch.notupdate {
+                t.notupdate = n;
+            }
+            t.updated_at = now;
+            put_tracking(&tx, &t, &p, false).await?;
+            out.push(Ok((t, p)));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Deletes trackings in one transaction; each item succeeds or fails on its own.
+    pub async fn delete_trackings(
+        &self,
+        account: u64,
+        items: Vec<(String, String)>,
+    ) -> Result<Vec<Result<(), TrackingError>>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for (carrier, number) in items {
+            let n = tx
+                .execute(
+                    "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3",
+                    &[&(account as i64), &carrier, &number],
+                )
+                .await?;
+            out.push(if n == 1 {
+                Ok(())
+            } else {
+                Err(TrackingError::NotFound)
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Moves a tracking to another carrier, keeping its id and fields.
+    pub async fn change_carrier(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+        new_carrier: &str,
+        now: i64,
+    ) -> Result<(Tracking, Parcel), TrackingError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(StoreError::from)?;
+        let Some((old, old_parcel)) = load(&*tx, account, carrier, number).await? else {
+            return Err(TrackingError::NotFound);
+        };
+        if carrier == new_carrier {
+            return Ok((old, old_parcel));
+        }
+        if load(&*tx, account, new_carrier, number).await?.is_some() {
+            return Err(TrackingError::AlreadyExists);
+        }
+        tx.execute(
+            "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3",
+            &[&(account as i64), &carrier, &number],
+        )
+        .await
+        .map_err(StoreError::from)?;
+        let fresh = || Parcel {
+            origin_country: old_parcel.origin_country.clone(),
+            destination_country: old_parcel.destination_country.clone(),
+            ..Parcel::new(new_carrier, number, now)
+        };
+        let parcel = parcel_for(&tx, new_carrier, number, fresh, now).await?;
+        let mut t = old;
+        t.carrier_code = new_carrier.to_string();
+        t.status_override = None;
+        t.updated_at = now;
+        put_tracking(&tx, &t, &parcel, true).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok((t, parcel))
+    }
+}
