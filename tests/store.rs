@@ -21,12 +21,28 @@ struct Sled {
 }
 
 impl Sled {
-    async fn open() -> (Store, Sled) {
+    async fn open() -> Option<(Store, Sled)> {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 16, PollPolicy::default())
             .await
             .unwrap();
-        (store, Sled { _dir: dir })
+        Some((store, Sled { _dir: dir }))
+    }
+}
+
+#[path = "support/postgres.rs"]
+mod pg_server;
+
+/// PostgreSQL: a fresh database on the tests' throwaway server.
+struct Pg;
+
+impl Pg {
+    async fn open() -> Option<(Store, Pg)> {
+        let url = pg_server::database()?;
+        let store = Store::open_postgres(&url, 4, PollPolicy::default())
+            .await
+            .unwrap();
+        Some((store, Pg))
     }
 }
 
@@ -380,7 +396,9 @@ macro_rules! conformance {
         $(
             #[tokio::test]
             async fn $check() {
-                let (store, _keep) = $backend::open().await;
+                let Some((store, _keep)) = $backend::open().await else {
+                    return;
+                };
                 super::$check(store).await;
             }
         )*
@@ -391,6 +409,19 @@ mod sled {
     use super::Sled;
     conformance!(
         Sled,
+        create_read_and_refuse_a_duplicate,
+        news_makes_one_transition_and_one_job_per_channel,
+        lists_filter_and_counters_follow_the_status,
+        jobs_are_leased_retried_and_dead_lettered,
+        a_push_id_has_one_effect_and_a_signature_signs_one_body,
+        costtime_counts_only_the_callers_parcels,
+    );
+}
+
+mod postgres {
+    use super::Pg;
+    conformance!(
+        Pg,
         create_read_and_refuse_a_duplicate,
         news_makes_one_transition_and_one_job_per_channel,
         lists_filter_and_counters_follow_the_status,

@@ -63,6 +63,12 @@ impl PgStore {
                 }
             }
         };
+        // A key belongs to one account: the one that names it last.
+        tx.execute(
+            "UPDATE accounts SET key_sha256 = 'moved:' || id WHERE key_sha256 = $1 AND id <> $2",
+            &[&account.key_sha256, &(account.id as i64)],
+        )
+        .await?;
         tx.execute(
             "INSERT INTO accounts (id, email_key, key_sha256, row) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, row = EXCLUDED.row",

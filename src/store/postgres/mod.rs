@@ -40,7 +40,14 @@ struct Inner {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
-        StoreError::Engine(e.to_string())
+        match e.as_db_error() {
+            Some(db) => StoreError::Engine(format!(
+                "database: {} (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            )),
+            None => StoreError::Engine(format!("database: {e}")),
+        }
     }
 }
 
