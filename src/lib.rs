@@ -95,9 +95,22 @@ impl App {
         for w in cfg.warnings() {
             tracing::warn!("{w}");
         }
-        let store = Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
+        let store = match cfg.store.backend {
+            config::StoreBackend::Sled => {
+                Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
+                    .await
+                    .with_context(|| {
+                        format!("cannot open the store in {}", cfg.data_dir.display())
+                    })?
+            }
+            config::StoreBackend::Postgres => Store::open_postgres(
+                cfg.store.url.expose(),
+                cfg.store.pool_size as usize,
+                cfg.poll_policy(),
+            )
             .await
-            .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?;
+            .context("cannot open the PostgreSQL store (store.url)")?,
+        };
         let now = crate::core::time::now();
         for a in &cfg.accounts {
             let hash = match (&a.api_key, &a.api_key_sha256) {

@@ -47,11 +47,27 @@ impl Config {
             EmailTransport::File => format!("files in {}", self.email.dir.display()),
             EmailTransport::Off => "off".into(),
         };
+        let store = match self.store.backend {
+            super::StoreBackend::Sled => format!(
+                "sled in {} ({} MiB cache)",
+                self.data_dir.display(),
+                self.store.cache_mb
+            ),
+            // Host, port and database only: the URL may carry a password.
+            super::StoreBackend::Postgres => match reqwest::Url::parse(self.store.url.expose()) {
+                Ok(u) => format!(
+                    "postgres at {}:{}{} ({} connections)",
+                    u.host_str().unwrap_or("?"),
+                    u.port().unwrap_or(5432),
+                    u.path(),
+                    self.store.pool_size
+                ),
+                Err(_) => "postgres".into(),
+            },
+        };
         format!(
-            "{} account(s); store: sled in {} ({} MiB cache); email: {email}; status provider: {}; push receivers: {}",
+            "{} account(s); store: {store}; email: {email}; status provider: {}; push receivers: {}",
             self.accounts.len(),
-            self.data_dir.display(),
-            self.store.cache_mb,
             self.provider_summary().unwrap_or("none"),
             if receivers.is_empty() { "none".into() } else { receivers.join(", ") },
         )

@@ -129,10 +129,18 @@ fn validate(cfg: &Config) -> Vec<String> {
         ));
     }
     if cfg.store.backend == super::StoreBackend::Postgres {
-        errs.push(
-            "store.backend: postgres is not available in this release yet; use sled (the default)"
-                .to_string(),
-        );
+        let url = cfg.store.url.expose();
+        if url.is_empty() {
+            errs.push(
+                "store.url: required with store.backend: postgres (postgres://user:password@host:5432/db)"
+                    .to_string(),
+            );
+        } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            errs.push("store.url: must be a postgres:// URL".to_string());
+        }
+        if cfg.store.pool_size == 0 {
+            errs.push("store.pool_size: must be at least 1".to_string());
+        }
     }
     if cfg.store.cache_mb == 0 {
         errs.push("store.cache_mb: must be at least 1".to_string());

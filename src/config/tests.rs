@@ -118,7 +118,25 @@ fn the_store_section_has_contract_defaults_and_refuses_what_is_not_there() {
         "postgres".to_string(),
     )];
     let err = load(&Source::Defaults, env).unwrap_err().to_string();
-    assert!(err.contains("store.backend"), "{err}");
+    assert!(err.contains("store.url: required"), "{err}");
+    let env = [
+        (
+            "TRACKGATE_STORE__BACKEND".to_string(),
+            "postgres".to_string(),
+        ),
+        (
+            "TRACKGATE_STORE__URL".to_string(),
+            "postgres://gw:pw@db.internal:5433/trackgate".to_string(),
+        ),
+    ];
+    let cfg = load(&Source::Defaults, env).unwrap();
+    assert_eq!(cfg.store.backend, crate::config::StoreBackend::Postgres);
+    let summary = cfg.summary();
+    assert!(
+        summary.contains("postgres at db.internal:5433/trackgate (16 connections)")
+            && !summary.contains("pw"),
+        "{summary}"
+    );
 }
 
 #[test]

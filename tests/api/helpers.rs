@@ -16,17 +16,38 @@ pub struct Gateway {
     pub base: String,
     pub dir: tempfile::TempDir,
     extra: String,
+    /// The `store:` section: empty for sled (the default), else a PostgreSQL
+    /// database of this gateway's own, kept across restarts.
+    store: String,
     http: reqwest::blocking::Client,
 }
 
-fn config_yaml(dir: &Path, extra: &str) -> String {
+fn config_yaml(dir: &Path, store: &str, extra: &str) -> String {
     format!(
         "listen: 127.0.0.1:0\n\
          data_dir: {data}\n\
          accounts:\n  - email: a@shop-a.example\n    name: Shop A\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n\
-         {extra}\n",
+         {store}{extra}\n",
         data = dir.join("data").display(),
     )
+}
+
+/// Which backend the black-box suite runs on: `TRACKGATE_TEST_STORE=postgres`
+/// runs every gateway of the suite on PostgreSQL (`.ci/run` runs the suite once
+/// per backend); unset, sled.
+pub fn on_postgres() -> bool {
+    std::env::var("TRACKGATE_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// The `store:` section of a new gateway's config on the suite's backend.
+pub fn store_section() -> String {
+    if !on_postgres() {
+        return String::new();
+    }
+    let url = crate::pg_server::database().expect(
+        "TRACKGATE_TEST_STORE=postgres needs a PostgreSQL server (see tests/support/postgres.rs)",
+    );
+    format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 8\n")
 }
 
 impl Gateway {
@@ -47,11 +68,18 @@ impl Gateway {
         if let Some(src) = data {
             copy_dir(src, &dir.path().join("data"));
         }
+        // A data directory written by an older release is a sled store.
+        let store = if data.is_some() {
+            String::new()
+        } else {
+            store_section()
+        };
         let mut g = Gateway {
             child: None,
             base: String::new(),
             dir,
             extra: extra.to_string(),
+            store,
             http: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -68,7 +96,7 @@ impl Gateway {
     fn launch(&mut self) {
         std::fs::write(
             self.config_path(),
-            config_yaml(self.dir.path(), &self.extra),
+            config_yaml(self.dir.path(), &self.store, &self.extra),
         )
         .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))

@@ -1,5 +1,8 @@
 //! Black-box tests of the TrackingMore v2 API against the real binary.
 
+#[path = "../support/postgres.rs"]
+mod pg_server;
+
 mod dns;
 mod helpers;
 mod signing;

@@ -114,13 +114,15 @@ fn start(bin: &Path) -> String {
         dir = dir.display(),
         me = std::process::id(),
     );
-    as_server_user(Path::new("/bin/sh"))
+    let mut watcher = as_server_user(Path::new("/bin/sh"))
         .args(["-c", &script])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("the PostgreSQL server starts");
+    // Reaped when it ends (after this process, usually).
+    std::thread::spawn(move || watcher.wait());
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()

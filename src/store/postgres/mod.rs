@@ -8,6 +8,7 @@
 
 mod accounts;
 mod list;
+mod nodes;
 mod outbox;
 mod parcels;
 pub mod schema;
@@ -99,14 +100,17 @@ impl PgStore {
         drop(client);
         let jobs_ready: Arc<tokio::sync::Notify> = Arc::default();
         tokio::spawn(listen(pg, jobs_ready.clone()));
-        Ok(PgStore {
+        let store = PgStore {
             inner: Arc::new(Inner {
                 pool,
                 policy,
                 node: format!("{:016x}", rand::random::<u64>()),
                 jobs_ready,
             }),
-        })
+        };
+        store.beat(crate::core::time::now()).await?;
+        tokio::spawn(nodes::heartbeat(Arc::downgrade(&store.inner)));
+        Ok(store)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {

@@ -16,8 +16,14 @@ fn job_row(r: &PgRow) -> Result<Job, StoreError> {
 
 async fn put_job(tx: &Transaction<'_>, j: &Job) -> Result<(), StoreError> {
     tx.execute(
-        "UPDATE jobs SET state = $2, due = $3, row = $4 WHERE id = $1",
-        &[&j.id, &(j.state.code() as i16), &j.due, &Json(j)],
+        "UPDATE jobs SET state = $2, due = $3, lease_owner = $4, row = $5 WHERE id = $1",
+        &[
+            &j.id,
+            &(j.state.code() as i16),
+            &j.due,
+            &j.lease_owner.as_deref().filter(|_| j.leased),
+            &Json(j),
+        ],
     )
     .await?;
     Ok(())

@@ -68,9 +68,11 @@ CREATE TABLE jobs (
     state       smallint NOT NULL,
     due         bigint NOT NULL,
     created_at  bigint NOT NULL,
+    lease_owner text,
     row         jsonb NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (due) WHERE state = 0;
+CREATE INDEX jobs_leased ON jobs (lease_owner) WHERE lease_owner IS NOT NULL;
 CREATE INDEX jobs_by_state ON jobs (account, state, created_at DESC);
 CREATE INDEX jobs_by_tracking ON jobs (account, carrier, number, created_at);
 CREATE TABLE attempts (
@@ -87,6 +89,10 @@ CREATE TABLE push_ids (
     PRIMARY KEY (source, id)
 );
 CREATE INDEX push_ids_by_time ON push_ids (seen_at);
+CREATE TABLE nodes (
+    id       text PRIMARY KEY,
+    seen_at  bigint NOT NULL
+);
 "#,
 ];
 
