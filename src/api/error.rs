@@ -123,7 +123,13 @@ impl ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
-        ApiError::Internal(e.into())
+        match e {
+            crate::store::StoreError::Unavailable(why) => {
+                tracing::warn!(reason = %why, "store unavailable");
+                ApiError::Unavailable("the store is unavailable; try again shortly".into())
+            }
+            e => ApiError::Internal(e.into()),
+        }
     }
 }
 

@@ -53,6 +53,10 @@ impl IntoResponse for PushError {
             PushError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             PushError::Malformed(_) => StatusCode::BAD_REQUEST,
             PushError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PushError::Internal(crate::store::StoreError::Unavailable(why)) => {
+                tracing::warn!(reason = %why, "push refused: store unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             PushError::Internal(e) => {
                 tracing::error!(error = %e, "push failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -295,6 +295,10 @@ pub enum StoreError {
     /// is the engine's; no engine type crosses this boundary.
     #[error("store: {0}")]
     Engine(String),
+    /// The store cannot be reached (a database server down or unreachable); the
+    /// request may succeed later, unchanged. Nothing was written.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// A stored row did not decode.
     #[error("store: undecodable row in {tree}: {message}")]
     Decode {

@@ -74,6 +74,19 @@ impl Gateway {
         } else {
             store_section()
         };
+        Gateway::launched(dir, store, extra)
+    }
+
+    /// A gateway over the PostgreSQL database at `url` (several may share one).
+    pub fn on_database(url: &str, extra: &str) -> Gateway {
+        Gateway::launched(
+            tempfile::tempdir().unwrap(),
+            format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 8\n"),
+            extra,
+        )
+    }
+
+    fn launched(dir: tempfile::TempDir, store: String, extra: &str) -> Gateway {
         let mut g = Gateway {
             child: None,
             base: String::new(),

@@ -22,6 +22,7 @@ mod limits;
 mod list;
 mod lookups;
 mod metrics;
+mod nodes;
 mod notify;
 mod openapi;
 mod page;

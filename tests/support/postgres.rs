@@ -181,3 +181,102 @@ pub fn database() -> Option<String> {
         .expect("the admin URL names a database");
     Some(format!("{base}/{name}"))
 }
+
+/// A PostgreSQL server of one test's own, which it may stop and start again (to
+/// test a database lost while the gateway runs). `None` like [`database`].
+pub struct OwnServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl OwnServer {
+    pub fn start() -> Option<OwnServer> {
+        if std::env::var("TRACKGATE_TEST_DATABASE_URL").is_ok() || find_bin().is_none() {
+            // An outside server cannot be stopped by a test: say so like `database`.
+            database()?;
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(
+                b"\n*** SKIPPED: this test stops its own PostgreSQL server and needs initdb/postgres locally ***\n",
+            );
+            return None;
+        }
+        let bin = find_bin()?;
+        let dir =
+            std::env::temp_dir().join(format!("trackgate-pg-own-{:x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        if is_root() {
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .unwrap();
+        }
+        let out = as_server_user(&bin.join("initdb"))
+            .args(["-A", "trust", "-U", "postgres", "--no-instructions", "-D"])
+            .arg(dir.join("data"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = OwnServer {
+            bin,
+            dir,
+            port: free_port(),
+        };
+        s.resume();
+        Some(s)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let out = as_server_user(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts (again) on the same port and data.
+    pub fn resume(&self) {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("log");
+        self.pg_ctl(&["-w", "-o", &opts, "-l", log.to_str().unwrap(), "start"]);
+    }
+
+    /// Stops at once, dropping every connection.
+    pub fn stop(&self) {
+        self.pg_ctl(&["-w", "-m", "fast", "stop"]);
+    }
+
+    /// A fresh database on this server.
+    pub fn database(&self) -> String {
+        let admin_url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
+        let name = format!("t_{:016x}", rand::random::<u64>());
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).unwrap();
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = as_server_user(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

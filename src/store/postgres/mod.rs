@@ -42,19 +42,27 @@ struct Inner {
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
         match e.as_db_error() {
+            // Class 08 (connection exception) and 57P (operator intervention,
+            // e.g. the server shutting down): the database is away, not wrong.
+            Some(db)
+                if db.code().code().starts_with("08") || db.code().code().starts_with("57P") =>
+            {
+                StoreError::Unavailable(format!("database: {}", db.message()))
+            }
             Some(db) => StoreError::Engine(format!(
                 "database: {} (SQLSTATE {})",
                 db.message(),
                 db.code().code()
             )),
-            None => StoreError::Engine(format!("database: {e}")),
+            // No server answer at all: the connection is closed or broken.
+            None => StoreError::Unavailable(format!("database: {e}")),
         }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> StoreError {
-        StoreError::Engine(format!("database unavailable: {e}"))
+        StoreError::Unavailable(format!("database: {e}"))
     }
 }
 
@@ -75,9 +83,12 @@ impl PgStore {
         pool_size: usize,
         policy: PollPolicy,
     ) -> Result<PgStore, StoreError> {
-        let pg: tokio_postgres::Config = url
+        let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Engine(format!("store.url is not a PostgreSQL URL: {e}")))?;
+        // A database host that drops packets must not hang requests.
+        pg.connect_timeout(Duration::from_secs(5))
+            .keepalives_idle(Duration::from_secs(30));
         let mgr = Manager::from_config(
             pg.clone(),
             NoTls,

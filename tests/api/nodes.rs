@@ -1,0 +1,207 @@
+//! Several `trackgate serve` processes over one PostgreSQL database, and the
+//! database going away under a running gateway. Each test starts real binaries on
+//! the tests' throwaway PostgreSQL (see `tests/support/postgres.rs`); without one
+//! they print a loud SKIPPED notice, unless `TRACKGATE_TEST_POSTGRES=required`.
+
+use crate::helpers::*;
+use crate::pg_server::{self, OwnServer};
+use crate::receivers::*;
+use crate::signing::*;
+use crate::upstream::Upstream;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+fn node_config() -> String {
+    format!("{}allow_private_destinations: true\ndelivery:\n  retry: [\"1s\", \"1s\"]\n  timeout: \"1s\"\n", push_config())
+}
+
+fn webhook_to(g: &Gateway, r: &Receiver) {
+    let v = g.put_settings(&json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"}}));
+    assert_eq!(code(&v), 200, "{v}");
+}
+
+fn push_transit(g: &Gateway, id: &str, number: &str) -> (u16, serde_json::Value) {
+    let body =
+        json!({"carrier_code": "usps", "tracking_number": number, "status": "transit"}).to_string();
+    g.push("/hooks/native", &native_headers(id, now(), &body), &body)
+}
+
+#[test]
+fn an_unreachable_database_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:0\nstore:\n  backend: postgres\n  url: postgres://gw:hunter2@127.0.0.1:{}/trackgate\naccounts:\n  - email: a@shop.example\n    api_key: k-123456\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env_remove("TRACKGATE_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("store.url") && stderr.contains("database"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password is not logged: {stderr}"
+    );
+}
+
+#[test]
+fn two_nodes_share_trackings_and_notify_each_change_once() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let r = Receiver::start(vec![]);
+    let a = Gateway::on_database(&db, &node_config());
+    let b = Gateway::on_database(&db, &node_config());
+    webhook_to(&a, &r);
+    let numbers: Vec<String> = (0..20).map(|i| s10(700 + i, "US")).collect();
+    for n in &numbers {
+        let created = a.create(n, "usps");
+        let read = b.get(&format!("/v2/trackings/usps/{n}"));
+        assert_eq!(read["data"]["id"], created["data"]["id"], "{read}");
+    }
+    // The same push reaches both nodes (a retrying provider, a load balancer):
+    // one applies it, the other sees its id and does nothing.
+    let mut duplicates = 0;
+    for (i, n) in numbers.iter().enumerate() {
+        let id = format!("both-{i}");
+        let (sa, va) = push_transit(&a, &id, n);
+        let (sb, vb) = push_transit(&b, &id, n);
+        assert_eq!((sa, sb), (200, 200), "{va} {vb}");
+        duplicates += [&va, &vb].iter().filter(|v| v["duplicate"] == true).count();
+    }
+    assert_eq!(duplicates, 20);
+    r.wait_for(20, 20);
+    std::thread::sleep(Duration::from_secs(2));
+    let got = r.got();
+    let ids: HashSet<String> = got.iter().map(|x| x.header("webhook-id")).collect();
+    assert_eq!(
+        (got.len(), ids.len()),
+        (20, 20),
+        "each change notified exactly once"
+    );
+    for n in &numbers {
+        assert_eq!(b.status_of("usps", n), "transit");
+    }
+}
+
+#[test]
+fn each_due_parcel_is_polled_by_one_node() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let up = Upstream::start();
+    let a = Gateway::on_database(&db, &up.gateway_config());
+    let _b = Gateway::on_database(&db, &up.gateway_config());
+    let numbers: Vec<String> = (0..30).map(|i| format!("POLLED{i:04}X")).collect();
+    for n in &numbers {
+        a.create(n, "usps");
+    }
+    a.wait_until(30, "every parcel polled to delivered", |g| {
+        numbers
+            .iter()
+            .all(|n| g.status_of("usps", n) == "delivered")
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let polls: HashMap<&String, usize> = numbers.iter().map(|n| (n, up.gets_for(n))).collect();
+    assert!(
+        polls.values().all(|n| *n == 1),
+        "each parcel fetched once, by one of the two nodes: {polls:?}"
+    );
+}
+
+#[test]
+fn a_killed_nodes_deliveries_are_taken_over_under_the_same_ids() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let r = Receiver::start(vec![]);
+    r.always(Answer {
+        status: 200,
+        retry_after: None,
+        delay: Duration::from_millis(30),
+    });
+    let mut a = Gateway::on_database(&db, &node_config());
+    let b = Gateway::on_database(&db, &node_config());
+    webhook_to(&a, &r);
+    let numbers: Vec<String> = (0..40).map(|i| s10(800 + i, "US")).collect();
+    for n in &numbers {
+        a.create(n, "usps");
+    }
+    for (i, n) in numbers.iter().enumerate() {
+        assert_eq!(push_transit(&a, &format!("k-{i}"), n).0, 200);
+    }
+    r.wait_for(5, 10);
+    a.kill9();
+    let expected: HashSet<String> = b.get("/v2/notifications?limit=1000")["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        expected.len(),
+        40,
+        "every acknowledged change has its notification"
+    );
+    b.wait_until(40, "every notification delivered and recorded", |g| {
+        g.get("/v2/notifications?state=delivered&limit=1000")["data"]["count"] == 40
+    });
+    let got = r.got();
+    let received: HashSet<String> = got.iter().map(|x| x.header("webhook-id")).collect();
+    assert_eq!(received, expected, "re-sends keep their webhook-id");
+    for x in &got {
+        assert_eq!(x.json()["event"]["id"], x.header("webhook-id"));
+    }
+}
+
+#[test]
+fn a_lost_database_answers_503_and_recovers_without_a_restart() {
+    let Some(server) = OwnServer::start() else {
+        return;
+    };
+    let g = Gateway::on_database(&server.database(), &push_config());
+    let before = s10(901, "US");
+    g.create(&before, "usps");
+    server.stop();
+    let (status, v) = g.send(
+        reqwest::Method::GET,
+        &format!("/v2/trackings/usps/{before}"),
+        Some(KEY_A),
+        None,
+    );
+    assert_eq!(
+        (status, v["meta"]["code"].as_i64()),
+        (503, Some(503)),
+        "{v}"
+    );
+    let (status, _) = g.send(reqwest::Method::GET, "/readyz", None, None);
+    assert_eq!(status, 503);
+    let (status, v) = push_transit(&g, "while-down", &before);
+    assert_eq!(status, 503, "a push is refused, to be retried: {v}");
+    server.resume();
+    g.wait_until(20, "the gateway answers again", |g| {
+        g.send(reqwest::Method::GET, "/readyz", None, None).0 == 200
+    });
+    assert_eq!(
+        g.status_of("usps", &before),
+        "pending",
+        "what was acknowledged is there"
+    );
+    let after = s10(902, "US");
+    assert_eq!(code(&g.create(&after, "usps")), 200);
+    assert_eq!(push_transit(&g, "after", &before).0, 200);
+    assert_eq!(g.status_of("usps", &before), "transit");
+}
