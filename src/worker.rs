@@ -12,8 +12,11 @@ use tokio_util::sync::CancellationToken;
 pub enum Outcome {
     /// Started this many units of work.
     Worked(usize),
-    /// Nothing to do (or every slot busy).
+    /// Nothing to do.
     Idle,
+    /// Every slot is busy: look again as soon as one may have freed, not after
+    /// the idle pause (a full dispatcher would otherwise stall for it each round).
+    Busy,
 }
 
 /// Runs `step` until `shutdown`, pausing `idle_pause` when it reports `Idle` or
@@ -31,7 +34,7 @@ pub async fn run<F, Fut, E>(
 {
     loop {
         let pause = match step().await {
-            Ok(Outcome::Worked(_)) => Duration::from_millis(5),
+            Ok(Outcome::Worked(_) | Outcome::Busy) => Duration::from_millis(5),
             Ok(Outcome::Idle) => idle_pause,
             Err(e) => {
                 tracing::error!(worker = name, error = %e, "worker step failed");

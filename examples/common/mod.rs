@@ -51,32 +51,80 @@ impl Gateway {
         std::fs::write(
             &cfg,
             format!(
-                "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {api_key}\n{extra}",
-                dir.path().join("data").display()
+                "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: bench@example.com\n    api_key: {api_key}\n{}{extra}",
+                dir.path().join("data").display(),
+                store_section(),
             ),
         )
         .unwrap();
         let mut child = Command::new("target/release/trackgate")
             .args(["serve", "--config"])
             .arg(&cfg)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_LOG").unwrap_or("warn".into()),
+            )
+            // Ours, not a config key of the gateway's.
+            .env_remove("TRACKGATE_BENCH_POSTGRES")
             .stderr(Stdio::piped())
             .spawn()
             .expect("build first: cargo build --release");
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut said = Vec::new();
         let addr = loop {
-            let l = lines.next().expect("gateway output").unwrap();
+            let Some(Ok(l)) = lines.next() else {
+                panic!("the gateway did not start:\n{}", said.join("\n"));
+            };
             if let Some(a) = l.split("listening on ").nth(1) {
                 break a.trim().to_string();
             }
+            said.push(l);
         };
-        std::thread::spawn(move || for _ in lines {});
+        // With BENCH_LOG (a RUST_LOG filter for the gateway), its log goes to stderr.
+        let echo = std::env::var("BENCH_LOG").is_ok();
+        std::thread::spawn(move || {
+            for l in lines.map_while(Result::ok) {
+                if echo {
+                    eprintln!("[gw] {l}");
+                }
+            }
+        });
         Gateway {
             child,
             addr,
             _dir: dir,
         }
     }
+}
+
+/// With `TRACKGATE_BENCH_POSTGRES` (an admin URL such as
+/// `postgres://postgres@127.0.0.1:5432/postgres`), the gateway runs on a fresh
+/// database of that server; else on sled.
+fn store_section() -> String {
+    let Ok(admin) = std::env::var("TRACKGATE_BENCH_POSTGRES") else {
+        return String::new();
+    };
+    let name = format!("bench_{:016x}", rand::random::<u64>());
+    let sql = format!("CREATE DATABASE {name}");
+    let url = admin.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("TRACKGATE_BENCH_POSTGRES answers");
+            tokio::spawn(conn);
+            client.batch_execute(&sql).await.unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    eprintln!("store: postgres, database {name}");
+    format!("store:\n  backend: postgres\n  url: {base}/{name}\n  pool_size: 32\n")
 }
 
 impl Drop for Gateway {

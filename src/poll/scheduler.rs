@@ -72,7 +72,7 @@ impl Poller {
     pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
         let free = self.inflight.available_permits();
         if free == 0 {
-            return Ok(Outcome::Idle);
+            return Ok(Outcome::Busy);
         }
         let targets = self
             .store

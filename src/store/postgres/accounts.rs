@@ -1,5 +1,6 @@
 //! Accounts and their API keys (stored as SHA-256, compared in constant time).
 
+use super::db::Db;
 use super::{decode, PgStore};
 use crate::core::settings::Notify;
 use crate::store::types::*;

@@ -3,6 +3,7 @@
 //! Counting is `count(*)` over the account's rows, not a counter row that every
 //! writer of the account would queue on.
 
+use super::db::Db;
 use super::trackings::{joined, JOINED};
 use super::PgStore;
 use crate::store::types::*;

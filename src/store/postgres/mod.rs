@@ -7,6 +7,8 @@
 //! node LISTENs to.
 
 mod accounts;
+mod batch;
+mod db;
 mod list;
 mod nodes;
 mod outbox;
@@ -124,8 +126,8 @@ impl PgStore {
         Ok(store)
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        Ok(self.inner.pool.get().await?)
+    async fn client(&self) -> Result<db::Conn, StoreError> {
+        Ok(db::Conn(self.inner.pool.get().await?))
     }
 
     /// Signalled when a commit (on any node) enqueues notification jobs.
@@ -135,6 +137,7 @@ impl PgStore {
 
     /// Whether the database answers.
     pub async fn check(&self) -> Result<(), StoreError> {
+        use db::Db;
         self.client().await?.execute("SELECT 1", &[]).await?;
         Ok(())
     }

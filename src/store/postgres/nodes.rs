@@ -2,6 +2,7 @@
 //! heartbeat stopped (killed, crashed, partitioned) are released for any node to
 //! take, well before their lease would expire.
 
+use super::db::Db;
 use super::PgStore;
 use crate::store::types::StoreError;
 use std::time::Duration;

@@ -2,11 +2,12 @@
 //! dispatcher with `FOR UPDATE SKIP LOCKED` and a lease (owner, expiry), their
 //! attempts, and the per-account views behind the notifications API.
 
+use super::db::{Db, Tx};
 use super::{decode, PgStore};
 use crate::core::rules::{Attempt, Job, JobState};
 use crate::store::types::*;
 use tokio_postgres::types::Json;
-use tokio_postgres::{Row as PgRow, Transaction};
+use tokio_postgres::Row as PgRow;
 
 fn job_row(r: &PgRow) -> Result<Job, StoreError> {
     r.try_get::<_, Json<Job>>(0)
@@ -14,7 +15,7 @@ fn job_row(r: &PgRow) -> Result<Job, StoreError> {
         .map_err(|e| decode("jobs", e))
 }
 
-async fn put_job(tx: &Transaction<'_>, j: &Job) -> Result<(), StoreError> {
+async fn put_job(tx: &Tx<'_>, j: &Job) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE jobs SET state = $2, due = $3, lease_owner = $4, row = $5 WHERE id = $1",
         &[
@@ -40,26 +41,24 @@ impl PgStore {
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
         let lease = lease.clamp(1, MAX_LEASE_SECS);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let rows = tx
+        // One statement: pick the due jobs no other node holds and lease them.
+        let rows = self
+            .client()
+            .await?
             .query(
-                "SELECT row FROM jobs WHERE state = 0 AND due <= $1
-                 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED",
-                &[&now, &(limit as i64)],
+                "WITH due AS (
+                     SELECT id FROM jobs WHERE state = 0 AND due <= $1
+                     ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 UPDATE jobs j SET due = $3, lease_owner = $4,
+                     row = j.row || jsonb_build_object('due', $3::bigint, 'leased', true, 'lease_owner', $4::text)
+                 FROM due WHERE j.id = due.id
+                 RETURNING j.row",
+                &[&now, &(limit as i64), &(now + lease), &self.node()],
             )
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let mut job = job_row(r)?;
-            job.due = now + lease;
-            job.leased = true;
-            job.lease_owner = Some(self.node().to_string());
-            put_job(&tx, &job).await?;
-            out.push(job);
-        }
-        tx.commit().await?;
-        Ok(out)
+        let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>, _>>()?;
+        jobs.sort_by_key(|j| j.created_at);
+        Ok(jobs)
     }
 
     /// Records a try and what follows; with `disable`, also switches the account's
@@ -71,6 +70,9 @@ impl PgStore {
         next: Next,
         disable: Option<String>,
     ) -> Result<(), StoreError> {
+        if disable.is_none() {
+            return self.record_attempt_only(job_id, attempt, next).await;
+        }
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let Some(r) = tx
@@ -117,6 +119,51 @@ impl PgStore {
             }
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`PgStore::record_attempt`] without a destination to switch off: one
+    /// statement (one round trip, one commit) that updates the job in place and
+    /// adds the attempt.
+    async fn record_attempt_only(
+        &self,
+        job_id: &str,
+        attempt: Attempt,
+        next: Next,
+    ) -> Result<(), StoreError> {
+        let (state, due) = match next {
+            Next::Delivered => (JobState::Delivered, None),
+            Next::Dead => (JobState::Dead, None),
+            Next::RetryAt(at) => (JobState::Pending, Some(at)),
+        };
+        let state_json = serde_json::to_value(state).map_err(|e| decode("jobs", e))?;
+        let error_json = serde_json::to_value(&attempt.error).map_err(|e| decode("jobs", e))?;
+        self.client()
+            .await?
+            .execute(
+                "WITH j AS (
+                     UPDATE jobs SET state = $2, due = COALESCE($3, due), lease_owner = NULL,
+                         row = row || jsonb_build_object(
+                             'state', $4::jsonb,
+                             'due', COALESCE($3, due),
+                             'leased', false,
+                             'attempts', (row->>'attempts')::bigint + 1,
+                             'round_tries', COALESCE((row->>'round_tries')::bigint, 0) + 1,
+                             'last_error', $5::jsonb)
+                     WHERE id = $1 RETURNING id)
+                 INSERT INTO attempts (job_id, number, row) SELECT id, $6, $7 FROM j
+                 ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
+                &[
+                    &job_id,
+                    &(state.code() as i16),
+                    &due,
+                    &state_json,
+                    &error_json,
+                    &(attempt.number as i32),
+                    &Json(&attempt),
+                ],
+            )
+            .await?;
         Ok(())
     }
 

@@ -3,7 +3,9 @@
 //! two nodes' batches never deadlock), then each parcel's plan is written: the
 //! parcel, its transitions, its subscribers' rows and the outbox jobs.
 
-use super::trackings::{parcel_row, put_parcel, put_tracking};
+use super::batch;
+use super::db::{Db, Tx};
+use super::trackings::{parcel_row, put_parcel};
 use super::{decode, PgStore, JOBS_CHANNEL};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::{plan_poll_claim, plan_poll_retry, plan_update, push_dedupe_horizon};
@@ -12,7 +14,6 @@ use crate::core::settings::Notify;
 use crate::store::types::*;
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::types::Json;
-use tokio_postgres::Transaction;
 
 const DAY: i64 = 86_400;
 
@@ -21,7 +22,7 @@ type Key = (String, String);
 /// Records a push id (with the body's hash when given) unless seen; forgets ids
 /// older than the retention window, a bounded number per call.
 async fn remember_push(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     push: PushKey<'_>,
     now: i64,
 ) -> Result<Option<ApplyReport>, StoreError> {
@@ -63,7 +64,7 @@ struct Loaded {
     accounts: HashMap<u64, Option<Notify>>,
 }
 
-async fn load(tx: &Transaction<'_>, keys: &[Key]) -> Result<Loaded, StoreError> {
+async fn load(tx: &Tx<'_>, keys: &[Key]) -> Result<Loaded, StoreError> {
     let (carriers, numbers): (Vec<&str>, Vec<&str>) =
         keys.iter().map(|(c, n)| (c.as_str(), n.as_str())).unzip();
     let mut loaded = Loaded {
@@ -116,7 +117,7 @@ async fn load(tx: &Transaction<'_>, keys: &[Key]) -> Result<Loaded, StoreError> 
 impl PgStore {
     /// The (carrier, number) keys an update names: its own, or every parcel with
     /// the number when the push names no carrier of ours.
-    async fn keys_of(&self, tx: &Transaction<'_>, item: &Incoming) -> Result<Vec<Key>, StoreError> {
+    async fn keys_of(&self, tx: &Tx<'_>, item: &Incoming) -> Result<Vec<Key>, StoreError> {
         Ok(match &item.carrier {
             Some(c) => vec![(c.clone(), item.number.clone())],
             None => tx
@@ -155,6 +156,9 @@ impl PgStore {
         let mut loaded = load(&tx, &all).await?;
         let mut report = ApplyReport::default();
         let mut changed: BTreeMap<Key, Parcel> = BTreeMap::new();
+        let mut out_trackings: BTreeMap<(u64, String, String), (Tracking, i16)> = BTreeMap::new();
+        let mut out_jobs: Vec<crate::core::rules::Job> = Vec::new();
+        let mut out_transitions: Vec<(Key, Transition)> = Vec::new();
         for (keys, update) in work {
             if keys.is_empty() {
                 report.ignored += 1;
@@ -183,50 +187,38 @@ impl PgStore {
                     continue;
                 }
                 for (_, after) in &plan.trackings {
-                    put_tracking(&tx, after, &plan.next, false).await?;
+                    let status = after.effective_status(&plan.next).code() as i16;
+                    let k = (after.account, key.0.clone(), key.1.clone());
+                    out_trackings.insert(k, (after.clone(), status));
                     if let Some(t) = subs.iter_mut().find(|t| t.account == after.account) {
                         *t = after.clone();
                     }
                 }
-                for job in &plan.jobs {
-                    tx.execute(
-                        "INSERT INTO jobs (id, account, carrier, number, channel, state, due, created_at, row)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-                        &[
-                            &job.id,
-                            &(job.account as i64),
-                            &job.carrier_code,
-                            &job.tracking_number,
-                            &job.channel.as_str(),
-                            &(job.state.code() as i16),
-                            &job.due,
-                            &job.created_at,
-                            &Json(job),
-                        ],
-                    )
-                    .await?;
-                }
                 report.jobs += plan.jobs.len();
+                out_jobs.extend(plan.jobs);
                 for tr in &plan.transitions {
-                    tx.execute(
-                        "INSERT INTO transitions (carrier, number, seq, row) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT DO NOTHING",
-                        &[&key.0, &key.1, &(tr.seq as i64), &Json(tr)],
-                    )
-                    .await?;
                     match report.transitions_to.iter_mut().find(|(s, _)| *s == tr.to) {
                         Some((_, n)) => *n += 1,
                         None => report.transitions_to.push((tr.to, 1)),
                     }
                 }
                 report.transitions += plan.transitions.len();
+                out_transitions.extend(plan.transitions.into_iter().map(|t| (key.clone(), t)));
                 loaded.parcels.insert(key.clone(), plan.next.clone());
                 changed.insert(key, plan.next);
             }
         }
-        for p in changed.values() {
-            put_parcel(&tx, p).await?;
-        }
+        let parcels: Vec<&Parcel> = changed.values().collect();
+        batch::parcels(&tx, &parcels).await?;
+        let trackings: Vec<(&Tracking, i16)> =
+            out_trackings.values().map(|(t, s)| (t, *s)).collect();
+        batch::trackings(&tx, &trackings).await?;
+        let transitions: Vec<(&str, &str, &Transition)> = out_transitions
+            .iter()
+            .map(|((c, n), t)| (c.as_str(), n.as_str(), t))
+            .collect();
+        batch::transitions(&tx, &transitions).await?;
+        batch::jobs(&tx, &out_jobs).await?;
         if report.jobs > 0 {
             tx.execute("SELECT pg_notify($1, '')", &[&JOBS_CHANNEL])
                 .await?;

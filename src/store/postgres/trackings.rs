@@ -1,6 +1,7 @@
 //! Trackings: create, change, move, delete — each one transaction, with the
 //! parcel row locked so that news for the same parcel waits its turn.
 
+use super::db::{Db, Tx};
 use super::{decode, PgStore};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
@@ -8,7 +9,7 @@ use crate::core::status::StatusOverride;
 use crate::store::types::*;
 use rand::RngCore;
 use tokio_postgres::types::Json;
-use tokio_postgres::{GenericClient, Row as PgRow, Transaction};
+use tokio_postgres::Row as PgRow;
 
 fn new_id() -> String {
     let mut b = [0u8; 16];
@@ -34,7 +35,7 @@ pub(super) fn parcel_row(r: &PgRow) -> Result<Parcel, StoreError> {
 
 /// A parcel, locked for this transaction.
 pub(super) async fn lock_parcel(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     carrier: &str,
     number: &str,
 ) -> Result<Option<Parcel>, StoreError> {
@@ -48,7 +49,7 @@ pub(super) async fn lock_parcel(
 }
 
 /// Writes a parcel row with its indexed columns.
-pub(super) async fn put_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<(), StoreError> {
+pub(super) async fn put_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -68,7 +69,7 @@ pub(super) async fn put_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<(), S
 }
 
 /// Inserts a parcel row unless one is there; whether it did.
-async fn insert_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<bool, StoreError> {
+async fn insert_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<bool, StoreError> {
     let n = tx
         .execute(
             "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
@@ -89,7 +90,7 @@ async fn insert_parcel(tx: &Transaction<'_>, p: &Parcel) -> Result<bool, StoreEr
 /// Writes a tracking row with its indexed columns; `status` is the tracking's
 /// effective status with `p`. Returns false when `insert` finds one there already.
 pub(super) async fn put_tracking(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     t: &Tracking,
     p: &Parcel,
     insert: bool,
@@ -126,7 +127,7 @@ pub(super) async fn put_tracking(
     Ok(n == 1)
 }
 
-pub(super) async fn load<C: GenericClient>(
+pub(super) async fn load<C: Db>(
     c: &C,
     account: u64,
     carrier: &str,
@@ -144,7 +145,7 @@ pub(super) async fn load<C: GenericClient>(
 /// The parcel a new (or moved) tracking follows: the one there, resumed if nobody
 /// followed it, or a fresh one; written and locked.
 async fn parcel_for(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     carrier: &str,
     number: &str,
     fresh: impl FnOnce() -> Parcel,
@@ -180,7 +181,7 @@ async fn parcel_for(
 }
 
 async fn create(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     account: u64,
     n: NewTracking,
     now: i64,
@@ -235,7 +236,7 @@ impl PgStore {
         carrier: &str,
         number: &str,
     ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
-        load(&**self.client().await?, account, carrier, number).await
+        load(&self.client().await?, account, carrier, number).await
     }
 
     /// Creates trackings in one transaction; each item succeeds or fails on its own.
@@ -277,7 +278,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         let mut out = Vec::with_capacity(items.len());
         for (carrier, number, patch) in items {
-            let Some((mut t, p)) = load(&*tx, account, &carrier, &number).await? else {
+            let Some((mut t, p)) = load(&tx, account, &carrier, &number).await? else {
                 out.push(Err(TrackingError::NotFound));
                 continue;
             };
@@ -346,13 +347,13 @@ impl PgStore {
     ) -> Result<(Tracking, Parcel), TrackingError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::from)?;
-        let Some((old, old_parcel)) = load(&*tx, account, carrier, number).await? else {
+        let Some((old, old_parcel)) = load(&tx, account, carrier, number).await? else {
             return Err(TrackingError::NotFound);
         };
         if carrier == new_carrier {
             return Ok((old, old_parcel));
         }
-        if load(&*tx, account, new_carrier, number).await?.is_some() {
+        if load(&tx, account, new_carrier, number).await?.is_some() {
             return Err(TrackingError::AlreadyExists);
         }
         tx.execute(
