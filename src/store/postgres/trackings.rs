@@ -346,7 +346,7 @@ impl PgStore {
         now: i64,
     ) -> Result<(Tracking, Parcel), TrackingError> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(StoreError::from)?;
+        let tx = client.transaction().await?;
         let Some((old, old_parcel)) = load(&tx, account, carrier, number).await? else {
             return Err(TrackingError::NotFound);
         };
@@ -360,8 +360,7 @@ impl PgStore {
             "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3",
             &[&(account as i64), &carrier, &number],
         )
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         let fresh = || Parcel {
             origin_country: old_parcel.origin_country.clone(),
             destination_country: old_parcel.destination_country.clone(),
@@ -373,7 +372,7 @@ impl PgStore {
         t.status_override = None;
         t.updated_at = now;
         put_tracking(&tx, &t, &parcel, true).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok((t, parcel))
     }
 }
