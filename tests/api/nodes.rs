@@ -29,13 +29,29 @@ fn push_transit(g: &Gateway, id: &str, number: &str) -> (u16, serde_json::Value)
 
 #[test]
 fn an_unreachable_database_stops_the_start_with_a_clear_error() {
+    let stderr = failed_start(&format!(
+        "store:\n  backend: postgres\n  url: postgres://gw:hunter2@127.0.0.1:{}/trackgate\n",
+        free_port()
+    ));
+    assert!(
+        stderr.contains("store.url") && stderr.contains("database"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password is not logged: {stderr}"
+    );
+}
+
+/// A `serve` over `store_yaml` that must fail to start; its stderr.
+fn failed_start(store_yaml: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.yaml");
     std::fs::write(
         &cfg,
         format!(
-            "listen: 127.0.0.1:0\nstore:\n  backend: postgres\n  url: postgres://gw:hunter2@127.0.0.1:{}/trackgate\naccounts:\n  - email: a@shop.example\n    api_key: k-123456\n",
-            free_port()
+            "listen: 127.0.0.1:0\ndata_dir: {}\n{store_yaml}accounts:\n  - email: a@shop.example\n    api_key: k-123456\n",
+            dir.path().join("data").display()
         ),
     )
     .unwrap();
@@ -45,15 +61,22 @@ fn an_unreachable_database_stops_the_start_with_a_clear_error() {
         .env_remove("TRACKGATE_CONFIG")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "it started: {stderr}");
+    stderr
+}
+
+#[test]
+fn a_database_from_a_newer_release_is_refused_with_a_clear_message() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    drop(Gateway::on_database(&db, "")); // migrates the empty database
+    pg_server::execute(&db, "UPDATE trackgate_schema SET version = 99").unwrap();
+    let stderr = failed_start(&format!("store:\n  backend: postgres\n  url: {db}\n"));
     assert!(
-        stderr.contains("store.url") && stderr.contains("database"),
+        stderr.contains("schema is version 99") && stderr.contains("upgrade trackgate"),
         "{stderr}"
-    );
-    assert!(
-        !stderr.contains("hunter2"),
-        "the password is not logged: {stderr}"
     );
 }
 

@@ -138,8 +138,12 @@ fn start(bin: &Path) -> String {
     );
 }
 
-/// Runs one statement on the admin database, on a runtime of its own (callers
-/// may be inside another).
+/// Runs SQL on the database at `url`, on a runtime of its own (callers may be
+/// inside another).
+pub fn execute(url: &str, sql: &str) -> Result<(), String> {
+    admin(url, sql)
+}
+
 fn admin(url: &str, sql: &str) -> Result<(), String> {
     let (url, sql) = (url.to_string(), sql.to_string());
     std::thread::spawn(move || {
