@@ -228,3 +228,31 @@ fn a_lost_database_answers_503_and_recovers_without_a_restart() {
     assert_eq!(push_transit(&g, "after", &before).0, 200);
     assert_eq!(g.status_of("usps", &before), "transit");
 }
+
+/// A database at schema version 1 (before the status counters) is brought up to
+/// date at start, its counters counted from the rows there.
+#[test]
+fn an_older_schema_is_migrated_at_start_with_its_counts() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let mut g = Gateway::on_database(&db, "limits:\n  list_per_second: 10000\n");
+    for i in 0..3 {
+        g.create(&s10(950 + i, "US"), "usps");
+    }
+    g.terminate();
+    pg_server::execute(
+        &db,
+        "DROP TABLE status_counts; UPDATE trackgate_schema SET version = 1",
+    )
+    .unwrap();
+    let g = Gateway::on_database(&db, "limits:\n  list_per_second: 10000\n");
+    let v = g.get("/v2/trackings/getstatusnumber");
+    assert_eq!(
+        (v["data"]["pending"].as_i64(), v["data"]["total"].as_i64()),
+        (Some(3), Some(3)),
+        "{v}"
+    );
+    g.create(&s10(960, "US"), "usps");
+    assert_eq!(g.get("/v2/trackings/get")["data"]["total"], "4");
+}

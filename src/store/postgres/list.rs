@@ -58,13 +58,21 @@ impl PgStore {
         let (filter, mut params) = filters(account, q);
         let client = self.client().await?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
-        let total: i64 = client
-            .query_one(
-                &format!("SELECT count(*) FROM trackings t WHERE {filter}"),
-                &refs,
-            )
-            .await?
-            .get(0);
+        // Unfiltered, the counters know the total; else count the matching rows.
+        let total: i64 = if q.is_unfiltered() {
+            super::counts::read(&client, account)
+                .await?
+                .iter()
+                .sum::<u64>() as i64
+        } else {
+            client
+                .query_one(
+                    &format!("SELECT count(*) FROM trackings t WHERE {filter}"),
+                    &refs,
+                )
+                .await?
+                .get(0)
+        };
         let offset = (q.page.saturating_sub(1) * q.limit) as i64;
         params.push(Box::new(q.limit as i64));
         params.push(Box::new(offset));
@@ -90,6 +98,9 @@ impl PgStore {
     /// Trackings per status (by status code), with the created and order-created
     /// ranges of `q` applied.
     pub async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+        if q.created.is_open() && q.order_created.is_open() {
+            return super::counts::read(&self.client().await?, account).await;
+        }
         let only = ListQuery {
             created: q.created,
             order_created: q.order_created,

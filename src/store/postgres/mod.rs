@@ -8,6 +8,7 @@
 
 mod accounts;
 mod batch;
+mod counts;
 mod db;
 mod list;
 mod nodes;

@@ -158,6 +158,7 @@ impl PgStore {
         let mut changed: BTreeMap<Key, Parcel> = BTreeMap::new();
         let mut out_trackings: BTreeMap<(u64, String, String), (Tracking, i16)> = BTreeMap::new();
         let mut out_jobs: Vec<crate::core::rules::Job> = Vec::new();
+        let mut counts = super::counts::Counts::default();
         let mut out_transitions: Vec<(Key, Transition)> = Vec::new();
         for (keys, update) in work {
             if keys.is_empty() {
@@ -186,7 +187,12 @@ impl PgStore {
                 if !plan.parcel_changed {
                     continue;
                 }
-                for (_, after) in &plan.trackings {
+                for (before, after) in &plan.trackings {
+                    counts.moved(
+                        after.account,
+                        before.effective_status(&prev),
+                        after.effective_status(&plan.next),
+                    );
                     let status = after.effective_status(&plan.next).code() as i16;
                     let k = (after.account, key.0.clone(), key.1.clone());
                     out_trackings.insert(k, (after.clone(), status));
@@ -219,6 +225,7 @@ impl PgStore {
             .collect();
         batch::transitions(&tx, &transitions).await?;
         batch::jobs(&tx, &out_jobs).await?;
+        counts.write(&tx).await?;
         if report.jobs > 0 {
             tx.execute("SELECT pg_notify($1, '')", &[&JOBS_CHANNEL])
                 .await?;

@@ -94,6 +94,19 @@ CREATE TABLE nodes (
     seen_at  bigint NOT NULL
 );
 "#,
+    // 2: trackings per account and status as sharded counters (see counts.rs),
+    // counted once from the rows there.
+    r#"
+CREATE TABLE status_counts (
+    account  bigint NOT NULL REFERENCES accounts (id),
+    status   smallint NOT NULL,
+    shard    smallint NOT NULL,
+    n        bigint NOT NULL,
+    PRIMARY KEY (account, status, shard)
+);
+INSERT INTO status_counts (account, status, shard, n)
+    SELECT account, status, 0, count(*) FROM trackings GROUP BY account, status;
+"#,
 ];
 
 /// The advisory lock migrations run under (an arbitrary constant: "trackgat").

@@ -1,6 +1,7 @@
 //! Trackings: create, change, move, delete — each one transaction, with the
 //! parcel row locked so that news for the same parcel waits its turn.
 
+use super::counts::Counts;
 use super::db::{Db, Tx};
 use super::{decode, PgStore};
 use crate::core::model::{Parcel, Tracking};
@@ -182,6 +183,7 @@ async fn parcel_for(
 
 async fn create(
     tx: &Tx<'_>,
+    counts: &mut Counts,
     account: u64,
     n: NewTracking,
     now: i64,
@@ -215,6 +217,7 @@ async fn create(
     if !put_tracking(tx, &t, &parcel, true).await? {
         return Err(TrackingError::AlreadyExists);
     }
+    counts.add(account, t.effective_status(&parcel), 1);
     Ok((t, parcel))
 }
 
@@ -257,12 +260,14 @@ impl PgStore {
         });
         let mut out: Vec<Option<Result<Row, TrackingError>>> =
             (0..order.len()).map(|_| None).collect();
+        let mut counts = Counts::default();
         for (i, n) in order {
-            match create(&tx, account, n, now).await {
+            match create(&tx, &mut counts, account, n, now).await {
                 Err(TrackingError::Store(e)) => return Err(e),
                 r => out[i] = Some(r),
             }
         }
+        counts.write(&tx).await?;
         tx.commit().await?;
         Ok(out.into_iter().flatten().collect())
     }
@@ -277,6 +282,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mut out = Vec::with_capacity(items.len());
+        let mut counts = Counts::default();
         for (carrier, number, patch) in items {
             let Some((mut t, p)) = load(&tx, account, &carrier, &number).await? else {
                 out.push(Err(TrackingError::NotFound));
@@ -286,6 +292,7 @@ impl PgStore {
                 out.push(Ok((t, p)));
                 continue;
             }
+            let was = t.effective_status(&p);
             if patch.fields.order_create_time.is_some() {
                 t.order_created_at = patch.order_created_at;
             }
@@ -304,8 +311,10 @@ impl PgStore {
             }
             t.updated_at = now;
             put_tracking(&tx, &t, &p, false).await?;
+            counts.moved(account, was, t.effective_status(&p));
             out.push(Ok((t, p)));
         }
+        counts.write(&tx).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -319,19 +328,24 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mut out = Vec::with_capacity(items.len());
+        let mut counts = Counts::default();
         for (carrier, number) in items {
-            let n = tx
-                .execute(
-                    "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3",
+            let gone = tx
+                .query_opt(
+                    "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3
+                     RETURNING status",
                     &[&(account as i64), &carrier, &number],
                 )
                 .await?;
-            out.push(if n == 1 {
-                Ok(())
-            } else {
-                Err(TrackingError::NotFound)
+            out.push(match gone {
+                Some(r) => {
+                    counts.add_code(account, r.get(0), -1);
+                    Ok(())
+                }
+                None => Err(TrackingError::NotFound),
             });
         }
+        counts.write(&tx).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -356,6 +370,7 @@ impl PgStore {
         if load(&tx, account, new_carrier, number).await?.is_some() {
             return Err(TrackingError::AlreadyExists);
         }
+        let old_status = old.effective_status(&old_parcel);
         tx.execute(
             "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3",
             &[&(account as i64), &carrier, &number],
@@ -372,6 +387,9 @@ impl PgStore {
         t.status_override = None;
         t.updated_at = now;
         put_tracking(&tx, &t, &parcel, true).await?;
+        let mut counts = Counts::default();
+        counts.moved(account, old_status, t.effective_status(&parcel));
+        counts.write(&tx).await?;
         tx.commit().await?;
         Ok((t, parcel))
     }
