@@ -148,6 +148,25 @@ pub enum Next {
     Dead,
 }
 
+impl Next {
+    /// `job` after a try that ended with `error` (if any) and this decision: what
+    /// every backend records.
+    pub fn apply_to(&self, job: &mut crate::core::rules::Job, error: Option<&String>) {
+        job.leased = false;
+        job.attempts += 1;
+        job.round_tries += 1;
+        job.last_error = error.cloned();
+        match self {
+            Next::Delivered => job.state = JobState::Delivered,
+            Next::Dead => job.state = JobState::Dead,
+            Next::RetryAt(at) => {
+                job.state = JobState::Pending;
+                job.due = *at;
+            }
+        }
+    }
+}
+
 /// Filters of the notification list.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
@@ -259,6 +278,27 @@ pub struct TrackingPatch {
 }
 
 impl TrackingPatch {
+    /// `t` with the patch applied, as of `now`: what every backend writes.
+    pub fn apply_to(self, t: &mut Tracking, now: i64) {
+        if self.fields.order_create_time.is_some() {
+            t.order_created_at = self.order_created_at;
+        }
+        t.fields.merge(self.fields);
+        if let Some(a) = self.archived {
+            t.archived = a;
+        }
+        if let Some(s) = self.status {
+            t.status_override = match s {
+                StatusOverride::Set(st) => Some(st),
+                StatusOverride::Automatic => None,
+            };
+        }
+        if let Some(n) = self.notupdate {
+            t.notupdate = n;
+        }
+        t.updated_at = now;
+    }
+
     /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
         self.fields == TrackingFields::default()

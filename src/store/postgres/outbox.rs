@@ -82,18 +82,7 @@ impl PgStore {
             return Ok(());
         };
         let mut j = job_row(&r)?;
-        j.leased = false;
-        j.attempts += 1;
-        j.round_tries += 1;
-        j.last_error.clone_from(&attempt.error);
-        match next {
-            Next::Delivered => j.state = JobState::Delivered,
-            Next::Dead => j.state = JobState::Dead,
-            Next::RetryAt(at) => {
-                j.state = JobState::Pending;
-                j.due = at;
-            }
-        }
+        next.apply_to(&mut j, attempt.error.as_ref());
         tx.execute(
             "INSERT INTO attempts (job_id, number, row) VALUES ($1, $2, $3)
              ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",

@@ -6,7 +6,6 @@ use super::db::{Db, Tx};
 use super::{decode, PgStore};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
-use crate::core::status::StatusOverride;
 use crate::store::types::*;
 use rand::RngCore;
 use tokio_postgres::types::Json;
@@ -293,23 +292,7 @@ impl PgStore {
                 continue;
             }
             let was = t.effective_status(&p);
-            if patch.fields.order_create_time.is_some() {
-                t.order_created_at = patch.order_created_at;
-            }
-            t.fields.merge(patch.fields);
-            if let Some(a) = patch.archived {
-                t.archived = a;
-            }
-            if let Some(s) = patch.status {
-                t.status_override = match s {
-                    StatusOverride::Set(st) => Some(st),
-                    StatusOverride::Automatic => None,
-                };
-            }
-            if let Some(n) = patch.notupdate {
-                t.notupdate = n;
-            }
-            t.updated_at = now;
+            patch.apply_to(&mut t, now);
             put_tracking(&tx, &t, &p, false).await?;
             counts.moved(account, was, t.effective_status(&p));
             out.push(Ok((t, p)));

@@ -128,18 +128,7 @@ impl SledStore {
                 return Ok(());
             };
             let mut j = job.clone();
-            j.leased = false;
-            j.attempts += 1;
-            j.round_tries += 1;
-            j.last_error.clone_from(&attempt.error);
-            match next {
-                Next::Delivered => j.state = JobState::Delivered,
-                Next::Dead => j.state = JobState::Dead,
-                Next::RetryAt(at) => {
-                    j.state = JobState::Pending;
-                    j.due = at;
-                }
-            }
+            next.apply_to(&mut j, attempt.error.as_ref());
             tx.put(
                 T::Attempts,
                 keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),

@@ -5,7 +5,6 @@ use super::keys::{self, T};
 use super::{SledStore, StoreError, Tx};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
-use crate::core::status::StatusOverride;
 use crate::store::types::*;
 use rand::RngCore;
 
@@ -245,23 +244,7 @@ impl SledStore {
                     continue;
                 }
                 let before = t.clone();
-                if patch.fields.order_create_time.is_some() {
-                    t.order_created_at = patch.order_created_at;
-                }
-                t.fields.merge(patch.fields);
-                if let Some(a) = patch.archived {
-                    t.archived = a;
-                }
-                if let Some(s) = patch.status {
-                    t.status_override = match s {
-                        StatusOverride::Set(st) => Some(st),
-                        StatusOverride::Automatic => None,
-                    };
-                }
-                if let Some(n) = patch.notupdate {
-                    t.notupdate = n;
-                }
-                t.updated_at = now;
+                patch.apply_to(&mut t, now);
                 tx.reindex_tracking((&before, &p), (&t, &p))?;
                 out.push(Ok((t, p)));
             }
