@@ -106,6 +106,7 @@ impl App {
             config::StoreBackend::Postgres => Store::open_postgres(
                 cfg.store.url.expose(),
                 cfg.store.pool_size as usize,
+                cfg.store.ca_file.as_deref(),
                 cfg.poll_policy(),
             )
             .await

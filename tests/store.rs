@@ -39,7 +39,7 @@ struct Pg;
 impl Pg {
     async fn open() -> Option<(Store, Pg)> {
         let url = pg_server::database()?;
-        let store = Store::open_postgres(&url, 4, PollPolicy::default())
+        let store = Store::open_postgres(&url, 4, None, PollPolicy::default())
             .await
             .unwrap();
         Some((store, Pg))

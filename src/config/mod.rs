@@ -64,6 +64,9 @@ pub struct StoreConfig {
     pub cache_mb: u64,
     /// PostgreSQL connections per node.
     pub pool_size: u32,
+    /// PEM file of certificate authorities to trust for the database's TLS
+    /// certificate, besides the public web roots (a private CA, a cloud's RDS CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for StoreConfig {
@@ -73,6 +76,7 @@ impl Default for StoreConfig {
             url: Secret::default(),
             cache_mb: 64,
             pool_size: 16,
+            ca_file: None,
         }
     }
 }

@@ -52,13 +52,17 @@ impl Store {
     }
 
     /// Connects to a PostgreSQL database and brings its schema up to date.
+    /// Connects to a PostgreSQL database (TLS when the server offers it or the URL's
+    /// `sslmode=require` asks; `ca_file` adds trusted CAs) and brings its schema up
+    /// to date.
     pub async fn open_postgres(
         url: &str,
         pool_size: usize,
+        ca_file: Option<&Path>,
         policy: PollPolicy,
     ) -> Result<Store, StoreError> {
         Ok(Store::Postgres(
-            PgStore::open(url, pool_size, policy).await?,
+            PgStore::open(url, pool_size, ca_file, policy).await?,
         ))
     }
 

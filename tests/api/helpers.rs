@@ -79,11 +79,15 @@ impl Gateway {
 
     /// A gateway over the PostgreSQL database at `url` (several may share one).
     pub fn on_database(url: &str, extra: &str) -> Gateway {
-        Gateway::launched(
-            tempfile::tempdir().unwrap(),
-            format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 8\n"),
+        Gateway::on_store(
+            &format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 8\n"),
             extra,
         )
+    }
+
+    /// A gateway with this `store:` section.
+    pub fn on_store(store: &str, extra: &str) -> Gateway {
+        Gateway::launched(tempfile::tempdir().unwrap(), store.to_string(), extra)
     }
 
     fn launched(dir: tempfile::TempDir, store: String, extra: &str) -> Gateway {

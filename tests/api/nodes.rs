@@ -256,3 +256,47 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
     g.create(&s10(960, "US"), "usps");
     assert_eq!(g.get("/v2/trackings/get")["data"]["total"], "4");
 }
+
+/// `sslmode=require` in `store.url`: the connection is TLS, and the server's
+/// certificate must chain to a trusted CA (`store.ca_file` adds one).
+#[test]
+fn the_database_connection_is_tls_and_its_certificate_is_checked() {
+    let Some((server, ca)) = OwnServer::start_tls() else {
+        return;
+    };
+    let db = server.database();
+    let url = format!("{db}?sslmode=require");
+    let stderr = failed_start(&format!("store:\n  backend: postgres\n  url: {url}\n"));
+    assert!(
+        stderr.to_lowercase().contains("certificate"),
+        "an unknown CA is refused: {stderr}"
+    );
+    let g = Gateway::on_store(
+        &format!(
+            "store:\n  backend: postgres\n  url: {url}\n  ca_file: {}\n",
+            ca.display()
+        ),
+        "",
+    );
+    let n = s10(990, "US");
+    assert_eq!(code(&g.create(&n, "usps")), 200);
+    let name = db.rsplit('/').next().unwrap();
+    let tls = pg_server::query_i64(
+        &db,
+        &format!(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE s.ssl AND a.datname = '{name}' AND a.pid <> pg_backend_pid()"
+        ),
+    );
+    let plain = pg_server::query_i64(
+        &db,
+        &format!(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE NOT s.ssl AND a.datname = '{name}' AND a.pid <> pg_backend_pid()"
+        ),
+    );
+    assert!(
+        tls >= 1 && plain == 0,
+        "{tls} TLS and {plain} plain connections"
+    );
+}

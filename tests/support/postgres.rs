@@ -192,10 +192,23 @@ pub struct OwnServer {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
+    options: String,
 }
 
 impl OwnServer {
     pub fn start() -> Option<OwnServer> {
+        OwnServer::start_with(false)
+    }
+
+    /// A server with TLS on, its certificate (for 127.0.0.1) signed by a CA made
+    /// here; with the CA's PEM file. `None` also when `openssl` is missing.
+    pub fn start_tls() -> Option<(OwnServer, PathBuf)> {
+        let s = OwnServer::start_with(true)?;
+        let ca = s.dir.join("ca.pem");
+        Some((s, ca))
+    }
+
+    fn start_with(tls: bool) -> Option<OwnServer> {
         if std::env::var("TRACKGATE_TEST_DATABASE_URL").is_ok() || find_bin().is_none() {
             // An outside server cannot be stopped by a test: say so like `database`.
             database()?;
@@ -226,10 +239,19 @@ impl OwnServer {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let mut options = String::new();
+        if tls {
+            make_certificates(&dir)?;
+            options = format!(
+                " -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key",
+                d = dir.display()
+            );
+        }
         let s = OwnServer {
             bin,
             dir,
             port: free_port(),
+            options,
         };
         s.resume();
         Some(s)
@@ -252,9 +274,10 @@ impl OwnServer {
     /// Starts (again) on the same port and data.
     pub fn resume(&self) {
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            "-p {} -k {} -c listen_addresses=127.0.0.1{}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.options
         );
         let log = self.dir.join("log");
         self.pg_ctl(&["-w", "-o", &opts, "-l", log.to_str().unwrap(), "start"]);
@@ -283,4 +306,101 @@ impl Drop for OwnServer {
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A CA and a server certificate for 127.0.0.1 in `dir`, readable by the server.
+fn make_certificates(dir: &Path) -> Option<()> {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .ok()?;
+    let ok = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=trackgate test CA",
+    ]) && run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    if !ok {
+        use std::io::Write;
+        let _ = std::io::stderr()
+            .write_all(b"\n*** SKIPPED: the database TLS test needs the openssl command ***\n");
+        return None;
+    }
+    if is_root() {
+        Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .status()
+            .ok()?;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .ok()
+}
+
+/// The first column of the first row of `sql`, as an integer.
+pub fn query_i64(url: &str, sql: &str) -> i64 {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client.query_one(&sql, &[]).await.unwrap().get::<_, i64>(0)
+        })
+    })
+    .join()
+    .unwrap()
 }

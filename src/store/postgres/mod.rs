@@ -22,7 +22,38 @@ use crate::store::types::StoreError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres::NoTls;
+
+/// How connections negotiate TLS: rustls, with the public web roots and the
+/// operator's CAs. Whether TLS is used is the URL's `sslmode` (`prefer` by default:
+/// when the server offers it; `require`: or fail; `disable`: never).
+type Tls = tokio_postgres_rustls::MakeRustlsConnect;
+
+fn tls(ca_file: Option<&std::path::Path>) -> Result<Tls, StoreError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let bad = |e: &dyn std::fmt::Display| {
+            StoreError::Engine(format!("store.ca_file {}: {e}", path.display()))
+        };
+        let pem = std::fs::read(path).map_err(|e| bad(&e))?;
+        let mut added = 0;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(bad(&"no PEM certificate in it"));
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StoreError::Engine(format!("TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
 
 /// The channel commits that enqueue jobs notify.
 const JOBS_CHANNEL: &str = "trackgate_jobs";
@@ -58,15 +89,31 @@ impl From<tokio_postgres::Error> for StoreError {
                 db.code().code()
             )),
             // No server answer at all: the connection is closed or broken.
-            None => StoreError::Unavailable(format!("database: {e}")),
+            None => StoreError::Unavailable(format!("database: {}", causes(&e))),
         }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> StoreError {
-        StoreError::Unavailable(format!("database: {e}"))
+        StoreError::Unavailable(format!("database: {}", causes(&e)))
     }
+}
+
+/// An error with its causes ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer"), which the drivers' own messages leave out.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// A column read that failed to decode.
@@ -84,8 +131,10 @@ impl PgStore {
     pub async fn open(
         url: &str,
         pool_size: usize,
+        ca_file: Option<&std::path::Path>,
         policy: PollPolicy,
     ) -> Result<PgStore, StoreError> {
+        let tls = tls(ca_file)?;
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Engine(format!("store.url is not a PostgreSQL URL: {e}")))?;
@@ -94,7 +143,7 @@ impl PgStore {
             .keepalives_idle(Duration::from_secs(30));
         let mgr = Manager::from_config(
             pg.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -108,12 +157,15 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Engine(e.to_string()))?;
         let mut client = pool.get().await.map_err(|e| {
-            StoreError::Engine(format!("cannot reach the database at store.url: {e}"))
+            StoreError::Engine(format!(
+                "cannot reach the database at store.url: {}",
+                causes(&e)
+            ))
         })?;
         schema::migrate(&mut client).await?;
         drop(client);
         let jobs_ready: Arc<tokio::sync::Notify> = Arc::default();
-        tokio::spawn(listen(pg, jobs_ready.clone()));
+        tokio::spawn(listen(pg, tls, jobs_ready.clone()));
         let store = PgStore {
             inner: Arc::new(Inner {
                 pool,
@@ -157,10 +209,10 @@ impl PgStore {
 /// LISTENs for other nodes' new jobs on a connection of its own, reconnecting
 /// while the database is away. Each notification (and each reconnect, which may
 /// have missed some) wakes the dispatcher.
-async fn listen(cfg: tokio_postgres::Config, ready: Arc<tokio::sync::Notify>) {
+async fn listen(cfg: tokio_postgres::Config, tls: Tls, ready: Arc<tokio::sync::Notify>) {
     use futures_util::StreamExt;
     loop {
-        match cfg.connect(NoTls).await {
+        match cfg.connect(tls.clone()).await {
             Ok((client, mut conn)) => {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 let pump = tokio::spawn(async move {
