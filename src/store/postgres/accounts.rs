@@ -97,9 +97,22 @@ impl PgStore {
             .map_err(|e| decode("accounts", e))
     }
 
-    /// The account an API key belongs to.
+    /// The account an API key belongs to. A key found is remembered for
+    /// [`KEY_CACHE_SECS`]: every API request authenticates, and the key's account
+    /// changes only when a node starts with a new config.
     pub async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let presented = hash_key(api_key);
+        if let Some(a) = self.inner.keys.get(&presented) {
+            return Ok(Some(a));
+        }
+        let found = self.account_by_key_hash(&presented).await?;
+        if let Some(a) = &found {
+            self.inner.keys.put(presented, a.clone());
+        }
+        Ok(found)
+    }
+
+    async fn account_by_key_hash(&self, presented: &str) -> Result<Option<Account>, StoreError> {
         let row = self
             .client()
             .await?
@@ -150,5 +163,32 @@ impl PgStore {
         .await?;
         tx.commit().await?;
         Ok(Ok(a.notify))
+    }
+}
+
+/// How long a key's account is remembered by [`PgStore::account_by_key`].
+pub(super) const KEY_CACHE_SECS: u64 = 2;
+
+/// API key hash → account, each entry for [`KEY_CACHE_SECS`].
+#[derive(Default)]
+pub(super) struct KeyCache(
+    std::sync::Mutex<std::collections::HashMap<String, (Account, std::time::Instant)>>,
+);
+
+impl KeyCache {
+    fn get(&self, key_sha256: &str) -> Option<Account> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key_sha256)
+            .filter(|(_, at)| at.elapsed().as_secs() < KEY_CACHE_SECS)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, key_sha256: String, account: Account) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded by the accounts there are; stale entries go when the map grows.
+        if map.len() > 10_000 {
+            map.retain(|_, (_, at)| at.elapsed().as_secs() < KEY_CACHE_SECS);
+        }
+        map.insert(key_sha256, (account, std::time::Instant::now()));
     }
 }

@@ -71,6 +71,8 @@ struct Inner {
     node: String,
     /// Signalled when any node commits notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
+    /// Recently authenticated API keys.
+    keys: accounts::KeyCache,
 }
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -172,6 +174,7 @@ impl PgStore {
                 policy,
                 node: format!("{:016x}", rand::random::<u64>()),
                 jobs_ready,
+                keys: accounts::KeyCache::default(),
             }),
         };
         store.beat(crate::core::time::now()).await?;
