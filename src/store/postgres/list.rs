@@ -4,7 +4,7 @@
 //! writer of the account would queue on.
 
 use super::db::Db;
-use super::trackings::{joined, JOINED};
+use super::rows::{joined, JOINED};
 use super::PgStore;
 use crate::store::types::*;
 use tokio_postgres::types::ToSql;

@@ -14,6 +14,8 @@ mod list;
 mod nodes;
 mod outbox;
 mod parcels;
+mod polls;
+mod rows;
 pub mod schema;
 mod trackings;
 
