@@ -4,7 +4,7 @@
 //! writer of the account would queue on.
 
 use super::db::Db;
-use super::rows::{joined, JOINED};
+use super::rows::joined;
 use super::PgStore;
 use crate::store::types::*;
 use tokio_postgres::types::ToSql;
@@ -80,10 +80,18 @@ impl PgStore {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let rows = client
             .query(
+                // The page's keys first, from the created-at index alone (deep
+                // pages skip keys, not joined rows), then its rows.
                 &format!(
-                    "SELECT {JOINED} WHERE {filter}
-                     ORDER BY t.created_at DESC, t.carrier DESC, t.number DESC
-                     LIMIT ${} OFFSET ${n}",
+                    "WITH page AS (
+                         SELECT t.account, t.carrier, t.number, t.created_at FROM trackings t
+                         WHERE {filter}
+                         ORDER BY t.created_at DESC, t.carrier DESC, t.number DESC
+                         LIMIT ${} OFFSET ${n})
+                     SELECT t.row, p.row FROM page
+                     JOIN trackings t USING (account, carrier, number)
+                     JOIN parcels p USING (carrier, number)
+                     ORDER BY page.created_at DESC, page.carrier DESC, page.number DESC",
                     n - 1
                 ),
                 &refs,
