@@ -169,7 +169,6 @@ impl PgStore {
         schema::migrate(&mut client).await?;
         drop(client);
         let jobs_ready: Arc<tokio::sync::Notify> = Arc::default();
-        tokio::spawn(listen(pg, tls, jobs_ready.clone()));
         let store = PgStore {
             inner: Arc::new(Inner {
                 pool,
@@ -179,8 +178,10 @@ impl PgStore {
                 keys: accounts::KeyCache::default(),
             }),
         };
+        // Beat once before any claim: a node with leases but no heartbeat yet would
+        // look dead to the others.
         store.beat(crate::core::time::now()).await?;
-        tokio::spawn(nodes::heartbeat(Arc::downgrade(&store.inner)));
+        tokio::spawn(nodes::own_connection(pg, tls, Arc::downgrade(&store.inner)));
         Ok(store)
     }
 
@@ -208,44 +209,5 @@ impl PgStore {
     /// This node's id.
     fn node(&self) -> &str {
         &self.inner.node
-    }
-}
-
-/// LISTENs for other nodes' new jobs on a connection of its own, reconnecting
-/// while the database is away. Each notification (and each reconnect, which may
-/// have missed some) wakes the dispatcher.
-async fn listen(cfg: tokio_postgres::Config, tls: Tls, ready: Arc<tokio::sync::Notify>) {
-    use futures_util::StreamExt;
-    loop {
-        match cfg.connect(tls.clone()).await {
-            Ok((client, mut conn)) => {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                let pump = tokio::spawn(async move {
-                    let mut messages =
-                        futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-                    while let Some(Ok(m)) = messages.next().await {
-                        if let tokio_postgres::AsyncMessage::Notification(_) = m {
-                            let _ = tx.send(());
-                        }
-                    }
-                });
-                if client
-                    .batch_execute(&format!("LISTEN {JOBS_CHANNEL}"))
-                    .await
-                    .is_ok()
-                {
-                    ready.notify_one();
-                    while rx.recv().await.is_some() {
-                        ready.notify_one();
-                    }
-                }
-                pump.abort();
-                tracing::warn!(
-                    "lost the database connection that listens for new jobs; reconnecting"
-                );
-            }
-            Err(e) => tracing::debug!(error = %e, "cannot listen for new jobs yet"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

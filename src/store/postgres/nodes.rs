@@ -1,11 +1,16 @@
-//! Node liveness: each node records a heartbeat; jobs leased by a node whose
-//! heartbeat stopped (killed, crashed, partitioned) are released for any node to
-//! take, well before their lease would expire.
+//! Node liveness and wake-ups, on a connection of the node's own (outside the pool,
+//! so a busy pool never delays a heartbeat): the node LISTENs for other nodes' new
+//! jobs, and records a heartbeat; jobs leased by a node whose heartbeat stopped
+//! (killed, crashed, cut off) are released for any node to take, well before their
+//! lease would expire.
 
 use super::db::Db;
-use super::PgStore;
+use super::{Inner, PgStore, Tls, JOBS_CHANNEL};
 use crate::store::types::StoreError;
+use futures_util::StreamExt;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio_postgres::GenericClient;
 
 /// How often a node records its heartbeat and looks for dead nodes' leases.
 const BEAT: Duration = Duration::from_secs(2);
@@ -14,52 +19,121 @@ const DEAD_AFTER_SECS: i64 = 10;
 /// Nodes not heard from for this long are forgotten.
 const FORGET_AFTER_SECS: i64 = 86_400;
 
-impl PgStore {
-    /// Records this node's heartbeat and releases the jobs of nodes that stopped
-    /// beating; returns how many jobs it released.
-    pub(super) async fn beat(&self, now: i64) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
-                 ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
-                &[&self.node(), &now],
-            )
-            .await?;
-        let released = client
-            .execute(
-                "UPDATE jobs SET due = $1, lease_owner = NULL,
-                     row = row || jsonb_build_object('due', $1::bigint, 'leased', false, 'lease_owner', NULL)
-                 WHERE state = 0 AND lease_owner IS NOT NULL AND lease_owner NOT IN
-                     (SELECT id FROM nodes WHERE seen_at >= $2)",
-                &[&now, &(now - DEAD_AFTER_SECS)],
-            )
-            .await?;
-        client
-            .execute(
-                "DELETE FROM nodes WHERE seen_at < $1",
-                &[&(now - FORGET_AFTER_SECS)],
-            )
-            .await?;
-        if released > 0 {
-            tracing::info!(
-                jobs = released,
-                "resending notifications a stopped node had claimed"
-            );
-            self.inner.jobs_ready.notify_one();
-        }
-        Ok(released)
+const HEARTBEAT: &str = "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
+     ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at";
+const RELEASE: &str = "UPDATE jobs SET due = $1, lease_owner = NULL,
+         row = row || jsonb_build_object('due', $1::bigint, 'leased', false, 'lease_owner', NULL)
+     WHERE state = 0 AND lease_owner IS NOT NULL AND lease_owner NOT IN
+         (SELECT id FROM nodes WHERE seen_at >= $2)";
+const FORGET: &str = "DELETE FROM nodes WHERE seen_at < $1";
+
+/// Records `node`'s heartbeat and releases the jobs of nodes that stopped beating.
+async fn beat_on<C: GenericClient>(
+    c: &C,
+    node: &str,
+    now: i64,
+) -> Result<u64, tokio_postgres::Error> {
+    c.execute(HEARTBEAT, &[&node, &now]).await?;
+    let released = c
+        .execute(RELEASE, &[&now, &(now - DEAD_AFTER_SECS)])
+        .await?;
+    c.execute(FORGET, &[&(now - FORGET_AFTER_SECS)]).await?;
+    Ok(released)
+}
+
+fn released(n: u64, ready: &tokio::sync::Notify) {
+    if n > 0 {
+        tracing::info!(
+            jobs = n,
+            "resending notifications a stopped node had claimed"
+        );
+        ready.notify_one();
     }
 }
 
-/// Beats until the store is dropped (the task holds only a weak handle).
-pub(super) async fn heartbeat(store: std::sync::Weak<super::Inner>) {
+impl PgStore {
+    /// Records this node's heartbeat (through the pool: at open, before any claim).
+    pub(super) async fn beat(&self, now: i64) -> Result<u64, StoreError> {
+        let c = self.client().await?;
+        c.execute(HEARTBEAT, &[&self.node(), &now]).await?;
+        let n = c
+            .execute(RELEASE, &[&now, &(now - DEAD_AFTER_SECS)])
+            .await?;
+        released(n, &self.inner.jobs_ready);
+        Ok(n)
+    }
+}
+
+/// The node's own connection, until the store is dropped: LISTEN for new jobs and
+/// beat every [`BEAT`], reconnecting while the database is away. Each notification
+/// (and each reconnect, which may have missed some) wakes the dispatcher.
+pub(super) async fn own_connection(cfg: tokio_postgres::Config, tls: Tls, store: Weak<Inner>) {
     loop {
-        tokio::time::sleep(BEAT).await;
         let Some(inner) = store.upgrade() else { return };
-        let s = PgStore { inner };
-        if let Err(e) = s.beat(crate::core::time::now()).await {
-            tracing::warn!(error = %e, "node heartbeat failed");
+        let (node, ready) = (inner.node.clone(), inner.jobs_ready.clone());
+        drop(inner);
+        match cfg.connect(tls.clone()).await {
+            Ok((client, mut conn)) => {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let pump = tokio::spawn(async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+                    while let Some(Ok(m)) = messages.next().await {
+                        if let tokio_postgres::AsyncMessage::Notification(_) = m {
+                            let _ = tx.send(());
+                        }
+                    }
+                });
+                if client
+                    .batch_execute(&format!("LISTEN {JOBS_CHANNEL}"))
+                    .await
+                    .is_ok()
+                {
+                    ready.notify_one();
+                    serve(&client, &node, &ready, &mut rx, &store).await;
+                }
+                pump.abort();
+                if store.strong_count() == 0 {
+                    return;
+                }
+                tracing::warn!("lost the node's own database connection; reconnecting");
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot reach the database for the node's own connection")
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Wakes the dispatcher on each notification and beats every [`BEAT`], until the
+/// connection fails or the store is dropped.
+async fn serve(
+    client: &tokio_postgres::Client,
+    node: &str,
+    ready: &Arc<tokio::sync::Notify>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<()>,
+    store: &Weak<Inner>,
+) {
+    let mut tick = tokio::time::interval(BEAT);
+    loop {
+        tokio::select! {
+            got = rx.recv() => match got {
+                Some(()) => ready.notify_one(),
+                None => return,
+            },
+            _ = tick.tick() => {
+                if store.strong_count() == 0 {
+                    return;
+                }
+                match beat_on(client, node, crate::core::time::now()).await {
+                    Ok(n) => released(n, ready),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "node heartbeat failed");
+                        return;
+                    }
+                }
+            }
         }
     }
 }
