@@ -89,7 +89,8 @@ async fn load(tx: &Tx<'_>, keys: &[Key]) -> Result<Loaded, StoreError> {
     for r in tx
         .query(
             "SELECT row FROM trackings WHERE (carrier, number) IN
-                 (SELECT * FROM unnest($1::text[], $2::text[]))",
+                 (SELECT * FROM unnest($1::text[], $2::text[]))
+             ORDER BY account, carrier, number FOR UPDATE",
             &[&carriers, &numbers],
         )
         .await?

@@ -94,6 +94,30 @@ async fn create(
     Ok((t, parcel))
 }
 
+/// A batch's items with their positions, in (carrier, number) order (stable, so
+/// two items about one tracking keep theirs). Every transaction here takes its row
+/// locks in that order, so two nodes' batches never wait on each other in a cycle.
+fn in_key_order<T>(items: Vec<T>, key: impl Fn(&T) -> (&String, &String)) -> Vec<(usize, T)> {
+    let mut v: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    v.sort_by(|a, b| key(&a.1).cmp(&key(&b.1)));
+    v
+}
+
+/// Per-item outcomes filled in key order, returned in the batch's order.
+struct Results<R>(Vec<Option<R>>);
+
+impl<R> Results<R> {
+    fn new(n: usize) -> Self {
+        Results((0..n).map(|_| None).collect())
+    }
+    fn set(&mut self, i: usize, r: R) {
+        self.0[i] = Some(r);
+    }
+    fn into_vec(self) -> Vec<R> {
+        self.0.into_iter().flatten().collect()
+    }
+}
+
 impl PgStore {
     /// A tracking with its parcel by the tracking's id (the page token).
     pub async fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
@@ -126,23 +150,17 @@ impl PgStore {
         let tx = client.transaction().await?;
         // Parcels are locked in key order, as every transaction here does, so two
         // nodes' batches never wait on each other in a cycle.
-        let mut order: Vec<(usize, NewTracking)> = items.into_iter().enumerate().collect();
-        order.sort_by(|a, b| {
-            (&a.1.carrier_code, &a.1.tracking_number)
-                .cmp(&(&b.1.carrier_code, &b.1.tracking_number))
-        });
-        let mut out: Vec<Option<Result<Row, TrackingError>>> =
-            (0..order.len()).map(|_| None).collect();
+        let mut out = Results::new(items.len());
         let mut counts = Counts::default();
-        for (i, n) in order {
+        for (i, n) in in_key_order(items, |n| (&n.carrier_code, &n.tracking_number)) {
             match create(&tx, &mut counts, account, n, now).await {
                 Err(TrackingError::Store(e)) => return Err(e),
-                r => out[i] = Some(r),
+                r => out.set(i, r),
             }
         }
         counts.write(&tx).await?;
         tx.commit().await?;
-        Ok(out.into_iter().flatten().collect())
+        Ok(out.into_vec())
     }
 
     /// Applies patches in one transaction; each item succeeds or fails on its own.
@@ -154,26 +172,26 @@ impl PgStore {
     ) -> Result<ItemResults, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Results::new(items.len());
         let mut counts = Counts::default();
-        for (carrier, number, patch) in items {
+        for (i, (carrier, number, patch)) in in_key_order(items, |(c, n, _)| (c, n)) {
             let Some((mut t, p)) = load(&tx, account, &carrier, &number).await? else {
-                out.push(Err(TrackingError::NotFound));
+                out.set(i, Err(TrackingError::NotFound));
                 continue;
             };
             if patch.is_empty() {
-                out.push(Ok((t, p)));
+                out.set(i, Ok((t, p)));
                 continue;
             }
             let was = t.effective_status(&p);
             patch.apply_to(&mut t, now);
             put_tracking(&tx, &t, &p, false).await?;
             counts.moved(account, was, t.effective_status(&p));
-            out.push(Ok((t, p)));
+            out.set(i, Ok((t, p)));
         }
         counts.write(&tx).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(out.into_vec())
     }
 
     /// Deletes trackings in one transaction; each item succeeds or fails on its own.
@@ -184,9 +202,9 @@ impl PgStore {
     ) -> Result<Vec<Result<(), TrackingError>>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Results::new(items.len());
         let mut counts = Counts::default();
-        for (carrier, number) in items {
+        for (i, (carrier, number)) in in_key_order(items, |(c, n)| (c, n)) {
             let gone = tx
                 .query_opt(
                     "DELETE FROM trackings WHERE account = $1 AND carrier = $2 AND number = $3
@@ -194,17 +212,20 @@ impl PgStore {
                     &[&(account as i64), &carrier, &number],
                 )
                 .await?;
-            out.push(match gone {
-                Some(r) => {
-                    counts.add_code(account, r.get(0), -1);
-                    Ok(())
-                }
-                None => Err(TrackingError::NotFound),
-            });
+            out.set(
+                i,
+                match gone {
+                    Some(r) => {
+                        counts.add_code(account, r.get(0), -1);
+                        Ok(())
+                    }
+                    None => Err(TrackingError::NotFound),
+                },
+            );
         }
         counts.write(&tx).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(out.into_vec())
     }
 
     /// Moves a tracking to another carrier, keeping its id and fields.
@@ -218,6 +239,14 @@ impl PgStore {
     ) -> Result<(Tracking, Parcel), TrackingError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        // Both parcels first, in key order, as every writer locks them: then the
+        // trackings (see `in_key_order`).
+        tx.query(
+            "SELECT 1 FROM parcels WHERE (carrier, number) IN (($1, $3), ($2, $3))
+             ORDER BY carrier, number FOR UPDATE",
+            &[&carrier, &new_carrier, &number],
+        )
+        .await?;
         let Some((old, old_parcel)) = load(&tx, account, carrier, number).await? else {
             return Err(TrackingError::NotFound);
         };
