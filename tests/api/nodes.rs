@@ -300,3 +300,50 @@ fn the_database_connection_is_tls_and_its_certificate_is_checked() {
         "{tls} TLS and {plain} plain connections"
     );
 }
+
+/// Two nodes take batches over the same trackings in opposite orders, shop updates
+/// and carrier pushes at once: every writer locks in key order, so none deadlocks
+/// (PostgreSQL would abort one, and a client would see an error).
+#[test]
+fn opposite_order_batches_on_two_nodes_all_succeed() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let a = Gateway::on_database(&db, &push_config());
+    let b = Gateway::on_database(&db, &push_config());
+    let numbers: Vec<String> = (0..40).map(|i| s10(600 + i, "US")).collect();
+    let items: Vec<serde_json::Value> = numbers
+        .iter()
+        .map(|n| json!({"tracking_number": n, "carrier_code": "usps"}))
+        .collect();
+    assert_eq!(code(&a.post("/v2/trackings/batch", &json!(items))), 200);
+    std::thread::scope(|s| {
+        for (g, reverse) in [(&a, false), (&b, true)] {
+            let numbers = &numbers;
+            s.spawn(move || {
+                for round in 0..15 {
+                    let mut order: Vec<&String> = numbers.iter().collect();
+                    if reverse {
+                        order.reverse();
+                    }
+                    let patch: Vec<_> = order
+                        .iter()
+                        .map(|n| json!({"tracking_number": n, "carrier_code": "usps", "title": format!("round {round}")}))
+                        .collect();
+                    let v = g.post("/v2/trackings/updatemore", &json!(patch));
+                    assert_eq!(code(&v), 200, "{v}");
+                    assert_eq!(v["data"]["updated"], 40, "{v}");
+                    let status = if round % 2 == 0 { "transit" } else { "pickup" };
+                    let news: Vec<_> = order
+                        .iter()
+                        .map(|n| json!({"carrier_code": "usps", "tracking_number": n, "status": status}))
+                        .collect();
+                    let body = json!(news).to_string();
+                    let id = format!("{reverse}-{round}");
+                    let (st, v) = g.push("/hooks/native", &native_headers(&id, now(), &body), &body);
+                    assert_eq!(st, 200, "{v}");
+                }
+            });
+        }
+    });
+}
