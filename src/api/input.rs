@@ -20,6 +20,38 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
     }
 }
 
+/// Refuses a request whose path or query, decoded, holds a control character (a
+/// NUL, say): no field of ours may contain one, and a store must never be asked to
+/// look one up. Layered on `/v2`; bodies are checked field by field ([`text`]).
+pub async fn no_control_characters(
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let decoded = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let bad = |s: &str| s.chars().any(char::is_control);
+    let uri = req.uri();
+    let what = if bad(&decoded(uri.path())) {
+        Some("the path")
+    } else if uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| bad(&decoded(kv))))
+    {
+        Some("a query parameter")
+    } else {
+        None
+    };
+    match what {
+        Some(what) => axum::response::IntoResponse::into_response(ApiError::BadRequest(format!(
+            "{what} contains control characters"
+        ))),
+        None => next.run(req).await,
+    }
+}
+
 /// A JSON body. An empty body reads as `null`.
 pub struct JsonBody(pub Value);
 

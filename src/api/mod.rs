@@ -55,7 +55,8 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let v2 = v2
         .fallback(|| async { ApiError::RouteNotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(input::no_control_characters));
     let (rest, rest_doc) = OpenApiRouter::new()
         .merge(health::router())
         .merge(page::router())

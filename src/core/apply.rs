@@ -70,12 +70,27 @@ pub fn plausible(time: i64, now: i64) -> bool {
 
 /// The update's believable events; a scan dated after `now` (within the slack) is
 /// recorded as of `now`, so it never outranks what happens next.
+/// A carrier's text without control characters other than newline and tab (a NUL
+/// can be neither stored by every backend nor shown).
+fn clean(s: &str) -> String {
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        s.chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
 fn believable(events: &[Checkpoint], now: i64) -> (Vec<Checkpoint>, usize) {
     let kept: Vec<Checkpoint> = events
         .iter()
         .filter(|e| plausible(e.time, now))
         .map(|e| Checkpoint {
             time: e.time.min(now),
+            description: clean(&e.description),
+            location: clean(&e.location),
+            substatus: e.substatus.as_deref().map(clean),
             ..e.clone()
         })
         .collect();
@@ -128,12 +143,12 @@ pub fn apply(prev: &Parcel, update: &Update, now: i64) -> Applied {
             // A claim about the future is a claim about now.
             as_of: update.as_of.or(newest_in_update).unwrap_or(now).min(now),
             status,
-            substatus: update.substatus.clone(),
+            substatus: update.substatus.as_deref().map(clean),
         };
         if next.stated.as_ref().is_none_or(|held| claim > *held) {
             next.stated = Some(claim);
             // The provider's words travel with the claim they explain.
-            next.status_text.clone_from(&update.status_text);
+            next.status_text = update.status_text.as_deref().map(clean);
         }
     }
     if let Some((status, substatus)) = derive(&next.events, next.stated.as_ref()) {

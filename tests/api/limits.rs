@@ -254,3 +254,43 @@ fn a_parcel_keeps_its_newest_events_only() {
     assert_eq!(info.len(), 300);
     assert_eq!(info[0]["StatusDescription"], "scan 349");
 }
+
+/// A NUL or another control character in a path or query parameter is refused
+/// with our envelope; in a carrier's text it is dropped. Neither reaches the store
+/// (PostgreSQL cannot hold a NUL in text): no 500, on either backend.
+#[test]
+fn control_characters_are_refused_in_requests_and_dropped_from_carrier_text() {
+    let g = Gateway::with_config(&crate::signing::push_config());
+    for path in [
+        "/v2/notifications?tracking_number=%00X&carrier_code=usps",
+        "/v2/trackings/get?numbers=RR%00",
+        "/v2/notifications/msg_%00",
+        "/v2/trackings/usps/RR%0A1",
+    ] {
+        let (status, v) = g.send(reqwest::Method::GET, path, Some(KEY_A), None);
+        assert_eq!((status, code(&v)), (200, 4012), "{path}: {v}");
+        assert!(
+            v["meta"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control characters"),
+            "{v}"
+        );
+    }
+    let r = reqwest::blocking::get(format!("{}/t/%00abc", g.base)).unwrap();
+    assert_eq!(r.status(), 404);
+    let n = s10(71, "US");
+    g.create(&n, "usps");
+    let body = serde_json::json!({"carrier_code": "usps", "tracking_number": n, "status": "transit",
+        "events": [{"time": "2026-11-20T10:00:00Z", "description": "Arrived\u{0}at hub", "location": "RIGA\u{1}"}]})
+    .to_string();
+    let headers = crate::signing::native_headers("nul-1", crate::signing::now(), &body);
+    let (status, v) = g.push("/hooks/native", &headers, &body);
+    assert_eq!(status, 200, "{v}");
+    let t = &g.get(&format!("/v2/trackings/usps/{n}"))["data"];
+    assert_eq!(
+        t["origin_info"]["trackinfo"][0]["StatusDescription"],
+        "Arrivedat hub"
+    );
+    assert_eq!(t["origin_info"]["trackinfo"][0]["Details"], "RIGA");
+}

@@ -229,8 +229,9 @@ fn a_lost_database_answers_503_and_recovers_without_a_restart() {
     assert_eq!(g.status_of("usps", &before), "transit");
 }
 
-/// A database at schema version 1 (before the status counters) is brought up to
-/// date at start, its counters counted from the rows there.
+/// A database at schema version 1 (before the status counters, the list index and
+/// the poll owner) is brought up to date at start, its counters counted from the
+/// rows there.
 #[test]
 fn an_older_schema_is_migrated_at_start_with_its_counts() {
     let Some(db) = pg_server::database() else {
@@ -243,7 +244,8 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
     g.terminate();
     pg_server::execute(
         &db,
-        "DROP TABLE status_counts; UPDATE trackgate_schema SET version = 1",
+        "DROP TABLE status_counts; ALTER TABLE parcels DROP COLUMN poll_owner;
+         UPDATE trackgate_schema SET version = 1",
     )
     .unwrap();
     let g = Gateway::on_database(&db, "limits:\n  list_per_second: 10000\n");
@@ -345,5 +347,26 @@ fn opposite_order_batches_on_two_nodes_all_succeed() {
                 }
             });
         }
+    });
+}
+
+/// A node killed while its poll of a parcel hangs: another node polls the parcel
+/// again once the killed one misses its heartbeats, not after the 120 s poll lease.
+#[test]
+fn a_killed_nodes_polls_are_taken_over() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let up = Upstream::start();
+    let mut a = Gateway::on_database(&db, &up.gateway_config());
+    let number = "HANG0001X";
+    a.create(number, "usps");
+    a.wait_until(10, "the first poll reached the upstream", |_| {
+        up.gets_for(number) == 1
+    });
+    a.kill9();
+    let b = Gateway::on_database(&db, &up.gateway_config());
+    b.wait_until(30, "the parcel polled again by the other node", |_| {
+        up.gets_for(number) >= 2
     });
 }

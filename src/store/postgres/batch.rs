@@ -24,7 +24,7 @@ pub(super) async fn parcels(tx: &Tx<'_>, ps: &[&Parcel]) -> Result<(), StoreErro
     tx.execute(
         "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
-         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at,
+         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at, poll_owner = NULL,
              origin = EXCLUDED.origin, destination = EXCLUDED.destination, row = EXCLUDED.row",
         &[&carriers, &numbers, &polls, &origins, &dests, &rows],
     )

@@ -25,6 +25,10 @@ const RELEASE: &str = "UPDATE jobs SET due = $1, lease_owner = NULL,
          row = row || jsonb_build_object('due', $1::bigint, 'leased', false, 'lease_owner', NULL)
      WHERE state = 0 AND lease_owner IS NOT NULL AND lease_owner NOT IN
          (SELECT id FROM nodes WHERE seen_at >= $2)";
+const RELEASE_POLLS: &str = "UPDATE parcels SET next_poll_at = $1, poll_owner = NULL,
+         row = row || jsonb_build_object('next_poll_at', $1::bigint)
+     WHERE poll_owner IS NOT NULL AND poll_owner NOT IN
+         (SELECT id FROM nodes WHERE seen_at >= $2)";
 const FORGET: &str = "DELETE FROM nodes WHERE seen_at < $1";
 
 /// Records `node`'s heartbeat and releases the jobs of nodes that stopped beating.
@@ -37,6 +41,15 @@ async fn beat_on<C: GenericClient>(
     let released = c
         .execute(RELEASE, &[&now, &(now - DEAD_AFTER_SECS)])
         .await?;
+    let polls = c
+        .execute(RELEASE_POLLS, &[&now, &(now - DEAD_AFTER_SECS)])
+        .await?;
+    if polls > 0 {
+        tracing::info!(
+            parcels = polls,
+            "polling again what a stopped node was polling"
+        );
+    }
     c.execute(FORGET, &[&(now - FORGET_AFTER_SECS)]).await?;
     Ok(released)
 }

@@ -39,6 +39,12 @@ impl PgStore {
             let (claimed, poll) = plan_poll_claim(&p, follows, now + lease);
             put_parcel(&tx, &claimed).await?;
             if poll {
+                // Ours until its news or a reschedule rewrites the row.
+                tx.execute(
+                    "UPDATE parcels SET poll_owner = $3 WHERE carrier = $1 AND number = $2",
+                    &[&p.carrier_code, &p.tracking_number, &self.node()],
+                )
+                .await?;
                 out.push(PollTarget { parcel: p });
             }
         }

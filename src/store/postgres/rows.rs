@@ -44,7 +44,7 @@ pub(super) async fn put_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<(), StoreError
     tx.execute(
         "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at,
+         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at, poll_owner = NULL,
              origin = EXCLUDED.origin, destination = EXCLUDED.destination, row = EXCLUDED.row",
         &[
             &p.carrier_code,

@@ -113,6 +113,11 @@ INSERT INTO status_counts (account, status, shard, n)
 DROP INDEX trackings_by_created;
 CREATE INDEX trackings_by_created ON trackings (account, created_at DESC, carrier DESC, number DESC);
 "#,
+    // 4: which node is polling a parcel, so a dead node's polls are released early.
+    r#"
+ALTER TABLE parcels ADD COLUMN poll_owner text;
+CREATE INDEX parcels_polled ON parcels (poll_owner) WHERE poll_owner IS NOT NULL;
+"#,
 ];
 
 /// The advisory lock migrations run under (an arbitrary constant: "trackgat").

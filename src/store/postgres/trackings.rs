@@ -121,6 +121,11 @@ impl<R> Results<R> {
 impl PgStore {
     /// A tracking with its parcel by the tracking's id (the page token).
     pub async fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+        // Ids are 32 hex digits (as on sled): anything else names no tracking.
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let id = id.to_ascii_lowercase();
         self.client()
             .await?
             .query_opt(&format!("SELECT {JOINED} WHERE t.id = $1"), &[&id])
