@@ -5,6 +5,9 @@
 #[path = "../../tests/api/smtp.rs"]
 pub mod smtp;
 
+#[path = "../../tests/support/postgres.rs"]
+mod pg;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -105,23 +108,8 @@ fn store_section() -> String {
         return String::new();
     };
     let name = format!("bench_{:016x}", rand::random::<u64>());
-    let sql = format!("CREATE DATABASE {name}");
-    let url = admin.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .expect("TRACKGATE_BENCH_POSTGRES answers");
-            tokio::spawn(conn);
-            client.batch_execute(&sql).await.unwrap();
-        })
-    })
-    .join()
-    .unwrap();
+    pg::execute(&admin, &format!("CREATE DATABASE {name}"))
+        .expect("TRACKGATE_BENCH_POSTGRES answers");
     let (base, _) = admin.rsplit_once('/').unwrap();
     eprintln!("store: postgres, database {name}");
     format!("store:\n  backend: postgres\n  url: {base}/{name}\n  pool_size: 32\n")

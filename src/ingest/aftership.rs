@@ -7,7 +7,7 @@
 //! as stale, so a replay is caught either way.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::openapi::receivers::{PushAccepted, PushRefused};
+use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -39,13 +39,7 @@ pub fn map_tag(tag: &str) -> Option<(Status, Option<&'static str>)> {
     summary = "AfterShip's tracking webhook",
     params(("aftership-hmac-sha256" = String, Header, description = "base64 HMAC-SHA256 of the body")),
     request_body(content = Object, description = "AfterShip's webhook body: {ts, event, msg}"),
-    responses(
-        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
-        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
-        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
-        (status = 404, description = "This receiver is not enabled", body = PushRefused),
-        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
-    ))]
+    responses(PushAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -2,7 +2,7 @@
 //! One update or an array of up to 1000; `status` and `events` each optional, not both absent.
 
 use super::{accept, header, parse_json, signature, PushError, RawBody};
-use crate::api::openapi::receivers::{PushAccepted, PushRefused};
+use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -25,13 +25,7 @@ pub const MAX_UPDATES: usize = 1000;
         ("webhook-signature" = String, Header, description = "v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated"),
     ),
     request_body(content = Vec<crate::api::openapi::receivers::NativeUpdate>, description = "One update or an array of up to 1000"),
-    responses(
-        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
-        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
-        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
-        (status = 404, description = "This receiver is not enabled", body = PushRefused),
-        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
-    ))]
+    responses(PushAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,

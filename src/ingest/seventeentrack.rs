@@ -8,7 +8,7 @@
 //! news twice changes nothing anyway.
 
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::openapi::receivers::{PushAccepted, PushRefused};
+use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -40,13 +40,7 @@ pub fn map_status(status: &str) -> Option<(Status, Option<&'static str>)> {
     summary = "17TRACK's v2 push",
     params(("sign" = String, Header, description = "hex SHA-256 of body/key")),
     request_body(content = Object, description = "17TRACK's push body: {event, data}"),
-    responses(
-        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
-        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
-        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
-        (status = 404, description = "This receiver is not enabled", body = PushRefused),
-        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
-    ))]
+    responses(PushAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,

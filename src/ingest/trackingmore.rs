@@ -7,7 +7,7 @@
 //! unguessable `/hooks/trackingmore/{token}` that only TrackingMore is told.
 
 use super::{accept, parse_json, signature, PushError, RawBody};
-use crate::api::openapi::receivers::{PushAccepted, PushRefused, TrackingMorePush};
+use crate::api::openapi::receivers::{PushAnswers, TrackingMorePush};
 use crate::core::number::TrackingNumber;
 use crate::core::{time, tmwire};
 use crate::state::AppState;
@@ -19,13 +19,7 @@ use serde_json::Value;
 #[utoipa::path(post, path = "/hooks/trackingmore", tag = "receivers",
     summary = "TrackingMore's v2 webhook",
     request_body = TrackingMorePush,
-    responses(
-        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
-        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
-        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
-        (status = 404, description = "This receiver is not enabled", body = PushRefused),
-        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
-    ))]
+    responses(PushAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     RawBody(body): RawBody,
@@ -38,13 +32,7 @@ pub(super) async fn receive(
     summary = "TrackingMore's v2 webhook",
     params(("token" = String, Path, description = "push.trackingmore.path_token")),
     request_body = TrackingMorePush,
-    responses(
-        (status = 200, description = "Accepted and stored durably (a repeated push id has no second effect)", body = PushAccepted),
-        (status = 400, description = "Malformed: the message names the field", body = PushRefused),
-        (status = 401, description = "Signature missing, wrong or stale", body = PushRefused),
-        (status = 404, description = "This receiver is not enabled", body = PushRefused),
-        (status = 413, description = "Larger than limits.max_body_bytes", body = PushRefused),
-    ))]
+    responses(PushAnswers))]
 pub(super) async fn receive_token(
     State(state): State<AppState>,
     token: Result<Path<String>, axum::extract::rejection::PathRejection>,

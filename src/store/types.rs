@@ -43,6 +43,14 @@ pub struct Profile<'a> {
     pub logo_url: Option<&'a str>,
 }
 
+impl Profile<'_> {
+    /// The name and logo as stored: trimmed, blank ones absent.
+    pub fn owned(&self) -> (Option<String>, Option<String>) {
+        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+        (set(self.name), set(self.logo_url))
+    }
+}
+
 /// Hex SHA-256 of an API key.
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
@@ -260,6 +268,37 @@ pub struct NewTracking {
     /// When the poller first looks at it (now if a provider serves the carrier;
     /// later, for the expiry check only, if none does). `None` = now.
     pub first_poll_at: Option<i64>,
+}
+
+impl NewTracking {
+    /// The parcel this tracking starts, when nobody tracks it yet.
+    pub fn fresh_parcel(&self, now: i64) -> Parcel {
+        Parcel {
+            origin_country: self.origin_country.clone(),
+            destination_country: self.destination_country.clone(),
+            ..Parcel::new(&self.carrier_code, &self.tracking_number, now)
+        }
+    }
+
+    /// The tracking row: a new random id (128 bits, the tracking page's token).
+    pub fn into_tracking(self, account: u64, now: i64) -> Tracking {
+        use rand::RngCore;
+        let mut id = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut id);
+        Tracking {
+            id: hex::encode(id),
+            account,
+            carrier_code: self.carrier_code,
+            tracking_number: self.tracking_number,
+            created_at: now,
+            updated_at: now,
+            fields: self.fields,
+            order_created_at: self.order_created_at,
+            archived: false,
+            status_override: None,
+            notupdate: false,
+        }
+    }
 }
 
 /// A change to a tracking; `None` leaves a field as it is.

@@ -145,7 +145,21 @@ pub fn execute(url: &str, sql: &str) -> Result<(), String> {
 }
 
 fn admin(url: &str, sql: &str) -> Result<(), String> {
-    let (url, sql) = (url.to_string(), sql.to_string());
+    let sql = sql.to_string();
+    on_own_runtime(url, move |client| async move {
+        client.batch_execute(&sql).await.map_err(|e| e.to_string())
+    })
+}
+
+/// Connects to `url` on a thread and runtime of their own (callers may be inside
+/// another runtime) and runs `f` with the client.
+fn on_own_runtime<T, F, Fut>(url: &str, f: F) -> Result<T, String>
+where
+    T: Send + 'static,
+    F: FnOnce(tokio_postgres::Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let url = url.to_string();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -156,7 +170,7 @@ fn admin(url: &str, sql: &str) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             tokio::spawn(conn);
-            client.batch_execute(&sql).await.map_err(|e| e.to_string())
+            f(client).await
         })
     })
     .join()
@@ -387,20 +401,13 @@ fn make_certificates(dir: &Path) -> Option<()> {
 
 /// The first column of the first row of `sql`, as an integer.
 pub fn query_i64(url: &str, sql: &str) -> i64 {
-    let (url, sql) = (url.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            client.query_one(&sql, &[]).await.unwrap().get::<_, i64>(0)
-        })
+    let sql = sql.to_string();
+    on_own_runtime(url, move |client| async move {
+        let row = client
+            .query_one(&sql, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(row.get::<_, i64>(0))
     })
-    .join()
     .unwrap()
 }

@@ -28,6 +28,30 @@ pub struct PushRefused {
     pub error: String,
 }
 
+/// Every receiver's answers (for `responses(PushAnswers)` in the annotations).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // describes the answers; never built
+pub enum PushAnswers {
+    #[response(
+        status = 200,
+        description = "Accepted and stored durably (a repeated push id has no second effect)"
+    )]
+    Accepted(PushAccepted),
+    #[response(status = 400, description = "Malformed: the message names the field")]
+    Malformed(PushRefused),
+    #[response(status = 401, description = "Signature missing, wrong or stale")]
+    Unauthorized(PushRefused),
+    #[response(status = 404, description = "This receiver is not enabled")]
+    NotEnabled(PushRefused),
+    #[response(status = 413, description = "Larger than limits.max_body_bytes")]
+    TooLarge(PushRefused),
+    #[response(
+        status = 503,
+        description = "The store is unavailable; send again later"
+    )]
+    Unavailable(PushRefused),
+}
+
 /// One status update in our native format.
 #[derive(ToSchema)]
 pub struct NativeUpdate {

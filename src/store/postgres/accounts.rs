@@ -18,8 +18,7 @@ impl PgStore {
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
-        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-        let (name, logo_url) = (set(profile.name), set(profile.logo_url));
+        let (name, logo_url) = profile.owned();
         let email_key = email.trim().to_ascii_lowercase();
         let key_sha256 = key_sha256.to_ascii_lowercase();
         let mut client = self.client().await?;

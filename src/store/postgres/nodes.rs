@@ -4,7 +4,6 @@
 //! (killed, crashed, cut off) are released for any node to take, well before their
 //! lease would expire.
 
-use super::db::Db;
 use super::{Inner, PgStore, Tls, JOBS_CHANNEL};
 use crate::store::types::StoreError;
 use futures_util::StreamExt;
@@ -68,10 +67,8 @@ impl PgStore {
     /// Records this node's heartbeat (through the pool: at open, before any claim).
     pub(super) async fn beat(&self, now: i64) -> Result<u64, StoreError> {
         let c = self.client().await?;
-        c.execute(HEARTBEAT, &[&self.node(), &now]).await?;
-        let n = c
-            .execute(RELEASE, &[&now, &(now - DEAD_AFTER_SECS)])
-            .await?;
+        let client: &tokio_postgres::Client = &c.0;
+        let n = beat_on(client, self.node(), now).await?;
         released(n, &self.inner.jobs_ready);
         Ok(n)
     }

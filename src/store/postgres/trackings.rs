@@ -8,13 +8,6 @@ use super::PgStore;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
 use crate::store::types::*;
-use rand::RngCore;
-
-fn new_id() -> String {
-    let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
 
 /// The parcel a new (or moved) tracking follows: the one there, resumed if nobody
 /// followed it, or a fresh one; written and locked.
@@ -67,26 +60,10 @@ async fn create(
     {
         return Err(TrackingError::AlreadyExists);
     }
-    let fresh = || Parcel {
-        origin_country: n.origin_country.clone(),
-        destination_country: n.destination_country.clone(),
-        ..Parcel::new(&n.carrier_code, &n.tracking_number, now)
-    };
+    let fresh = || n.fresh_parcel(now);
     let first_poll = n.first_poll_at.unwrap_or(now);
     let parcel = parcel_for(tx, &n.carrier_code, &n.tracking_number, fresh, first_poll).await?;
-    let t = Tracking {
-        id: new_id(),
-        account,
-        carrier_code: n.carrier_code,
-        tracking_number: n.tracking_number,
-        created_at: now,
-        updated_at: now,
-        fields: n.fields,
-        order_created_at: n.order_created_at,
-        archived: false,
-        status_override: None,
-        notupdate: false,
-    };
+    let t = n.into_tracking(account, now);
     if !put_tracking(tx, &t, &parcel, true).await? {
         return Err(TrackingError::AlreadyExists);
     }

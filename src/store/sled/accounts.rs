@@ -17,8 +17,7 @@ impl SledStore {
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
-        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-        let (name, logo_url) = (set(profile.name), set(profile.logo_url));
+        let (name, logo_url) = profile.owned();
         let email_key = email.trim().to_ascii_lowercase().into_bytes();
         let key_sha256 = key_sha256.to_ascii_lowercase();
         self.write(|tx| {

@@ -6,13 +6,6 @@ use super::{SledStore, StoreError, Tx};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::plan_new_parcel;
 use crate::store::types::*;
-use rand::RngCore;
-
-fn new_id() -> String {
-    let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
 
 /// Index entries of a tracking as it stands with its parcel.
 fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
@@ -129,11 +122,7 @@ impl Tx<'_> {
         }
         let pk = keys::parcel(&n.carrier_code, &n.tracking_number);
         let existing = self.get::<Parcel>(T::Parcels, &pk)?;
-        let fresh = || Parcel {
-            origin_country: n.origin_country.clone(),
-            destination_country: n.destination_country.clone(),
-            ..Parcel::new(&n.carrier_code, &n.tracking_number, now)
-        };
+        let fresh = || n.fresh_parcel(now);
         let first_poll = n.first_poll_at.unwrap_or(now);
         let parcel = match (
             plan_new_parcel(existing.as_ref(), fresh, first_poll),
@@ -146,19 +135,7 @@ impl Tx<'_> {
             (None, Some(old)) => old,
             (None, None) => unreachable!("a missing parcel is always planned"),
         };
-        let t = Tracking {
-            id: new_id(),
-            account,
-            carrier_code: n.carrier_code,
-            tracking_number: n.tracking_number,
-            created_at: now,
-            updated_at: now,
-            fields: n.fields,
-            order_created_at: n.order_created_at,
-            archived: false,
-            status_override: None,
-            notupdate: false,
-        };
+        let t = n.into_tracking(account, now);
         self.index_tracking(&t, &parcel)?;
         Ok((t, parcel))
     }
