@@ -2,7 +2,8 @@
 //! `/hooks/17track`. Each checks its signature on the raw bytes, reads its provider's
 //! body into updates, and hands them to the one write path. Plain HTTP statuses:
 //! 200 accepted, 400 malformed, 401 unauthenticated, 404 receiver not enabled,
-//! 413 too large. A refused push writes nothing.
+//! 413 too large, 503 store unavailable (send again later). A refused push writes
+//! nothing.
 
 mod aftership;
 mod native;
