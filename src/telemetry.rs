@@ -131,3 +131,8 @@ pub fn poll(provider: &'static str, outcome: &'static str) {
     metrics::counter!("trackgate_polls_total", "provider" => provider, "outcome" => outcome)
         .increment(1);
 }
+
+/// Records how many delivery attempts one commit carried (the group commit).
+pub fn attempts_committed(n: usize) {
+    metrics::histogram!("trackgate_attempts_per_commit").record(n as f64);
+}

@@ -34,7 +34,16 @@ pub async fn run<F, Fut, E>(
 {
     loop {
         let pause = match step().await {
-            Ok(Outcome::Worked(_) | Outcome::Busy) => Duration::from_millis(5),
+            // More may be waiting: look again at once (after letting others run).
+            Ok(Outcome::Worked(_)) => {
+                tokio::task::yield_now().await;
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                continue;
+            }
+            // `wake` (if given) also says when a slot frees; this is the fallback.
+            Ok(Outcome::Busy) => Duration::from_millis(5),
             Ok(Outcome::Idle) => idle_pause,
             Err(e) => {
                 tracing::error!(worker = name, error = %e, "worker step failed");
@@ -57,9 +66,11 @@ pub async fn run<F, Fut, E>(
 
 /// Starts one task per item, each holding a permit of `inflight` until it ends, and
 /// reports `Worked(n)` (or `Idle` for none). `work` returns an error only for what
-/// could not be recorded; it is logged with `what`.
+/// could not be recorded; it is logged with `what`. Each task that ends signals
+/// `freed`, if given, so a worker waiting for a slot looks again at once.
 pub async fn spawn_each<T, F, Fut, E>(
     inflight: &Arc<tokio::sync::Semaphore>,
+    freed: Option<&Arc<Notify>>,
     items: Vec<T>,
     what: &'static str,
     work: F,
@@ -81,11 +92,15 @@ where
             .await
             .expect("the in-flight semaphore is never closed");
         let fut = work(item);
+        let freed = freed.cloned();
         tokio::spawn(async move {
             if let Err(e) = fut.await {
                 tracing::error!(error = %e, "{what}");
             }
             drop(permit);
+            if let Some(f) = freed {
+                f.notify_one();
+            }
         });
     }
     Outcome::Worked(n)

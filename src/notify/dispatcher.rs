@@ -5,30 +5,24 @@
 
 use super::email::Mailer;
 use super::outcome::{self, permanent, Decision, Sent};
+use super::recorder::Recorder;
+use super::subject::{Found, Subject, Subjects};
 use super::templates::{self, Templates};
 use super::{destination, slack, webhook};
 use crate::config::Config;
 use crate::core::carriers::Carriers;
 use crate::core::rules::{Attempt, Channel, Job};
 use crate::core::time::{self, Clock};
-use crate::core::view::TrackingView;
+use crate::store::types::AttemptRecord;
 use crate::store::{Store, StoreError};
 use crate::throttle::Keyed;
 use crate::worker::{self, Outcome};
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-
-/// What a message is about.
-struct Payload {
-    tracking: Value,
-    transition: Value,
-    lang: Option<String>,
-    customer_email: Option<String>,
-}
 
 /// Whether a webhook or Slack destination may be sent to: not switched off by a
 /// 410, and a URL user-chosen destinations may reach.
@@ -55,6 +49,7 @@ pub struct Dispatcher {
     destinations: Keyed,
     slack_rate: Keyed,
     inflight: Arc<Semaphore>,
+    recorder: Recorder,
     clock: Clock,
 }
 
@@ -86,6 +81,7 @@ impl Dispatcher {
             destinations: Keyed::new(8, None),
             slack_rate: Keyed::new(1, Some(1.0)),
             inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
+            recorder: Recorder::start(store.clone()),
             store,
             cfg,
             carriers,
@@ -93,24 +89,39 @@ impl Dispatcher {
         }))
     }
 
-    /// Claims due jobs and starts a task per job.
+    /// Claims due jobs in one commit, reads what they are about once, and starts
+    /// a task per job.
     pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
         let free = self.inflight.available_permits();
         if free == 0 {
             return Ok(Outcome::Busy);
         }
+        let now = self.clock.now();
         let jobs = self
             .store
-            .claim_due_jobs(self.clock.now(), free, self.lease_secs())
+            .claim_due_jobs(now, free, self.lease_secs())
             .await?;
+        let subjects = Arc::new(
+            Subjects::gather(
+                &self.store,
+                &self.carriers,
+                &self.cfg.public_url,
+                now,
+                &jobs,
+            )
+            .await,
+        );
         let me = self.clone();
+        // The store's wake-up also says a slot has freed: both mean "look again".
         Ok(worker::spawn_each(
             &self.inflight,
+            Some(&self.store.jobs_ready()),
             jobs,
             "could not record a delivery attempt",
             move |job| {
                 let me = me.clone();
-                async move { me.deliver(job).await }
+                let subject = subjects.of(&job);
+                async move { me.deliver(job, subject).await }
             },
         )
         .await)
@@ -145,10 +156,13 @@ impl Dispatcher {
     }
 
     #[tracing::instrument(skip_all, fields(job = %job.id, channel = job.channel.as_str()))]
-    async fn deliver(&self, job: Job) -> Result<(), StoreError> {
+    async fn deliver(&self, job: Job, subject: Found) -> Result<(), StoreError> {
         let at_ms = self.clock.now_ms();
         let t0 = Instant::now();
-        let sent = self.attempt(&job).await;
+        let sent = match subject {
+            Ok(subject) => self.attempt(&job, &subject).await,
+            Err(sent) => sent,
+        };
         let latency_ms = t0.elapsed().as_millis() as u64;
         let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
         let now_exact = self.clock.now_ms() as f64 / 1000.0;
@@ -176,78 +190,36 @@ impl Dispatcher {
             error,
             latency_ms,
         };
-        self.store
-            .record_attempt(&job.id, attempt, next, disable)
-            .await?;
-        Ok(())
+        self.recorder
+            .record(AttemptRecord {
+                job_id: job.id,
+                attempt,
+                next,
+                disable,
+            })
+            .await
     }
 
-    /// The tracking object and transition a job is about, as messages show them.
-    async fn payload(&self, job: &Job) -> Result<Option<Payload>, StoreError> {
-        let Some((t, p)) = self
-            .store
-            .tracking(job.account, &job.carrier_code, &job.tracking_number)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let view =
-            serde_json::to_value(TrackingView::new(&t, &p, &self.carriers, self.clock.now()))
-                .unwrap_or(Value::Null);
+    async fn attempt(&self, job: &Job, subject: &Subject) -> Sent {
         let tr = &job.transition;
         let transition = json!({
             "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,
             "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
         });
-        Ok(Some(Payload {
-            tracking: view,
-            transition,
-            lang: t.fields.lang.clone(),
-            customer_email: t.fields.customer_email.clone(),
-        }))
-    }
-
-    async fn attempt(&self, job: &Job) -> Sent {
-        let account = match self.store.account(job.account).await {
-            Ok(Some(a)) => a,
-            Ok(None) => return permanent("the account no longer exists"),
-            Err(e) => {
-                return Sent::Retry {
-                    code: None,
-                    error: format!("store: {e}"),
-                    after: None,
-                }
-            }
+        let account = &subject.account;
+        let tracking = &subject.tracking;
+        // Only email and Slack render templates; a webhook sends the JSON as is.
+        let ctx = || {
+            templates::context(
+                tracking,
+                &transition,
+                &subject.carrier,
+                &subject.shop,
+                &self.cfg.public_url,
+                &job.id,
+            )
         };
-        let Payload {
-            tracking,
-            transition,
-            lang,
-            customer_email: customer,
-        } = match self.payload(job).await {
-            Ok(Some(x)) => x,
-            Ok(None) => return permanent("the tracking was deleted"),
-            Err(e) => {
-                return Sent::Retry {
-                    code: None,
-                    error: format!("store: {e}"),
-                    after: None,
-                }
-            }
-        };
-        let carrier = self
-            .carriers
-            .resolve(&job.carrier_code)
-            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null);
-        let ctx = templates::context(
-            &tracking,
-            &transition,
-            &carrier,
-            &templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
-            &self.cfg.public_url,
-            &job.id,
-        );
+        let lang = subject.lang.as_deref();
         let status = job.transition.to;
         let allow_private = self.cfg.allow_private_destinations;
         match job.channel {
@@ -267,10 +239,9 @@ impl Dispatcher {
                 let Some(secret) = dest.secrets.first() else {
                     return permanent("the webhook has no signing secret");
                 };
-                // The templates' `link` is the tracking page.
-                let page = ctx["link"].as_str().unwrap_or("");
                 let body =
-                    webhook::body(&tracking, &transition, &job.id, secret, page, now).to_string();
+                    webhook::body(tracking, &transition, &job.id, secret, &subject.link, now)
+                        .to_string();
                 let lane = self.destinations.lane(&dest.url);
                 let _slot = lane.enter().await;
                 webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await
@@ -287,7 +258,7 @@ impl Dispatcher {
                 ) {
                     return sent;
                 }
-                let msg = match self.templates.slack(status, lang.as_deref(), &ctx) {
+                let msg = match self.templates.slack(status, lang, &ctx()) {
                     Ok(m) => m,
                     Err(e) => return permanent(e.to_string()),
                 };
@@ -296,17 +267,17 @@ impl Dispatcher {
                 slack::send(&self.http, &dest.url, &msg).await
             }
             Channel::Email => {
-                let Some(to) = customer else {
+                let Some(to) = &subject.customer_email else {
                     return permanent("the tracking has no customer_email");
                 };
-                let email = match self.templates.email(status, lang.as_deref(), &ctx) {
+                let email = match self.templates.email(status, lang, &ctx()) {
                     Ok(m) => m,
                     Err(e) => return permanent(e.to_string()),
                 };
                 let lane = self.destinations.lane("smtp");
                 let _slot = lane.enter().await;
                 self.mailer
-                    .send(&self.cfg.email.from, &to, &job.id, &email)
+                    .send(&self.cfg.email.from, to, &job.id, &email)
                     .await
             }
         }

@@ -8,7 +8,9 @@ pub mod destination;
 pub mod dispatcher;
 pub mod email;
 pub mod outcome;
+pub mod recorder;
 pub mod slack;
+pub mod subject;
 pub mod templates;
 pub mod webhook;
 

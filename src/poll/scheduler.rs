@@ -81,6 +81,7 @@ impl Poller {
         let me = self.clone();
         Ok(worker::spawn_each(
             &self.inflight,
+            None,
             targets,
             "poll failed to store",
             move |target| {

@@ -140,9 +140,21 @@ impl Store {
         next: Next,
         disable: Option<String>,
     ) -> Result<(), StoreError> {
+        let record = AttemptRecord {
+            job_id: job_id.to_string(),
+            attempt,
+            next,
+            disable,
+        };
+        self.record_attempts(std::slice::from_ref(&record)).await
+    }
+
+    /// Records many tries in one commit (group commit): the dispatcher's many
+    /// sends in flight share one write and one flush.
+    pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         either!(self,
-            s => s.record_attempt(job_id, attempt, next, disable).await,
-            p => p.record_attempt(job_id, attempt, next, disable).await)
+            s => s.record_attempts(records).await,
+            p => p.record_attempts(records).await)
     }
 
     pub async fn job(

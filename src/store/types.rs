@@ -175,6 +175,20 @@ impl Next {
     }
 }
 
+/// One finished try of a job, as the dispatcher hands it to the store: many are
+/// recorded in one commit ([`crate::store::Store::record_attempts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// The job tried.
+    pub job_id: String,
+    /// The try.
+    pub attempt: crate::core::rules::Attempt,
+    /// What follows.
+    pub next: Next,
+    /// Switch the job's destination off, with this reason (a 410 Gone).
+    pub disable: Option<String>,
+}
+
 /// Filters of the notification list.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
@@ -368,7 +382,7 @@ pub enum TrackingError {
 }
 
 /// A storage failure. Never shown to API clients beyond "internal error".
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The storage engine failed (I/O, corruption, lost connection). The message
     /// is the engine's; no engine type crosses this boundary.

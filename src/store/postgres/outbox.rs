@@ -61,45 +61,53 @@ impl PgStore {
         Ok(jobs)
     }
 
-    /// Records a try and what follows; with `disable`, also switches the account's
-    /// destination off (a 410 Gone).
-    pub async fn record_attempt(
-        &self,
-        job_id: &str,
-        attempt: Attempt,
-        next: Next,
-        disable: Option<String>,
-    ) -> Result<(), StoreError> {
-        if disable.is_none() {
-            return self.record_attempt_only(job_id, attempt, next).await;
+    /// Records tries and what follows each. Those without a destination to switch
+    /// off (nearly all) share one statement; a 410's record takes a transaction of
+    /// its own that also switches the destination off.
+    pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
+        let (disabling, plain): (Vec<&AttemptRecord>, Vec<&AttemptRecord>) =
+            records.iter().partition(|r| r.disable.is_some());
+        if !plain.is_empty() {
+            self.record_plain(&plain).await?;
         }
+        for r in disabling {
+            self.record_disabling(r).await?;
+        }
+        Ok(())
+    }
+
+    /// A try whose destination answered 410: the job, its attempt and the
+    /// account's switched-off destination in one transaction.
+    async fn record_disabling(&self, r: &AttemptRecord) -> Result<(), StoreError> {
+        let (job_id, attempt) = (&r.job_id, &r.attempt);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let Some(r) = tx
-            .query_opt("SELECT row FROM jobs WHERE id = $1 FOR UPDATE", &[&job_id])
+        let Some(row) = tx
+            .query_opt("SELECT row FROM jobs WHERE id = $1 FOR UPDATE", &[job_id])
             .await?
         else {
             return Ok(());
         };
-        let mut j = job_row(&r)?;
-        next.apply_to(&mut j, attempt.error.as_ref());
+        let mut j = job_row(&row)?;
+        r.next.apply_to(&mut j, attempt.error.as_ref());
         tx.execute(
             "INSERT INTO attempts (job_id, number, row) VALUES ($1, $2, $3)
              ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
-            &[&job_id, &(attempt.number as i32), &Json(&attempt)],
+            &[job_id, &(attempt.number as i32), &Json(attempt)],
         )
         .await?;
         put_job(&tx, &j).await?;
-        if let Some(reason) = disable {
-            if let Some(r) = tx
+        if let Some(reason) = &r.disable {
+            if let Some(row) = tx
                 .query_opt(
                     "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
                     &[&(j.account as i64)],
                 )
                 .await?
             {
-                let Json(mut a): Json<Account> = r.try_get(0).map_err(|e| decode("accounts", e))?;
-                a.notify.disable(j.channel, reason);
+                let Json(mut a): Json<Account> =
+                    row.try_get(0).map_err(|e| decode("accounts", e))?;
+                a.notify.disable(j.channel, reason.clone());
                 tx.execute(
                     "UPDATE accounts SET row = $2 WHERE id = $1",
                     &[&(j.account as i64), &Json(&a)],
@@ -111,45 +119,68 @@ impl PgStore {
         Ok(())
     }
 
-    /// [`PgStore::record_attempt`] without a destination to switch off: one
-    /// statement (one round trip, one commit) that updates the job in place and
-    /// adds the attempt.
-    async fn record_attempt_only(
-        &self,
-        job_id: &str,
-        attempt: Attempt,
-        next: Next,
-    ) -> Result<(), StoreError> {
-        let (state, due) = match next {
-            Next::Delivered => (JobState::Delivered, None),
-            Next::Dead => (JobState::Dead, None),
-            Next::RetryAt(at) => (JobState::Pending, Some(at)),
-        };
-        let state_json = serde_json::to_value(state).map_err(|e| decode("jobs", e))?;
-        let error_json = serde_json::to_value(&attempt.error).map_err(|e| decode("jobs", e))?;
+    /// Tries without a destination to switch off: one statement (one round trip,
+    /// one commit) updates every job in place and adds every attempt. A node
+    /// records only jobs it leased, so two nodes' batches do not share rows.
+    async fn record_plain(&self, records: &[&AttemptRecord]) -> Result<(), StoreError> {
+        let mut records = records.to_vec();
+        records.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        records.dedup_by(|a, b| a.job_id == b.job_id);
+        let n = records.len();
+        let (mut ids, mut states, mut dues) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut state_json, mut error_json, mut numbers, mut attempts) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for r in &records {
+            let (state, due) = match r.next {
+                Next::Delivered => (JobState::Delivered, None),
+                Next::Dead => (JobState::Dead, None),
+                Next::RetryAt(at) => (JobState::Pending, Some(at)),
+            };
+            ids.push(r.job_id.as_str());
+            states.push(state.code() as i16);
+            dues.push(due);
+            state_json.push(serde_json::to_value(state).map_err(|e| decode("jobs", e))?);
+            error_json.push(serde_json::to_value(&r.attempt.error).map_err(|e| decode("jobs", e))?);
+            numbers.push(r.attempt.number as i32);
+            attempts.push(serde_json::to_value(&r.attempt).map_err(|e| decode("attempts", e))?);
+        }
         self.client()
             .await?
             .execute(
-                "WITH j AS (
-                     UPDATE jobs SET state = $2, due = COALESCE($3, due), lease_owner = NULL,
-                         row = row || jsonb_build_object(
-                             'state', $4::jsonb,
-                             'due', COALESCE($3, due),
+                "WITH r AS (
+                     SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::jsonb[],
+                         $5::jsonb[], $6::int4[], $7::jsonb[])
+                         AS r(id, state, due, state_json, error_json, number, attempt)),
+                 j AS (
+                     UPDATE jobs SET state = r.state, due = COALESCE(r.due, jobs.due),
+                         lease_owner = NULL,
+                         row = jobs.row || jsonb_build_object(
+                             'state', r.state_json,
+                             'due', COALESCE(r.due, jobs.due),
                              'leased', false,
-                             'attempts', (row->>'attempts')::bigint + 1,
-                             'round_tries', COALESCE((row->>'round_tries')::bigint, 0) + 1,
-                             'last_error', $5::jsonb)
-                     WHERE id = $1 RETURNING id)
-                 INSERT INTO attempts (job_id, number, row) SELECT id, $6, $7 FROM j
+                             'attempts', (jobs.row->>'attempts')::bigint + 1,
+                             'round_tries', COALESCE((jobs.row->>'round_tries')::bigint, 0) + 1,
+                             'last_error', r.error_json)
+                     FROM r WHERE jobs.id = r.id RETURNING jobs.id)
+                 INSERT INTO attempts (job_id, number, row)
+                     SELECT r.id, r.number, r.attempt FROM r JOIN j ON j.id = r.id
                  ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
                 &[
-                    &job_id,
-                    &(state.code() as i16),
-                    &due,
+                    &ids,
+                    &states,
+                    &dues,
                     &state_json,
                     &error_json,
-                    &(attempt.number as i32),
-                    &Json(&attempt),
+                    &numbers,
+                    &attempts,
                 ],
             )
             .await?;

@@ -31,16 +31,26 @@ impl Tx<'_> {
             let delta = if is_pending { 1 } else { -1 };
             self.add(T::Meta, OUTBOX_PENDING.to_vec(), delta)?;
         }
-        if let Some(old) = old {
-            if old.state == JobState::Pending {
-                self.del(T::JobsDue, due_key(old));
+        // Only index entries that moved are written: a claim changes the due time
+        // alone, and every sled write costs.
+        let old_due = old.filter(|o| o.state == JobState::Pending).map(due_key);
+        let new_due = is_pending.then(|| due_key(new));
+        if old_due != new_due {
+            if let Some(k) = old_due {
+                self.del(T::JobsDue, k);
             }
-            self.del(T::JobsByState, state_key(old));
+            if let Some(k) = new_due {
+                self.put_raw(T::JobsDue, k, Vec::new());
+            }
         }
-        if new.state == JobState::Pending {
-            self.put_raw(T::JobsDue, due_key(new), Vec::new());
+        let old_state = old.map(state_key);
+        let new_state = state_key(new);
+        if old_state.as_ref() != Some(&new_state) {
+            if let Some(k) = old_state {
+                self.del(T::JobsByState, k);
+            }
+            self.put_raw(T::JobsByState, new_state, Vec::new());
         }
-        self.put_raw(T::JobsByState, state_key(new), Vec::new());
         self.put(T::Jobs, new.id.clone().into_bytes(), new);
         Ok(())
     }
@@ -62,8 +72,10 @@ impl SledStore {
     ) -> Result<Vec<Job>, StoreError> {
         let lease = lease.clamp(1, MAX_LEASE_SECS);
         let owner = self.inner.node.clone();
-        let jobs = self
-            .write(|tx| {
+        // Committed, not flushed: a lease lost in a crash is no loss, since every
+        // lease is released at open anyway and the job is sent again.
+        let (jobs, _) = self
+            .commit(|tx| {
                 let hi = keys::ts(now.saturating_add(1));
                 let mut out = Vec::new();
                 for k in tx.committed_range(T::JobsDue, &[], &hi, limit)? {
@@ -114,32 +126,30 @@ impl SledStore {
         Ok(n)
     }
 
-    /// Records a try and what follows; with `disable`, also switches the account's
-    /// destination off (a 410 Gone). Returns the write's sequence.
-    pub async fn record_attempt(
-        &self,
-        job_id: &str,
-        attempt: Attempt,
-        next: Next,
-        disable: Option<String>,
-    ) -> Result<(), StoreError> {
+    /// Records tries and what follows each, in one commit; a record with `disable`
+    /// also switches the account's destination off (a 410 Gone). A job no longer
+    /// there (deleted with its tracking) is skipped.
+    pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         self.write(|tx| {
-            let Some(job) = tx.get::<Job>(T::Jobs, job_id.as_bytes())? else {
-                return Ok(());
-            };
-            let mut j = job.clone();
-            next.apply_to(&mut j, attempt.error.as_ref());
-            tx.put(
-                T::Attempts,
-                keys::cat(&[job_id.as_bytes(), &[0], &attempt.number.to_be_bytes()]),
-                &attempt,
-            );
-            tx.put_job(Some(&job), &j)?;
-            if let Some(reason) = disable {
-                let key = job.account.to_be_bytes();
-                if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
-                    a.notify.disable(job.channel, reason);
-                    tx.put(T::Accounts, key.to_vec(), &a);
+            for r in records {
+                let id = r.job_id.as_bytes();
+                let Some(job) = tx.get::<Job>(T::Jobs, id)? else {
+                    continue;
+                };
+                let mut j = job.clone();
+                r.next.apply_to(&mut j, r.attempt.error.as_ref());
+                tx.put(
+                    T::Attempts,
+                    keys::cat(&[id, &[0], &r.attempt.number.to_be_bytes()]),
+                    &r.attempt,
+                );
+                tx.put_job(Some(&job), &j)?;
+                if let Some(reason) = &r.disable {
+                    let key = job.account.to_be_bytes();
+                    if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
+                        a.notify.disable(job.channel, reason.clone());
+                        tx.put(T::Accounts, key.to_vec(), &a);
+                    }
                 }
             }
             Ok(())
