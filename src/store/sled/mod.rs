@@ -50,6 +50,9 @@ struct Inner {
     policy: PollPolicy,
     /// This process's id, the owner of the leases it takes.
     node: String,
+    /// Jobs claimed and not yet recorded, with when their lease ends (in memory:
+    /// one process owns the directory).
+    leases: std::sync::Mutex<HashMap<Vec<u8>, i64>>,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -88,6 +91,7 @@ impl SledStore {
                 policy,
                 jobs_ready: Arc::default(),
                 node: format!("{:016x}", rand::random::<u64>()),
+                leases: Default::default(),
             }),
         };
         store.migrate()?;

@@ -62,8 +62,12 @@ pub(super) const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
 impl SledStore {
     /// Claims up to `limit` due jobs for this process, leased for `lease` seconds
-    /// (at most [`MAX_LEASE_SECS`]) in the same commit: if the process dies mid-send
-    /// the job comes due again when the lease expires, or at the next start.
+    /// (at most [`MAX_LEASE_SECS`]): until the lease ends or the try is recorded,
+    /// no other claim returns the job.
+    ///
+    /// One process owns a sled directory, so leases are kept in memory and a claim
+    /// writes nothing: if the process dies mid-send, the job is still pending on
+    /// disk and is sent again after the restart, under the same id.
     pub async fn claim_due_jobs(
         &self,
         now: i64,
@@ -71,29 +75,32 @@ impl SledStore {
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
         let lease = lease.clamp(1, MAX_LEASE_SECS);
-        let owner = self.inner.node.clone();
-        // Committed, not flushed: a lease lost in a crash is no loss, since every
-        // lease is released at open anyway and the job is sent again.
-        let (jobs, _) = self
-            .commit(|tx| {
-                let hi = keys::ts(now.saturating_add(1));
-                let mut out = Vec::new();
-                for k in tx.committed_range(T::JobsDue, &[], &hi, limit)? {
-                    let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
-                        tx.del(T::JobsDue, k);
-                        continue;
-                    };
-                    let mut leased = job.clone();
-                    leased.due = now + lease;
-                    leased.leased = true;
-                    leased.lease_owner = Some(owner.clone());
-                    tx.put_job(Some(&job), &leased)?;
-                    out.push(leased);
-                }
-                Ok(out)
-            })
-            .await?;
-        Ok(jobs)
+        let mut leases = self
+            .inner
+            .leases
+            .lock()
+            .expect("the lease table is never poisoned");
+        leases.retain(|_, until| *until > now);
+        // Jobs in flight are still in the due index, oldest first: read past them.
+        let hi = keys::ts(now.saturating_add(1));
+        let due = self.tree(T::JobsDue);
+        let mut out = Vec::new();
+        for k in due.range(..hi).keys().take(limit + leases.len()) {
+            let k = k?;
+            let id = &k[8..];
+            if out.len() == limit || leases.contains_key(id) {
+                continue;
+            }
+            let Some(mut job) = self.get::<Job>(T::Jobs, id)? else {
+                continue;
+            };
+            leases.insert(id.to_vec(), now + lease);
+            job.due = now + lease;
+            job.leased = true;
+            job.lease_owner = Some(self.inner.node.clone());
+            out.push(job);
+        }
+        Ok(out)
     }
 
     /// Makes jobs claimed by a process that died due now. Only one process owns a
@@ -154,7 +161,17 @@ impl SledStore {
             }
             Ok(())
         })
-        .await
+        .await?;
+        // Only once the try is recorded may the job be claimed again.
+        let mut leases = self
+            .inner
+            .leases
+            .lock()
+            .expect("the lease table is never poisoned");
+        for r in records {
+            leases.remove(r.job_id.as_bytes());
+        }
+        Ok(())
     }
 
     /// A job of the account with its attempts, oldest first.
