@@ -37,11 +37,9 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     // Fields after the command's closing parenthesis; utime and stime are the
     // 14th and 15th of the line, in clock ticks (100 per second on Linux).
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (field(11) + field(12)) / 100.0
 }
 
 /// `target/release/trackgate` on a temp data dir with one account (`api_key`) and

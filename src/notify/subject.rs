@@ -10,8 +10,8 @@ use crate::core::rules::Job;
 use crate::core::view::TrackingView;
 use crate::store::types::Account;
 use crate::store::Store;
+use futures_util::future::join_all;
 use serde_json::Value;
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -58,8 +58,51 @@ fn store_failed(e: impl std::fmt::Display) -> Sent {
 /// The subjects of a batch of jobs.
 pub struct Subjects(HashMap<Key, Found>);
 
+async fn read_account(store: &Store, id: u64) -> Result<Arc<Account>, Sent> {
+    match store.account(id).await {
+        Ok(Some(a)) => Ok(Arc::new(a)),
+        Ok(None) => Err(permanent("the account no longer exists")),
+        Err(e) => Err(store_failed(e)),
+    }
+}
+
+/// Where a subject's JSON is built from.
+struct Sources<'a> {
+    store: &'a Store,
+    carriers: &'a Carriers,
+    public_url: &'a str,
+    now: i64,
+}
+
+impl Sources<'_> {
+    async fn subject(&self, account: &Result<Arc<Account>, Sent>, k: &Key) -> Found {
+        let account = account.as_ref().map_err(Sent::clone)?;
+        let (t, p) = match self.store.tracking(k.0, &k.1, &k.2).await {
+            Ok(Some(x)) => x,
+            Ok(None) => return Err(permanent("the tracking was deleted")),
+            Err(e) => return Err(store_failed(e)),
+        };
+        let view = TrackingView::new(&t, &p, self.carriers, self.now);
+        let carrier = self
+            .carriers
+            .resolve(&k.1)
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null);
+        Ok(Arc::new(Subject {
+            link: crate::state::page_url(self.public_url, &t.id),
+            shop: templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
+            account: account.clone(),
+            tracking: serde_json::to_value(view).unwrap_or(Value::Null),
+            carrier,
+            lang: t.fields.lang.clone(),
+            customer_email: t.fields.customer_email.clone(),
+        }))
+    }
+}
+
 impl Subjects {
-    /// Reads every account and tracking the jobs name, once each.
+    /// Reads every account and tracking the jobs name, once each, all at once (on
+    /// PostgreSQL each read is a round trip; the pool runs them side by side).
     pub async fn gather(
         store: &Store,
         carriers: &Carriers,
@@ -67,55 +110,31 @@ impl Subjects {
         now: i64,
         jobs: &[Job],
     ) -> Subjects {
-        let mut accounts: HashMap<u64, Result<Arc<Account>, Sent>> = HashMap::new();
-        let mut found = HashMap::new();
-        for job in jobs {
-            let k = key(job);
-            if found.contains_key(&k) {
-                continue;
-            }
-            if let Entry::Vacant(slot) = accounts.entry(job.account) {
-                slot.insert(match store.account(job.account).await {
-                    Ok(Some(a)) => Ok(Arc::new(a)),
-                    Ok(None) => Err(permanent("the account no longer exists")),
-                    Err(e) => Err(store_failed(e)),
-                });
-            }
-            let subject = match &accounts[&job.account] {
-                Err(sent) => Err(sent.clone()),
-                Ok(account) => {
-                    match store
-                        .tracking(job.account, &job.carrier_code, &job.tracking_number)
-                        .await
-                    {
-                        Ok(Some((t, p))) => {
-                            let view = TrackingView::new(&t, &p, carriers, now);
-                            let tracking = serde_json::to_value(view).unwrap_or(Value::Null);
-                            let carrier = carriers
-                                .resolve(&job.carrier_code)
-                                .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
-                                .unwrap_or(Value::Null);
-                            Ok(Arc::new(Subject {
-                                link: crate::state::page_url(public_url, &t.id),
-                                shop: templates::shop(
-                                    account.name.as_deref(),
-                                    account.logo_url.as_deref(),
-                                ),
-                                account: account.clone(),
-                                tracking,
-                                carrier,
-                                lang: t.fields.lang.clone(),
-                                customer_email: t.fields.customer_email.clone(),
-                            }))
-                        }
-                        Ok(None) => Err(permanent("the tracking was deleted")),
-                        Err(e) => Err(store_failed(e)),
-                    }
-                }
-            };
-            found.insert(k, subject);
-        }
-        Subjects(found)
+        let mut keys: Vec<Key> = jobs.iter().map(key).collect();
+        keys.sort();
+        keys.dedup();
+        let mut ids: Vec<u64> = keys.iter().map(|k| k.0).collect();
+        ids.dedup();
+        let accounts: HashMap<u64, Result<Arc<Account>, Sent>> = join_all(
+            ids.into_iter()
+                .map(|id| async move { (id, read_account(store, id).await) }),
+        )
+        .await
+        .into_iter()
+        .collect();
+        let sources = Sources {
+            store,
+            carriers,
+            public_url,
+            now,
+        };
+        let (sources, accounts) = (&sources, &accounts);
+        let found = join_all(keys.into_iter().map(|k| async move {
+            let subject = sources.subject(&accounts[&k.0], &k).await;
+            (k, subject)
+        }))
+        .await;
+        Subjects(found.into_iter().collect())
     }
 
     /// The subject of one of the gathered jobs.
