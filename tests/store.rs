@@ -391,10 +391,59 @@ async fn costtime_counts_only_the_callers_parcels(store: Store) {
 }
 
 /// Runs every check on a fresh store of one backend.
+/// Pushes arriving together (sled groups them into shared commits) each get their
+/// own report; a push sent twice at once has one effect; the counters add up.
+async fn pushes_arriving_together_each_get_their_own_answer(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    let numbers: Vec<String> = (0..40).map(|i| format!("G{i:03}")).collect();
+    let batch = numbers.iter().map(|n| new(n, "#g")).collect();
+    store.create_trackings(a, batch, NOW).await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, n) in numbers.iter().enumerate() {
+        for _copy in 0..2 {
+            let (store, n) = (store.clone(), n.clone());
+            tasks.push(tokio::spawn(async move {
+                let id = format!("push-{i}");
+                let key = PushKey {
+                    source: "native",
+                    id: &id,
+                    body: None,
+                };
+                // Odd pushes also name an unknown parcel: their report says so.
+                let mut items = vec![news(&n, Status::Transit, NOW - 5)];
+                if i % 2 == 1 {
+                    items.push(news(&format!("UNKNOWN{i}"), Status::Transit, NOW - 5));
+                }
+                let r = store
+                    .apply_updates(&items, Origin::Push, Some(key), NOW)
+                    .await
+                    .unwrap();
+                assert!(r.duplicate || r.ignored == i % 2, "push {i} got {r:?}");
+                r
+            }));
+        }
+    }
+    let mut applied = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if !r.duplicate {
+            applied.push(r);
+        } else {
+            assert_eq!((r.transitions, r.jobs), (0, 0), "a duplicate did nothing");
+        }
+    }
+    assert_eq!(applied.len(), 40, "each push id took effect once");
+    assert!(applied.iter().all(|r| r.transitions == 1 && r.jobs == 1));
+    assert_eq!(store.outbox_stats(NOW).await.unwrap().pending, 40);
+    let all = ListQuery::default();
+    let counts = store.status_counts(a, &all).await.unwrap();
+    assert_eq!(counts[Status::Transit.code() as usize], 40);
+}
+
 macro_rules! conformance {
     ($backend:ident, $($check:ident),* $(,)?) => {
         $(
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
                 let Some((store, _keep)) = $backend::open().await else {
                     return;
@@ -415,6 +464,7 @@ mod sled {
         jobs_are_leased_retried_and_dead_lettered,
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
+        pushes_arriving_together_each_get_their_own_answer,
     );
 }
 
@@ -428,5 +478,6 @@ mod postgres {
         jobs_are_leased_retried_and_dead_lettered,
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
+        pushes_arriving_together_each_get_their_own_answer,
     );
 }

@@ -53,6 +53,8 @@ struct Inner {
     /// Jobs claimed and not yet recorded, with when their lease ends (in memory:
     /// one process owns the directory).
     leases: std::sync::Mutex<HashMap<Vec<u8>, i64>>,
+    /// Batches of news waiting to share the next commit.
+    applies: std::sync::Mutex<Vec<parcels::QueuedApply>>,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -92,6 +94,7 @@ impl SledStore {
                 jobs_ready: Arc::default(),
                 node: format!("{:016x}", rand::random::<u64>()),
                 leases: Default::default(),
+                applies: Default::default(),
             }),
         };
         store.migrate()?;
@@ -136,7 +139,16 @@ impl SledStore {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
     ) -> Result<(R, u64), StoreError> {
-        let _guard = self.inner.writer.lock().await;
+        let guard = self.inner.writer.lock().await;
+        self.commit_locked(guard, f).await
+    }
+
+    /// [`SledStore::commit`] for a caller that already holds the writer lock.
+    async fn commit_locked<R>(
+        &self,
+        _guard: tokio::sync::MutexGuard<'_, ()>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<(R, u64), StoreError> {
         let mut tx = Tx {
             store: self,
             staged: HashMap::new(),
