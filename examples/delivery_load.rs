@@ -282,7 +282,10 @@ async fn run() {
 
     // The baseline: a bare server checking the same signed single pushes.
     let bare = Bare::start();
-    let numbers: Vec<String> = (0..single_max).map(|i| format!("BARE{i:08}")).collect();
+    // Enough pushes for the bare server to run the whole time too.
+    let numbers: Vec<String> = (0..single_secs * 100_000)
+        .map(|i| format!("BARE{i:08}"))
+        .collect();
     let sent = drive(
         &numbers,
         1,

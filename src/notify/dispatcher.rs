@@ -207,11 +207,10 @@ impl Dispatcher {
             "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
         });
         let account = &subject.account;
-        let tracking = &subject.tracking;
         // Only email and Slack render templates; a webhook sends the JSON as is.
         let ctx = || {
             templates::context(
-                tracking,
+                subject.tracking(),
                 &transition,
                 &subject.carrier,
                 &subject.shop,
@@ -239,9 +238,14 @@ impl Dispatcher {
                 let Some(secret) = dest.secrets.first() else {
                     return permanent("the webhook has no signing secret");
                 };
-                let body =
-                    webhook::body(tracking, &transition, &job.id, secret, &subject.link, now)
-                        .to_string();
+                let body = webhook::body_text(
+                    &subject.tracking_json,
+                    &transition,
+                    &job.id,
+                    secret,
+                    &subject.link,
+                    now,
+                );
                 let lane = self.destinations.lane(&dest.url);
                 let _slot = lane.enter().await;
                 webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await

@@ -11,16 +11,19 @@ use crate::core::view::TrackingView;
 use crate::store::types::Account;
 use crate::store::Store;
 use futures_util::future::join_all;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One tracking as its messages show it, with its shop.
 pub struct Subject {
     /// The account, with its destinations.
     pub account: Arc<Account>,
-    /// The tracking object (TrackingMore v2 form).
-    pub tracking: Value,
+    /// The tracking object (TrackingMore v2 form), serialised once.
+    pub tracking_json: Box<RawValue>,
+    /// The same as JSON, for templates; made on first use.
+    tracking: OnceLock<Value>,
     /// The carrier as templates see it.
     pub carrier: Value,
     /// The shop as templates see it.
@@ -31,6 +34,14 @@ pub struct Subject {
     pub customer_email: Option<String>,
     /// The customer's tracking page.
     pub link: String,
+}
+
+impl Subject {
+    /// The tracking object as JSON, for templates.
+    pub fn tracking(&self) -> &Value {
+        self.tracking
+            .get_or_init(|| serde_json::from_str(self.tracking_json.get()).unwrap_or(Value::Null))
+    }
 }
 
 /// A job's subject, or how its try ends without a send (a deleted tracking is
@@ -92,7 +103,9 @@ impl Sources<'_> {
             link: crate::state::page_url(self.public_url, &t.id),
             shop: templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
             account: account.clone(),
-            tracking: serde_json::to_value(view).unwrap_or(Value::Null),
+            tracking_json: serde_json::value::to_raw_value(&view)
+                .map_err(|e| permanent(format!("the tracking did not serialise: {e}")))?,
+            tracking: OnceLock::new(),
             carrier,
             lang: t.fields.lang.clone(),
             customer_email: t.fields.customer_email.clone(),

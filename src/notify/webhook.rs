@@ -4,6 +4,8 @@
 
 use super::outcome::{classify, transport_error, Sent};
 use crate::signing::{hmac, standard_sign};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 /// The body: `{meta, data: <tracking object>, verifyInfo, event}`. `verifyInfo` has
@@ -11,6 +13,43 @@ use serde_json::{json, Value};
 /// webhook secret: keyed by the account email (TrackingMore's key) anyone who
 /// knows the address could forge it, and a receiver could replay it to a gateway.
 /// It does not cover the body; the Standard Webhooks headers do.
+#[derive(Serialize)]
+struct Body<'a, T: Serialize + ?Sized> {
+    meta: Value,
+    data: &'a T,
+    #[serde(rename = "verifyInfo")]
+    verify_info: Value,
+    event: Value,
+}
+
+fn typed<'a, T: Serialize + ?Sized>(
+    tracking: &'a T,
+    transition: &Value,
+    job_id: &str,
+    secret: &str,
+    tracking_url: &str,
+    now: i64,
+) -> Body<'a, T> {
+    let time_str = now.to_string();
+    Body {
+        meta: json!({"code": 200, "type": "Success", "message": "Success"}),
+        data: tracking,
+        verify_info: json!({
+            "timeStr": time_str,
+            "signature": hex::encode(hmac(secret.as_bytes(), &[time_str.as_bytes()])),
+        }),
+        event: json!({
+            "id": job_id,
+            "type": "tracking.status_changed",
+            "from": transition["from"],
+            "to": transition["to"],
+            "at": transition["at"],
+            "tracking_url": tracking_url,
+        }),
+    }
+}
+
+/// The body as JSON (previews, tests).
 pub fn body(
     tracking: &Value,
     transition: &Value,
@@ -19,23 +58,29 @@ pub fn body(
     tracking_url: &str,
     now: i64,
 ) -> Value {
-    let time_str = now.to_string();
-    json!({
-        "meta": {"code": 200, "type": "Success", "message": "Success"},
-        "data": tracking,
-        "verifyInfo": {
-            "timeStr": time_str,
-            "signature": hex::encode(hmac(secret.as_bytes(), &[time_str.as_bytes()])),
-        },
-        "event": {
-            "id": job_id,
-            "type": "tracking.status_changed",
-            "from": transition["from"],
-            "to": transition["to"],
-            "at": transition["at"],
-            "tracking_url": tracking_url,
-        },
-    })
+    serde_json::to_value(typed(
+        tracking,
+        transition,
+        job_id,
+        secret,
+        tracking_url,
+        now,
+    ))
+    .unwrap_or(Value::Null)
+}
+
+/// The body as sent: the tracking object, serialised once for all its
+/// notifications, is written into it as is.
+pub fn body_text(
+    tracking: &RawValue,
+    transition: &Value,
+    job_id: &str,
+    secret: &str,
+    tracking_url: &str,
+    now: i64,
+) -> String {
+    let body = typed(tracking, transition, job_id, secret, tracking_url, now);
+    serde_json::to_string(&body).unwrap_or_default()
 }
 
 /// Standard Webhooks headers: `webhook-id` is the notification id (the same on
