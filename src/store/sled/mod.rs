@@ -75,6 +75,9 @@ impl SledStore {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            // Every write waits for a flush of its own (group commit, below), so
+            // sled's timer flush would only add work.
+            .flush_every_ms(None)
             .open()?;
         for retired in T::RETIRED {
             db.drop_tree(retired)?;
