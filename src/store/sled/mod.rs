@@ -8,6 +8,7 @@
 
 mod accounts;
 mod durability;
+mod group;
 mod keys;
 mod list;
 mod migrate;
@@ -54,7 +55,9 @@ struct Inner {
     /// one process owns the directory).
     leases: std::sync::Mutex<HashMap<Vec<u8>, i64>>,
     /// Batches of news waiting to share the next commit.
-    applies: std::sync::Mutex<Vec<parcels::QueuedApply>>,
+    applies: std::sync::Mutex<Vec<group::QueuedApply>>,
+    /// Numbers the queued batches.
+    next_ticket: std::sync::atomic::AtomicU64,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -98,6 +101,7 @@ impl SledStore {
                 node: format!("{:016x}", rand::random::<u64>()),
                 leases: Default::default(),
                 applies: Default::default(),
+                next_ticket: Default::default(),
             }),
         };
         store.migrate()?;

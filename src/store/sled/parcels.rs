@@ -3,6 +3,7 @@
 //! indexes and counters, one outbox job per (subscriber × channel its rules select),
 //! the push's dedupe record and the parcel's next poll time.
 
+use super::group::QueuedApply;
 use super::keys::{self, T};
 use super::{Account, SledStore, StoreError, Tx};
 use crate::core::apply::Update;
@@ -244,21 +245,9 @@ impl Tx<'_> {
     }
 }
 
-/// About how many updates one grouped commit takes (see `apply_updates`).
-const GROUP_ITEMS: usize = 128;
-
-/// One caller's batch of news waiting for the group's commit.
-pub(super) struct QueuedApply {
-    items: Vec<Incoming>,
-    origin: Origin,
-    push: Option<(String, String, Option<String>)>,
-    now: i64,
-    reply: tokio::sync::oneshot::Sender<Result<ApplyReport, StoreError>>,
-}
-
 impl Tx<'_> {
     /// One caller's batch, applied within a (possibly shared) commit.
-    fn apply_batch(&mut self, q: &QueuedApply) -> Result<ApplyReport, StoreError> {
+    pub(super) fn apply_batch(&mut self, q: &QueuedApply) -> Result<ApplyReport, StoreError> {
         let mut batch = Batch {
             origin: q.origin,
             now: q.now,
@@ -306,103 +295,6 @@ impl Tx<'_> {
 }
 
 impl SledStore {
-    /// Applies a batch of news in one commit. With `push_id`, a batch whose id was
-    /// seen before has no effect and reports `duplicate` (or `replayed`).
-    ///
-    /// Batches that arrive while another commit runs share the next one (group
-    /// commit): whoever takes the writer lock first applies every queued batch in
-    /// queue order, one after the other, in one sled transaction, and each caller
-    /// gets its own report once that commit is on disk. Many single-change pushes
-    /// thus cost one transaction, and their shared counters one write.
-    pub async fn apply_updates(
-        &self,
-        items: &[Incoming],
-        origin: Origin,
-        push_id: Option<PushKey<'_>>,
-        now: i64,
-    ) -> Result<ApplyReport, StoreError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.inner
-            .applies
-            .lock()
-            .expect("the apply queue is never poisoned")
-            .push(QueuedApply {
-                items: items.to_vec(),
-                origin,
-                push: push_id.map(|p| {
-                    (
-                        p.source.to_string(),
-                        p.id.to_string(),
-                        p.body.map(str::to_string),
-                    )
-                }),
-                now,
-                reply,
-            });
-        let guard = self.inner.writer.lock().await;
-        let queued = {
-            let mut queue = self
-                .inner
-                .applies
-                .lock()
-                .expect("the apply queue is never poisoned");
-            // Small batches gain most from sharing; a big one is a commit's worth
-            // on its own. Take batches, oldest first, up to about GROUP_ITEMS.
-            let mut items = 0;
-            let take = queue
-                .iter()
-                .take_while(|q| {
-                    let first = items == 0;
-                    items += q.items.len().max(1);
-                    first || items <= GROUP_ITEMS
-                })
-                .count();
-            queue.drain(..take).collect::<Vec<_>>()
-        };
-        if queued.is_empty() {
-            // An earlier caller took this batch into its commit.
-            drop(guard);
-            return answer
-                .await
-                .map_err(|_| StoreError::Engine("the grouped commit was dropped".into()))?;
-        }
-        let result = self
-            .commit_locked(guard, |tx| {
-                queued
-                    .iter()
-                    .map(|q| tx.apply_batch(q))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await;
-        // Waiting for the flush and answering happen in a task of their own: were
-        // this caller to go away (its client hung up), the others still hear back.
-        let me = self.clone();
-        tokio::spawn(async move {
-            let reports = match result {
-                Ok((reports, seq)) => me.inner.flusher.wait(seq).await.map(|()| reports),
-                Err(e) => Err(e),
-            };
-            match reports {
-                Ok(reports) => {
-                    if reports.iter().any(|r| r.jobs > 0) {
-                        me.inner.jobs_ready.notify_one();
-                    }
-                    for (q, r) in queued.into_iter().zip(reports) {
-                        let _ = q.reply.send(Ok(r));
-                    }
-                }
-                Err(e) => {
-                    for q in queued {
-                        let _ = q.reply.send(Err(e.clone()));
-                    }
-                }
-            }
-        });
-        answer
-            .await
-            .map_err(|_| StoreError::Engine("the grouped commit was dropped".into()))?
-    }
-
     /// A parcel's transitions, oldest first.
     pub fn transitions(&self, carrier: &str, number: &str) -> Result<Vec<Transition>, StoreError> {
         let prefix = keys::parcel_prefix(&keys::parcel(carrier, number));
