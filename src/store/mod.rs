@@ -8,6 +8,7 @@
 //! (`store/postgres/`, several nodes). [`Store`] is an enum over them with the same
 //! methods; both run the same conformance suite (`tests/store.rs`).
 
+mod group;
 mod postgres;
 mod sled;
 pub mod types;

@@ -55,9 +55,7 @@ struct Inner {
     /// one process owns the directory).
     leases: std::sync::Mutex<HashMap<Vec<u8>, i64>>,
     /// Batches of news waiting to share the next commit.
-    applies: std::sync::Mutex<Vec<group::QueuedApply>>,
-    /// Numbers the queued batches.
-    next_ticket: std::sync::atomic::AtomicU64,
+    applies: crate::store::group::Queue,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -101,7 +99,6 @@ impl SledStore {
                 node: format!("{:016x}", rand::random::<u64>()),
                 leases: Default::default(),
                 applies: Default::default(),
-                next_ticket: Default::default(),
             }),
         };
         store.migrate()?;

@@ -3,7 +3,6 @@
 //! indexes and counters, one outbox job per (subscriber × channel its rules select),
 //! the push's dedupe record and the parcel's next poll time.
 
-use super::group::QueuedApply;
 use super::keys::{self, T};
 use super::{Account, SledStore, StoreError, Tx};
 use crate::core::apply::Update;
@@ -11,6 +10,7 @@ use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::Origin;
 use crate::core::plan::{plan_update, push_dedupe_horizon, Subscriber};
 use crate::core::rules::Job;
+use crate::store::group::Queued;
 use crate::store::types::*;
 use std::collections::HashMap;
 
@@ -247,19 +247,14 @@ impl Tx<'_> {
 
 impl Tx<'_> {
     /// One caller's batch, applied within a (possibly shared) commit.
-    pub(super) fn apply_batch(&mut self, q: &QueuedApply) -> Result<ApplyReport, StoreError> {
+    pub(super) fn apply_batch(&mut self, q: &Queued) -> Result<ApplyReport, StoreError> {
         let mut batch = Batch {
             origin: q.origin,
             now: q.now,
             accounts: HashMap::new(),
             report: ApplyReport::default(),
         };
-        if let Some((source, id, body)) = &q.push {
-            let push = PushKey {
-                source,
-                id,
-                body: body.as_deref(),
-            };
+        if let Some(push) = q.push_key() {
             match self.remember_push(push, q.now)? {
                 Seen::New => {}
                 Seen::Same => {
