@@ -75,7 +75,14 @@ struct Inner {
     jobs_ready: Arc<tokio::sync::Notify>,
     /// Recently authenticated API keys.
     keys: accounts::KeyCache,
+    /// Batches of news waiting to share a transaction.
+    applies: crate::store::group::Queue,
+    /// Group transactions this node runs at once.
+    apply_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Grouped apply transactions one node runs at once (see `apply_updates`).
+pub(super) const GROUP_SLOTS: usize = 8;
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
@@ -176,6 +183,8 @@ impl PgStore {
                 node: format!("{:016x}", rand::random::<u64>()),
                 jobs_ready,
                 keys: accounts::KeyCache::default(),
+                applies: Default::default(),
+                apply_slots: Arc::new(tokio::sync::Semaphore::new(GROUP_SLOTS)),
             }),
         };
         // Beat once before any claim: a node with leases but no heartbeat yet would

@@ -11,6 +11,7 @@ use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::{plan_update, push_dedupe_horizon};
 use crate::core::plan::{Origin, Subscriber};
 use crate::core::settings::Notify;
+use crate::store::group::{self, Queued};
 use crate::store::types::*;
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::types::Json;
@@ -19,8 +20,7 @@ const DAY: i64 = 86_400;
 
 type Key = (String, String);
 
-/// Records a push id (with the body's hash when given) unless seen; forgets ids
-/// older than the retention window, a bounded number per call.
+/// Records a push id (with the body's hash when given) unless seen.
 async fn remember_push(
     tx: &Tx<'_>,
     push: PushKey<'_>,
@@ -48,13 +48,18 @@ async fn remember_push(
         }
         return Ok(Some(report));
     }
+    Ok(None)
+}
+
+/// Forgets push ids older than the retention window, a bounded number per call.
+async fn forget_old_pushes(tx: &Tx<'_>, now: i64) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM push_ids WHERE ctid IN
              (SELECT ctid FROM push_ids WHERE seen_at < $1 LIMIT 256)",
         &[&push_dedupe_horizon(now)],
     )
     .await?;
-    Ok(None)
+    Ok(())
 }
 
 /// Everything the plans of one batch read, loaded in a few queries.
@@ -135,6 +140,11 @@ impl PgStore {
 
     /// Applies a batch of news in one transaction. With `push_id`, a batch whose id
     /// was seen before has no effect and reports `duplicate` (or `replayed`).
+    ///
+    /// Batches arriving together share a transaction (see [`crate::store::group`]):
+    /// a caller's turn is one of [`GROUP_SLOTS`](super::GROUP_SLOTS) slots of this node, and the
+    /// group's transaction runs in a task of its own, so callers that go away
+    /// never leave the others unanswered.
     pub async fn apply_updates(
         &self,
         items: &[Incoming],
@@ -142,26 +152,65 @@ impl PgStore {
         push_id: Option<PushKey<'_>>,
         now: i64,
     ) -> Result<ApplyReport, StoreError> {
+        let place = self.inner.applies.join(items, origin, push_id, now);
+        let slot = self
+            .inner
+            .apply_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the group slots are never closed");
+        let taken = self.inner.applies.take();
+        if taken.is_empty() {
+            drop(slot);
+            return place.answer().await;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let result = me.apply_group(&taken).await;
+            drop(slot);
+            if result.as_ref().is_ok_and(|r| r.iter().any(|r| r.jobs > 0)) {
+                me.inner.jobs_ready.notify_one();
+            }
+            group::answer(taken, result);
+        });
+        place.answer().await
+    }
+
+    /// Applies queued batches in one transaction, in order, one report each.
+    async fn apply_group(&self, group: &[Queued]) -> Result<Vec<ApplyReport>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        if let Some(push) = push_id {
-            if let Some(report) = remember_push(&tx, push, now).await? {
-                return Ok(report);
+        let mut reports = vec![ApplyReport::default(); group.len()];
+        let mut work = Vec::new();
+        let mut pushes = None;
+        for (i, q) in group.iter().enumerate() {
+            if let Some(push) = q.push_key() {
+                pushes = Some(q.now);
+                if let Some(report) = remember_push(&tx, push, q.now).await? {
+                    reports[i] = report;
+                    continue;
+                }
+            }
+            for item in &q.items {
+                work.push((i, self.keys_of(&tx, item).await?, &item.update));
             }
         }
-        let mut work = Vec::with_capacity(items.len());
-        for item in items {
-            work.push((self.keys_of(&tx, item).await?, &item.update));
+        if let Some(now) = pushes {
+            forget_old_pushes(&tx, now).await?;
         }
-        let all: Vec<Key> = work.iter().flat_map(|(k, _)| k.iter().cloned()).collect();
+        let all: Vec<Key> = work
+            .iter()
+            .flat_map(|(_, k, _)| k.iter().cloned())
+            .collect();
         let mut loaded = load(&tx, &all).await?;
-        let mut report = ApplyReport::default();
         let mut changed: BTreeMap<Key, Parcel> = BTreeMap::new();
         let mut out_trackings: BTreeMap<(u64, String, String), (Tracking, i16)> = BTreeMap::new();
         let mut out_jobs: Vec<crate::core::rules::Job> = Vec::new();
         let mut counts = super::counts::Counts::default();
         let mut out_transitions: Vec<(Key, Transition)> = Vec::new();
-        for (keys, update) in work {
+        for (i, keys, update) in work {
+            let (report, q) = (&mut reports[i], &group[i]);
             if keys.is_empty() {
                 report.ignored += 1;
             }
@@ -182,8 +231,14 @@ impl PgStore {
                         notify: loaded.accounts.get(&t.account).cloned().flatten(),
                     })
                     .collect();
-                let plan =
-                    plan_update(&prev, update, &subscribers, origin, &self.inner.policy, now);
+                let plan = plan_update(
+                    &prev,
+                    update,
+                    &subscribers,
+                    q.origin,
+                    &self.inner.policy,
+                    q.now,
+                );
                 report.ignored_events += plan.ignored_events;
                 if !plan.parcel_changed {
                     continue;
@@ -227,15 +282,12 @@ impl PgStore {
         batch::transitions(&tx, &transitions).await?;
         batch::jobs(&tx, &out_jobs).await?;
         counts.write(&tx).await?;
-        if report.jobs > 0 {
+        if !out_jobs.is_empty() {
             tx.execute("SELECT pg_notify($1, '')", &[&JOBS_CHANNEL])
                 .await?;
         }
         tx.commit().await?;
-        if report.jobs > 0 {
-            self.inner.jobs_ready.notify_one();
-        }
-        Ok(report)
+        Ok(reports)
     }
 
     /// A parcel's transitions, oldest first.
