@@ -307,7 +307,8 @@ async fn run() {
 
     let gw = Gateway::start(KEY, &format!("allow_private_destinations: true\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{PUSH_SECRET}\" }}\nlimits:\n  max_body_bytes: 4194304\n"));
     let base = format!("http://{}", gw.addr);
-    let pid = Some(gw.child.id());
+    let gw_pid = gw.child.id();
+    let pid = Some(gw_pid);
     put_settings(&http, &base, &recv.url).await;
     let single: Vec<String> = (0..single_max).map(|i| format!("ONE{i:08}")).collect();
     let batched: Vec<String> = (0..changes).map(|i| format!("MANY{i:08}")).collect();
@@ -322,48 +323,50 @@ async fn run() {
     )
     .await;
 
-    let cpu0 = cpu_seconds(gw.child.id());
-    let sent = drive(
-        &single,
+    let http2 = http.clone();
+    let phase =
+        |numbers: Vec<String>, per_push: usize, clients: usize, limit: u64, what: String| {
+            let (http, base, recv) = (http2.clone(), base.clone(), &recv);
+            async move {
+                let cpu0 = cpu_seconds(gw_pid);
+                let post = pusher(&http, &base);
+                let sent = drive(
+                    &numbers,
+                    per_push,
+                    clients,
+                    Duration::from_secs(limit),
+                    post,
+                )
+                .await;
+                let pushes = sent.pushes as f64 / sent.elapsed.as_secs_f64();
+                let changes = sent.at.len() as f64 / sent.elapsed.as_secs_f64();
+                let label = what
+                    .replace("{ratio}", &format!("{:.3}", pushes / bare_rate))
+                    .replace("{changes}", &format!("{changes:.0}"));
+                report(&label, recv, &sent, pid, cpu0).await;
+            }
+        };
+    phase(
+        single,
         1,
         64,
-        Duration::from_secs(single_secs),
-        pusher(&http, &base),
+        single_secs,
+        "trackgate, single pushes, 64 clients ({ratio}× bare)".into(),
     )
     .await;
-    let ratio = sent.pushes as f64 / sent.elapsed.as_secs_f64() / bare_rate;
-    report(
-        &format!("trackgate, single pushes, 64 clients ({ratio:.3}× bare)"),
-        &recv,
-        &sent,
-        pid,
-        cpu0,
-    )
-    .await;
-
-    let cpu0 = cpu_seconds(gw.child.id());
-    let sent = drive(
-        &batched,
+    phase(
+        batched,
         per_push,
         clients,
-        Duration::from_secs(600),
-        pusher(&http, &base),
-    )
-    .await;
-    let rate = sent.at.len() as f64 / sent.elapsed.as_secs_f64();
-    report(
-        &format!(
-            "trackgate, pushes of {per_push}, {clients} clients ({rate:.0} changes/s accepted)"
+        600,
+        format!(
+            "trackgate, pushes of {per_push}, {clients} clients ({{changes}} changes/s accepted)"
         ),
-        &recv,
-        &sent,
-        pid,
-        cpu0,
     )
     .await;
 
     // 500 changes/s, one per push, evenly spaced, for `single_secs`.
-    let cpu0 = cpu_seconds(gw.child.id());
+    let cpu0 = cpu_seconds(gw_pid);
     let n = (500 * single_secs as usize).min(steady.len());
     let post = pusher(&http, &base);
     let start = Instant::now();
