@@ -64,8 +64,9 @@ impl SledStore {
     /// Opens (or creates) the store in `dir` with a page cache of `cache_mb` MiB;
     /// `policy` schedules polls.
     ///
-    /// Jobs leased by a process that died are released here: one process owns the
-    /// directory, so every lease found at open is stale.
+    /// Leases are kept in memory, so a job a dead process was sending is still
+    /// pending on disk; leases an earlier release wrote to disk are released here
+    /// (one process owns the directory, so every lease found at open is stale).
     pub async fn open(
         dir: &Path,
         cache_mb: u64,

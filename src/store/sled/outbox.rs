@@ -103,10 +103,11 @@ impl SledStore {
         Ok(out)
     }
 
-    /// Makes jobs claimed by a process that died due now. Only one process owns a
-    /// sled directory, so at open every lease is stale (a sled-only shortcut: with
-    /// several nodes, leases simply expire). Leases end at most [`MAX_LEASE_SECS`]
-    /// ahead, so only that slice of the due index is read.
+    /// Makes jobs leased on disk due now. Leases now live in memory (see
+    /// [`SledStore::claim_due_jobs`]); a data directory written by an earlier
+    /// release may still hold leased jobs, all stale once the directory is opened.
+    /// Leases end at most [`MAX_LEASE_SECS`] ahead, so only that slice of the due
+    /// index is read.
     pub(super) async fn release_leases(&self, now: i64) -> Result<usize, StoreError> {
         let horizon = MAX_LEASE_SECS;
         let n = self
