@@ -39,32 +39,16 @@ pub(super) async fn lock_parcel(
     .transpose()
 }
 
-/// Writes a parcel row with its indexed columns.
-pub(super) async fn put_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<(), StoreError> {
-    tx.execute(
+/// Inserts a parcel row with its indexed columns; `on_conflict` says what an
+/// existing row gets. The number of rows written.
+async fn write_parcel(tx: &Tx<'_>, p: &Parcel, on_conflict: &str) -> Result<u64, StoreError> {
+    let sql = format!(
         "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (carrier, number) DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at, poll_owner = NULL,
-             origin = EXCLUDED.origin, destination = EXCLUDED.destination, row = EXCLUDED.row",
-        &[
-            &p.carrier_code,
-            &p.tracking_number,
-            &p.next_poll_at,
-            &p.origin_country,
-            &p.destination_country,
-            &Json(p),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Inserts a parcel row unless one is there; whether it did.
-pub(super) async fn insert_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<bool, StoreError> {
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier, number) {on_conflict}"
+    );
     let n = tx
         .execute(
-            "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (carrier, number) DO NOTHING",
+            sql.as_str(),
             &[
                 &p.carrier_code,
                 &p.tracking_number,
@@ -75,7 +59,24 @@ pub(super) async fn insert_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<bool, Store
             ],
         )
         .await?;
-    Ok(n == 1)
+    Ok(n)
+}
+
+/// Writes a parcel row with its indexed columns.
+pub(super) async fn put_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<(), StoreError> {
+    write_parcel(
+        tx,
+        p,
+        "DO UPDATE SET next_poll_at = EXCLUDED.next_poll_at, poll_owner = NULL,
+             origin = EXCLUDED.origin, destination = EXCLUDED.destination, row = EXCLUDED.row",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts a parcel row unless one is there; whether it did.
+pub(super) async fn insert_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<bool, StoreError> {
+    Ok(write_parcel(tx, p, "DO NOTHING").await? == 1)
 }
 
 /// Writes a tracking row with its indexed columns; `status` is the tracking's
