@@ -4,8 +4,11 @@
 
 use crate::core::status::Status;
 
-/// Which tree a key lives in. The discriminant is the tree's slot in the store.
+/// Which table a key belongs to. The discriminant is the table's key prefix in the
+/// rows tree (`rows.rs`), so it is part of the on-disk format: new tables go at
+/// the end, and none is ever renumbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum T {
     /// account id → Account
     Accounts,
@@ -61,7 +64,7 @@ impl T {
     /// Trees an older release kept and this one does not: dropped at open.
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
-    /// Every tree, in slot order.
+    /// Every table, in prefix order.
     pub const ALL: [T; 24] = [
         T::Accounts,
         T::ApiKeys,
@@ -89,7 +92,13 @@ impl T {
         T::ById,
     ];
 
-    /// The sled tree name.
+    /// The table's key prefix in the rows tree.
+    pub fn prefix(self) -> u8 {
+        self as u8
+    }
+
+    /// The table's name: in errors, and the sled tree it was before the one-tree
+    /// layout.
     pub fn name(self) -> String {
         format!("{self:?}").to_ascii_lowercase()
     }
@@ -167,6 +176,12 @@ mod tests {
     fn parcel_keys_separate_carrier_and_number() {
         assert_eq!(parcel("usps", "9400"), b"usps\x009400".to_vec());
         assert_ne!(parcel("us", "ps9400"), parcel("usps", "9400"));
+    }
+
+    #[test]
+    fn each_table_has_its_own_prefix_in_order() {
+        let prefixes: Vec<u8> = T::ALL.iter().map(|t| t.prefix()).collect();
+        assert_eq!(prefixes, (0..T::ALL.len() as u8).collect::<Vec<_>>());
     }
 
     #[test]

@@ -91,13 +91,13 @@ impl SledStore {
                 continue;
             }
             let row: V = decode(t, &v)?;
-            batch.insert(k, encode(&row));
+            batch.insert(super::rows::key(t, &k), encode(&row));
             n += 1;
             if n % 10_000 == 0 {
-                tree.apply_batch(std::mem::take(&mut batch))?;
+                self.inner.rows.apply_batch(std::mem::take(&mut batch))?;
             }
         }
-        tree.apply_batch(batch)?;
+        self.inner.rows.apply_batch(batch)?;
         Ok(n)
     }
 

@@ -1,8 +1,9 @@
 //! The sled backend (embedded, the default): one process owns the directory.
 //!
-//! Writes are serialised by one writer lock. A write stages its changes in a [`Tx`]
-//! (reads see the staged changes), then commits them to every tree in one sled
-//! transaction: a row and its indexes and counters change together or not at all.
+//! Every table lives in one sled tree under its own key prefix (`rows.rs`). Writes
+//! are serialised by one writer lock. A write stages its changes in a [`Tx`] (reads
+//! see the staged changes), then commits them in one atomic batch: a row and its
+//! indexes and counters change together or not at all.
 //! sled only reaches disk on flush, so a write returns once a flush that began
 //! after its commit is done; concurrent writers share flushes (group commit).
 
@@ -15,6 +16,7 @@ mod migrate;
 mod outbox;
 mod parcels;
 mod polls;
+mod rows;
 mod trackings;
 
 use crate::store::types::*;
@@ -22,8 +24,8 @@ use crate::store::types::*;
 use crate::core::schedule::PollPolicy;
 use durability::Flusher;
 use keys::T;
+use rows::Part;
 use serde::{de::DeserializeOwned, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,9 +36,6 @@ impl From<sled::Error> for StoreError {
     }
 }
 
-/// One staged change: a key and its new value, `None` to delete.
-type Op = (Vec<u8>, Option<Vec<u8>>);
-
 /// The sled store handle; cheap to clone.
 #[derive(Clone)]
 pub struct SledStore {
@@ -45,7 +44,8 @@ pub struct SledStore {
 
 struct Inner {
     db: sled::Db,
-    trees: Vec<sled::Tree>,
+    /// Every table's rows, each under its prefix.
+    rows: sled::Tree,
     writer: tokio::sync::Mutex<()>,
     flusher: Flusher,
     policy: PollPolicy,
@@ -84,15 +84,16 @@ impl SledStore {
         for retired in T::RETIRED {
             db.drop_tree(retired)?;
         }
-        let trees = T::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = db.open_tree(rows::ROWS)?;
+        let moved = rows::adopt_old_trees(&db, &rows)?;
+        if moved > 0 {
+            tracing::info!(rows = moved, "rows moved into the one-tree layout");
+        }
         let flusher = Flusher::new(db.clone());
         let store = SledStore {
             inner: Arc::new(Inner {
                 db,
-                trees,
+                rows,
                 writer: tokio::sync::Mutex::new(()),
                 flusher,
                 policy,
@@ -113,8 +114,11 @@ impl SledStore {
         Ok(store)
     }
 
-    fn tree(&self, t: T) -> &sled::Tree {
-        &self.inner.trees[t as usize]
+    fn tree(&self, t: T) -> Part<'_> {
+        Part {
+            rows: &self.inner.rows,
+            t,
+        }
     }
 
     fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
@@ -162,26 +166,14 @@ impl SledStore {
         if tx.staged.is_empty() {
             return Ok((out, self.inner.flusher.written()));
         }
-        let mut per_tree: Vec<Vec<Op>> = vec![Vec::new(); T::ALL.len()];
-        for ((t, k), v) in tx.staged {
-            per_tree[t as usize].push((k, v));
-        }
-        let trees: &[sled::Tree] = &self.inner.trees;
-        Transactional::<()>::transaction(trees, |views| {
-            for (view, ops) in views.iter().zip(&per_tree) {
-                for (k, v) in ops {
-                    match v {
-                        Some(v) => view.insert(k.as_slice(), v.as_slice())?,
-                        None => view.remove(k.as_slice())?,
-                    };
-                }
+        let mut batch = sled::Batch::default();
+        for (k, v) in tx.staged {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
             }
-            Ok::<_, ConflictableTransactionError<()>>(())
-        })
-        .map_err(|e| match e {
-            TransactionError::Storage(e) => StoreError::from(e),
-            TransactionError::Abort(()) => unreachable!("the commit never aborts"),
-        })?;
+        }
+        self.inner.rows.apply_batch(batch)?;
         Ok((out, self.inner.flusher.note_write()))
     }
 
@@ -204,18 +196,19 @@ impl SledStore {
     }
 }
 
-/// A write in progress: staged changes, visible to its own reads.
+/// A write in progress: staged changes (by prefixed key), visible to its own reads.
 pub(crate) struct Tx<'a> {
     store: &'a SledStore,
-    staged: HashMap<(T, Vec<u8>), Option<Vec<u8>>>,
+    staged: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl Tx<'_> {
     fn raw(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(v) = self.staged.get(&(t, key.to_vec())) {
+        let key = rows::key(t, key);
+        if let Some(v) = self.staged.get(&key) {
             return Ok(v.clone());
         }
-        Ok(self.store.tree(t).get(key)?.map(|v| v.to_vec()))
+        Ok(self.store.inner.rows.get(key)?.map(|v| v.to_vec()))
     }
 
     fn get<V: DeserializeOwned>(&self, t: T, key: &[u8]) -> Result<Option<V>, StoreError> {
@@ -223,15 +216,15 @@ impl Tx<'_> {
     }
 
     fn put<V: Serialize>(&mut self, t: T, key: Vec<u8>, value: &V) {
-        self.staged.insert((t, key), Some(encode(value)));
+        self.staged.insert(rows::key(t, &key), Some(encode(value)));
     }
 
     fn put_raw(&mut self, t: T, key: Vec<u8>, value: Vec<u8>) {
-        self.staged.insert((t, key), Some(value));
+        self.staged.insert(rows::key(t, &key), Some(value));
     }
 
     fn del(&mut self, t: T, key: Vec<u8>) {
-        self.staged.insert((t, key), None);
+        self.staged.insert(rows::key(t, &key), None);
     }
 
     fn add(&mut self, t: T, key: Vec<u8>, delta: i64) -> Result<(), StoreError> {
@@ -251,7 +244,7 @@ impl Tx<'_> {
     ) -> Result<Vec<Vec<u8>>, StoreError> {
         self.store
             .tree(t)
-            .range(lo.to_vec()..hi.to_vec())
+            .range(lo..hi)
             .keys()
             .take(limit)
             .map(|k| k.map(|k| k.to_vec()).map_err(StoreError::from))
