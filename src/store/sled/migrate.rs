@@ -80,7 +80,7 @@ impl SledStore {
         Ok(())
     }
 
-    /// Re-encodes one tree's JSON rows; returns how many.
+    /// Re-encodes one table's JSON rows; returns how many.
     fn rewrite<V: Serialize + DeserializeOwned>(&self, t: T) -> Result<usize, StoreError> {
         let tree = self.tree(t);
         let mut n = 0;
