@@ -1,22 +1,33 @@
-//! A data directory written by the release before the compact store format
-//! (`tests/fixtures/release-0.1-data`, made by `make-release-0.1-data.sh` with that
-//! release's binary) opens, is migrated at start, and keeps everything.
+//! Data directories written by older releases open, are migrated at start, and keep
+//! everything. Both were made by `tests/fixtures/make-release-0.1-data.sh` with the
+//! older binary:
+//! - `release-0.1-data`: before the compact store format (JSON rows);
+//! - `tree-per-table-data`: compact rows, one sled tree per table (before every
+//!   table moved into one tree).
 
 use crate::helpers::*;
 use serde_json::json;
 use std::path::Path;
 
-fn fixture() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/release-0.1-data"
-    ))
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 #[test]
 fn an_older_data_directory_opens_with_every_tracking_and_notification() {
+    opens_with_everything("release-0.1-data");
+}
+
+#[test]
+fn a_data_directory_with_a_tree_per_table_opens_with_everything() {
+    opens_with_everything("tree-per-table-data");
+}
+
+fn opens_with_everything(name: &str) {
     let mut g = Gateway::with_data(
-        Some(fixture()),
+        Some(&fixture(name)),
         "poll:\n  enabled: false\nlimits:\n  list_per_second: 10000\n",
     );
     let all = |g: &Gateway, key: &str| {
