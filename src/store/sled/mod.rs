@@ -85,6 +85,8 @@ impl SledStore {
             db.drop_tree(retired)?;
         }
         let rows = db.open_tree(rows::ROWS)?;
+        // Refuse a newer layout before touching anything.
+        rows::check_layout(&rows)?;
         let moved = rows::adopt_old_trees(&db, &rows)?;
         if moved > 0 {
             tracing::info!(rows = moved, "rows moved into the one-tree layout");

@@ -14,6 +14,33 @@ use std::ops::{Bound, RangeBounds};
 /// The name of the tree that holds every row.
 pub(super) const ROWS: &str = "rows";
 
+/// The layout this release writes, kept in `Meta` under [`LAYOUT_KEY`]: 2 is one
+/// tree with a prefix per table (1, never written down, was a tree per table).
+/// A later layout change raises it, so that this release refuses a directory it
+/// would misread instead of serving it as empty.
+pub(super) const LAYOUT: u64 = 2;
+const LAYOUT_KEY: &[u8] = b"layout";
+
+/// Records [`LAYOUT`] in a directory that has none, and refuses one written by a
+/// newer release.
+pub(super) fn check_layout(rows: &sled::Tree) -> Result<(), StoreError> {
+    let meta = Part { rows, t: T::Meta };
+    match meta.get(LAYOUT_KEY)? {
+        None => meta.insert(LAYOUT_KEY, &LAYOUT.to_be_bytes()[..])?,
+        Some(v) => {
+            let found = super::be_u64(&v);
+            if found > LAYOUT {
+                return Err(StoreError::Engine(format!(
+                    "the data directory's layout is version {found}, written by a newer \
+                     trackgate; this release knows up to version {LAYOUT}: upgrade trackgate \
+                     (or point data_dir at another directory)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `key` under table `t`'s prefix.
 pub(super) fn key(t: T, key: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(key.len() + 1);
@@ -196,6 +223,28 @@ mod tests {
         assert!(!names(&db).contains(&T::Meta.name()));
         // A second start finds nothing left to move.
         assert_eq!(adopt_old_trees(&db, &rows).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_directory_from_a_newer_layout_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let rows = db.open_tree(ROWS).unwrap();
+        check_layout(&rows).unwrap();
+        check_layout(&rows).unwrap();
+        let meta = Part {
+            rows: &rows,
+            t: T::Meta,
+        };
+        assert_eq!(
+            &meta.get(LAYOUT_KEY).unwrap().unwrap()[..],
+            &LAYOUT.to_be_bytes()
+        );
+        meta.insert(LAYOUT_KEY, &(LAYOUT + 1).to_be_bytes()[..])
+            .unwrap();
+        let err = check_layout(&rows).unwrap_err().to_string();
+        assert!(err.contains("newer trackgate"), "{err}");
+        assert!(err.contains(&format!("version {}", LAYOUT + 1)), "{err}");
     }
 
     #[test]
