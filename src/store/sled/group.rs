@@ -10,10 +10,10 @@ impl SledStore {
     /// seen before has no effect and reports `duplicate` (or `replayed`).
     ///
     /// Batches that arrive while another commit runs share the next one: whoever
-    /// takes the writer lock applies the queued batches in queue order in one sled
-    /// transaction, and each caller gets its own report once it is on disk. Many
-    /// single-change pushes thus cost one transaction, and their shared counters
-    /// one write.
+    /// takes the writer lock applies the queued batches in queue order in one atomic
+    /// sled batch, and each caller gets its own report once it is on disk. Many
+    /// single-change pushes thus cost one commit, and their shared counters one
+    /// write.
     pub async fn apply_updates(
         &self,
         items: &[Incoming],

@@ -254,7 +254,7 @@ impl Tx<'_> {
     }
 
     /// Keys of committed rows under `prefix` (staged changes are not seen; callers
-    /// scan only prefixes they have not written in this transaction).
+    /// scan only prefixes they have not written in this commit).
     fn committed_keys(&self, t: T, prefix: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
         self.store
             .tree(t)

@@ -150,6 +150,7 @@ impl Entries {
 pub(super) fn adopt_old_trees(db: &sled::Db, rows: &sled::Tree) -> Result<u64, StoreError> {
     let names = db.tree_names();
     let mut moved = 0u64;
+    let mut adopted = false;
     for t in T::ALL {
         let name = t.name();
         if !names.iter().any(|n| n.as_ref() == name.as_bytes()) {
@@ -173,8 +174,12 @@ pub(super) fn adopt_old_trees(db: &sled::Db, rows: &sled::Tree) -> Result<u64, S
         db.flush()?;
         drop(old);
         db.drop_tree(name.as_bytes())?;
+        adopted = true;
     }
-    db.flush()?;
+    if adopted {
+        // The drops, on disk before anything is served.
+        db.flush()?;
+    }
     Ok(moved)
 }
 
