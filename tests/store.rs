@@ -440,6 +440,64 @@ async fn pushes_arriving_together_each_get_their_own_answer(store: Store) {
     assert_eq!(counts[Status::Transit.code() as usize], 40);
 }
 
+/// A push moves a parcel's poll later, a failed poll can move it earlier: claims and
+/// the due count follow the parcel's poll time, whatever the schedule index holds.
+async fn polls_follow_the_parcels_poll_time(store: Store) {
+    let a = account(&store, "a@example.com", false).await;
+    let batch = vec![new("P1", "#1"), new("P2", "#2")];
+    store.create_trackings(a, batch, NOW).await.unwrap();
+    assert_eq!(store.due_poll_count(NOW, 100).await.unwrap(), 2);
+    let r = store
+        .apply_updates(
+            &[news("P1", Status::Transit, NOW - 5)],
+            Origin::Push,
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.transitions, 1);
+    let later = store.parcel("usps", "P1").await.unwrap().unwrap();
+    let later = later.next_poll_at.expect("P1 still polls");
+    assert!(later > NOW + 120, "a push moves the poll later");
+    assert_eq!(store.due_poll_count(NOW, 100).await.unwrap(), 1);
+    let claimed = |ts: Vec<trackgate::store::PollTarget>| -> Vec<String> {
+        ts.into_iter().map(|t| t.parcel.tracking_number).collect()
+    };
+    // P1's old entry sorts first; a claim of one still finds P2.
+    let c = store.claim_due_polls(NOW, 1, 120).await.unwrap();
+    assert_eq!(claimed(c), ["P2"]);
+    assert!(store
+        .claim_due_polls(NOW, 10, 120)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.due_poll_count(NOW + 60, 100).await.unwrap(), 0);
+    assert!(
+        store
+            .claim_due_polls(later - 1, 10, 120)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
+    let c = store.claim_due_polls(later, 10, 120).await.unwrap();
+    assert_eq!(claimed(c), ["P1"], "P1 is polled at its new time");
+    // A failed poll brings it back sooner than its lease.
+    store
+        .reschedule_poll("usps", "P1", later + 30, true)
+        .await
+        .unwrap();
+    assert_eq!(store.due_poll_count(later + 30, 100).await.unwrap(), 1);
+    let c = store.claim_due_polls(later + 30, 10, 120).await.unwrap();
+    assert_eq!(claimed(c), ["P1"], "P1 is polled at its retry time");
+    assert!(store
+        .claim_due_polls(later + 60, 10, 120)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 macro_rules! conformance {
     ($backend:ident, $($check:ident),* $(,)?) => {
         $(
@@ -465,6 +523,7 @@ mod sled {
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
+        polls_follow_the_parcels_poll_time,
     );
 }
 
@@ -479,5 +538,6 @@ mod postgres {
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
+        polls_follow_the_parcels_poll_time,
     );
 }

@@ -257,9 +257,18 @@ impl Store {
             p => p.reschedule_poll(carrier, number, at, failed).await)
     }
 
-    /// How many polls are due at `now`, counted up to `cap`.
+    /// How many polls are due at `now`, counted up to `cap` (sled checks each
+    /// schedule entry against its parcel, on a blocking thread).
     pub async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
-        either!(self, s => Ok(s.due_poll_count(now, cap)), p => p.due_poll_count(now, cap).await)
+        match self {
+            Store::Sled(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.due_poll_count(now, cap))
+                    .await
+                    .map_err(|e| StoreError::Engine(e.to_string()))?
+            }
+            Store::Postgres(p) => p.due_poll_count(now, cap).await,
+        }
     }
 
     pub async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {

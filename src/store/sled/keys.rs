@@ -58,6 +58,8 @@ pub enum T {
     PollsDue,
     /// tracking id (16 bytes) + account + parcel key → ()  (the tracking page's lookup)
     ById,
+    /// parcel key → the time of the `PollsDue` entry its schedule relies on
+    PollEntry,
 }
 
 impl T {
@@ -65,7 +67,7 @@ impl T {
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every table, in prefix order.
-    pub const ALL: [T; 24] = [
+    pub const ALL: [T; 25] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -90,6 +92,7 @@ impl T {
         T::PushSeenByTime,
         T::PollsDue,
         T::ById,
+        T::PollEntry,
     ];
 
     /// The table's key prefix in the rows tree.

@@ -1,7 +1,8 @@
 //! Parcels: the one write path for carrier news. A batch of updates becomes, in one
 //! commit: each parcel's next state, its transitions, every subscribing tracking's
 //! indexes and counters, one outbox job per (subscriber × channel its rules select),
-//! the push's dedupe record and the parcel's next poll time.
+//! the push's dedupe record and, when it moved earlier than its schedule entry, the
+//! parcel's next poll time.
 
 use super::keys::{self, T};
 use super::{Account, SledStore, StoreError, Tx};
@@ -64,13 +65,6 @@ pub(super) fn route_entry(account: u64, p: &Parcel) -> Option<Vec<u8>> {
     ]))
 }
 
-fn poll_key(at: i64, p: &Parcel) -> Vec<u8> {
-    keys::cat(&[
-        &keys::ts(at),
-        &keys::parcel(&p.carrier_code, &p.tracking_number),
-    ])
-}
-
 /// Days from first scan to delivery, for a delivered parcel.
 fn delivered_days(p: &Parcel) -> Option<i64> {
     let first = p.events.last()?.time;
@@ -78,23 +72,14 @@ fn delivered_days(p: &Parcel) -> Option<i64> {
 }
 
 impl Tx<'_> {
-    /// Writes a parcel and keeps its number index and poll entry in step.
+    /// Writes a parcel and keeps its number index and poll schedule in step.
     pub(super) fn put_parcel(
         &mut self,
         old: Option<&Parcel>,
         new: &Parcel,
     ) -> Result<(), StoreError> {
-        // Only what changed is written: a parcel update is on every push's path.
-        let poll_same = old.is_some_and(|o| o.next_poll_at == new.next_poll_at);
-        match old {
-            Some(old) => {
-                if old.next_poll_at != new.next_poll_at {
-                    if let Some(at) = old.next_poll_at {
-                        self.del(T::PollsDue, poll_key(at, old));
-                    }
-                }
-            }
-            None => self.put_raw(
+        if old.is_none() {
+            self.put_raw(
                 T::ParcelNumbers,
                 keys::cat(&[
                     new.tracking_number.as_bytes(),
@@ -102,16 +87,40 @@ impl Tx<'_> {
                     new.carrier_code.as_bytes(),
                 ]),
                 Vec::new(),
-            ),
+            );
         }
-        if let (Some(at), false) = (new.next_poll_at, poll_same) {
-            self.put_raw(T::PollsDue, poll_key(at, new), Vec::new());
-        }
+        self.keep_scheduled(new)?;
         self.put(
             T::Parcels,
             keys::parcel(&new.carrier_code, &new.tracking_number),
             new,
         );
+        Ok(())
+    }
+
+    /// Makes sure a parcel with a poll time has a schedule entry at or before it.
+    ///
+    /// The schedule lags behind the parcel: `PollEntry` holds the time of the entry
+    /// the parcel relies on, and while that is not after the poll time nothing is
+    /// written. A push moves the poll time later, or a little earlier than the last
+    /// one but still after the entry, so pushes write no schedule keys (before, each
+    /// deleted one entry and inserted one at the busiest end of the index). The
+    /// claim that reaches an entry whose poll moved later moves it then
+    /// ([`Tx::claim_entry`], in polls.rs).
+    pub(super) fn keep_scheduled(&mut self, p: &Parcel) -> Result<(), StoreError> {
+        let Some(at) = p.next_poll_at else {
+            return Ok(());
+        };
+        let pk = keys::parcel(&p.carrier_code, &p.tracking_number);
+        let at = keys::ts(at);
+        if self
+            .raw(T::PollEntry, &pk)?
+            .is_some_and(|e| e[..] <= at[..])
+        {
+            return Ok(());
+        }
+        self.put_raw(T::PollsDue, keys::cat(&[&at, &pk]), Vec::new());
+        self.put_raw(T::PollEntry, pk, at.to_vec());
         Ok(())
     }
 

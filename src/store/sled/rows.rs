@@ -14,14 +14,21 @@ use std::ops::{Bound, RangeBounds};
 /// The name of the tree that holds every row.
 pub(super) const ROWS: &str = "rows";
 
-/// The layout this release writes, kept in `Meta` under [`LAYOUT_KEY`]: 2 is one
-/// tree with a prefix per table (1, never written down, was a tree per table).
-/// A later layout change raises it, so that this release refuses a directory it
-/// would misread instead of serving it as empty.
-pub(super) const LAYOUT: u64 = 2;
+/// The layout this release writes, kept in `Meta` under [`LAYOUT_KEY`]:
+/// - 1 (never written down): a tree per table;
+/// - 2: one tree with a prefix per table;
+/// - 3: the poll schedule lags behind the parcels (`PollEntry`, see
+///   `Tx::keep_scheduled`). A layout-2 directory is read as it is: its entries sit
+///   exactly at each parcel's poll time, which the lagging rule allows.
+///
+/// A later layout change raises it, so that a release refuses a directory it
+/// would misread (a layout-2 release would poll early at every lagging entry)
+/// instead of serving it wrongly.
+pub(super) const LAYOUT: u64 = 3;
 const LAYOUT_KEY: &[u8] = b"layout";
 
-/// Records [`LAYOUT`] in a directory that has none, and refuses one written by a
+/// Records [`LAYOUT`] in a directory written by an older release (whatever moving
+/// its rows needs happens after, and is idempotent), and refuses one written by a
 /// newer release.
 pub(super) fn check_layout(rows: &sled::Tree) -> Result<(), StoreError> {
     let meta = Part { rows, t: T::Meta };
@@ -29,6 +36,9 @@ pub(super) fn check_layout(rows: &sled::Tree) -> Result<(), StoreError> {
         None => meta.insert(LAYOUT_KEY, &LAYOUT.to_be_bytes()[..])?,
         Some(v) => {
             let found = super::be_u64(&v);
+            if found < LAYOUT {
+                meta.insert(LAYOUT_KEY, &LAYOUT.to_be_bytes()[..])?;
+            }
             if found > LAYOUT {
                 return Err(StoreError::Engine(format!(
                     "the data directory's layout is version {found}, written by a newer \
@@ -231,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_from_a_newer_layout_is_refused_by_name() {
+    fn an_older_layout_is_raised_and_a_newer_one_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::Config::new().path(dir.path()).open().unwrap();
         let rows = db.open_tree(ROWS).unwrap();
@@ -245,6 +255,10 @@ mod tests {
             &meta.get(LAYOUT_KEY).unwrap().unwrap()[..],
             &LAYOUT.to_be_bytes()
         );
+        meta.insert(LAYOUT_KEY, &2u64.to_be_bytes()[..]).unwrap();
+        check_layout(&rows).unwrap();
+        let found = meta.get(LAYOUT_KEY).unwrap().unwrap();
+        assert_eq!(super::super::be_u64(&found), LAYOUT, "layout 2 is raised");
         meta.insert(LAYOUT_KEY, &(LAYOUT + 1).to_be_bytes()[..])
             .unwrap();
         let err = check_layout(&rows).unwrap_err().to_string();
