@@ -102,6 +102,6 @@ pub struct Ready {
     pub outbox_pending: Option<u64>,
     /// How late the oldest due notification is.
     pub outbox_lag_seconds: Option<u64>,
-    /// Parcels due for a poll (capped at 100,000).
+    /// Parcels due for a poll (capped at 10,000).
     pub poll_backlog: Option<u64>,
 }
