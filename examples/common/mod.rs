@@ -70,6 +70,7 @@ impl Gateway {
     }
 
     pub fn start(api_key: &str, extra: &str) -> Gateway {
+        warn_if_stale(BIN);
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("config.yaml");
         std::fs::write(
@@ -81,7 +82,7 @@ impl Gateway {
             ),
         )
         .unwrap();
-        let mut child = Command::new("target/release/trackgate")
+        let mut child = Command::new(BIN)
             .args(["serve", "--config"])
             .arg(&cfg)
             .env(
@@ -92,7 +93,7 @@ impl Gateway {
             .env_remove("TRACKGATE_BENCH_POSTGRES")
             .stderr(Stdio::piped())
             .spawn()
-            .expect("build first: cargo build --release");
+            .expect("build first: cargo build --release --bin trackgate --examples");
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let mut said = Vec::new();
         let addr = loop {
@@ -194,5 +195,30 @@ pub async fn create_batches(
             .send()
             .await
             .unwrap();
+    }
+}
+
+/// The gateway every tool runs.
+const BIN: &str = "target/release/trackgate";
+
+/// Says so loudly when the gateway binary is much older than this tool:
+/// `cargo build --release --examples` alone rebuilds the tools, not the gateway,
+/// and a figure measured on a stale gateway is the old build's.
+fn warn_if_stale(bin: &str) {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let (Some(gateway), Some(tool)) = (
+        modified(std::path::Path::new(bin)),
+        std::env::current_exe().ok().as_deref().and_then(modified),
+    ) else {
+        return;
+    };
+    if tool
+        .duration_since(gateway)
+        .is_ok_and(|d| d.as_secs() > 120)
+    {
+        eprintln!(
+            "WARNING: {bin} is older than this tool by more than two minutes; if the \
+             code changed, rebuild with: cargo build --release --bin trackgate --examples"
+        );
     }
 }
