@@ -62,8 +62,8 @@ impl SledStore {
 
     /// How many parcels' polls are due at `now`, counted up to `cap`. Each entry
     /// walked is checked against its parcel, as the schedule lags behind pushes
-    /// (see [`Tx::put_parcel`]); the walk stops after `2 × cap` entries, so the cost
-    /// is the backlog's, never the store's size.
+    /// (see [`Tx::keep_scheduled`]); the walk stops after `2 × cap` entries, so
+    /// the cost is the backlog's, never the store's size.
     pub fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
         let mut due = HashSet::new();
         let entries = self
