@@ -80,6 +80,14 @@ fn news(number: &str, status: Status, at: i64) -> Incoming {
     }
 }
 
+/// Applies one pushed update (no push id) at `now`.
+async fn push(store: &Store, item: Incoming, now: i64) -> trackgate::store::ApplyReport {
+    store
+        .apply_updates(&[item], Origin::Push, None, now)
+        .await
+        .unwrap()
+}
+
 async fn account(store: &Store, email: &str, webhook: bool) -> u64 {
     let notify = webhook.then(|| Notify {
         webhook: Some(WebhookDest {
@@ -115,25 +123,9 @@ async fn news_makes_one_transition_and_one_job_per_channel(store: Store) {
         .create_trackings(a, vec![new("N2", "#2")], NOW)
         .await
         .unwrap();
-    let r = store
-        .apply_updates(
-            &[news("N2", Status::Transit, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let r = push(&store, news("N2", Status::Transit, NOW - 5), NOW).await;
     assert_eq!((r.matched, r.transitions, r.jobs), (1, 1, 1));
-    let again = store
-        .apply_updates(
-            &[news("N2", Status::Transit, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW + 1,
-        )
-        .await
-        .unwrap();
+    let again = push(&store, news("N2", Status::Transit, NOW - 5), NOW + 1).await;
     assert_eq!(
         (again.transitions, again.jobs),
         (0, 0),
@@ -142,15 +134,7 @@ async fn news_makes_one_transition_and_one_job_per_channel(store: Store) {
     let h = store.transitions("usps", "N2").await.unwrap();
     assert_eq!(h.len(), 1);
     assert_eq!((h[0].from, h[0].to), (Status::Pending, Status::Transit));
-    let untracked = store
-        .apply_updates(
-            &[news("NOBODY", Status::Transit, NOW)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let untracked = push(&store, news("NOBODY", Status::Transit, NOW), NOW).await;
     assert_eq!(untracked.ignored, 1);
 }
 
@@ -169,15 +153,7 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
         .create_trackings(b, vec![new("L1", "#9")], NOW)
         .await
         .unwrap();
-    store
-        .apply_updates(
-            &[news("L2", Status::Delivered, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    push(&store, news("L2", Status::Delivered, NOW - 5), NOW).await;
     let all = ListQuery {
         page: 1,
         limit: 10,
@@ -210,15 +186,7 @@ async fn lists_filter_and_counters_follow_the_status(store: Store) {
     assert_eq!(counts[Status::Delivered.code() as usize], 1);
     assert_eq!(counts[Status::Pending.code() as usize], 2);
     // Both shops' L1 is one parcel: news for it reaches both.
-    let r = store
-        .apply_updates(
-            &[news("L1", Status::Transit, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let r = push(&store, news("L1", Status::Transit, NOW - 5), NOW).await;
     assert_eq!(r.transitions, 1);
     assert_eq!(
         store.status_counts(b, &all).await.unwrap()[Status::Transit.code() as usize],
@@ -232,15 +200,7 @@ async fn jobs_are_leased_retried_and_dead_lettered(store: Store) {
         .create_trackings(a, vec![new("J1", "#1")], NOW)
         .await
         .unwrap();
-    store
-        .apply_updates(
-            &[news("J1", Status::Transit, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    push(&store, news("J1", Status::Transit, NOW - 5), NOW).await;
     assert_eq!(store.outbox_stats(NOW).await.unwrap().pending, 1);
     let jobs = store.claim_due_jobs(NOW, 10, 60).await.unwrap();
     assert_eq!(jobs.len(), 1);
@@ -375,15 +335,7 @@ async fn costtime_counts_only_the_callers_parcels(store: Store) {
         .create_trackings(b, vec![new("R2", "#2")], NOW)
         .await
         .unwrap();
-    store
-        .apply_updates(
-            &[news("R1", Status::Delivered, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    push(&store, news("R1", Status::Delivered, NOW - 5), NOW).await;
     let sa = store.route_stats(a, "usps", "US", "CA").await.unwrap();
     assert_eq!((sa.total, sa.delivered_days.len()), (1, 1));
     let sb = store.route_stats(b, "usps", "US", "CA").await.unwrap();
@@ -447,15 +399,7 @@ async fn polls_follow_the_parcels_poll_time(store: Store) {
     let batch = vec![new("P1", "#1"), new("P2", "#2")];
     store.create_trackings(a, batch, NOW).await.unwrap();
     assert_eq!(store.due_poll_count(NOW, 100).await.unwrap(), 2);
-    let r = store
-        .apply_updates(
-            &[news("P1", Status::Transit, NOW - 5)],
-            Origin::Push,
-            None,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let r = push(&store, news("P1", Status::Transit, NOW - 5), NOW).await;
     assert_eq!(r.transitions, 1);
     let later = store.parcel("usps", "P1").await.unwrap().unwrap();
     let later = later.next_poll_at.expect("P1 still polls");
