@@ -97,10 +97,8 @@ impl Store {
     pub async fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
         match self {
             Store::Sled(s) => {
-                let (s, q) = (s.clone(), q.clone());
-                tokio::task::spawn_blocking(move || s.list(account, &q))
-                    .await
-                    .map_err(|e| StoreError::Engine(e.to_string()))?
+                let q = q.clone();
+                blocking(s, move |s| s.list(account, &q)).await
             }
             Store::Postgres(p) => p.list(account, q).await,
         }
@@ -261,12 +259,7 @@ impl Store {
     /// schedule entry against its parcel, on a blocking thread).
     pub async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
         match self {
-            Store::Sled(s) => {
-                let s = s.clone();
-                tokio::task::spawn_blocking(move || s.due_poll_count(now, cap))
-                    .await
-                    .map_err(|e| StoreError::Engine(e.to_string()))?
-            }
+            Store::Sled(s) => blocking(s, move |s| s.due_poll_count(now, cap)).await,
             Store::Postgres(p) => p.due_poll_count(now, cap).await,
         }
     }
@@ -326,4 +319,15 @@ impl Store {
             s => s.change_carrier(account, carrier, number, new_carrier, now).await,
             p => p.change_carrier(account, carrier, number, new_carrier, now).await)
     }
+}
+
+/// Runs a sled read that walks many rows on a blocking thread, off the runtime.
+async fn blocking<R: Send + 'static>(
+    s: &SledStore,
+    f: impl FnOnce(SledStore) -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, StoreError> {
+    let s = s.clone();
+    tokio::task::spawn_blocking(move || f(s))
+        .await
+        .map_err(|e| StoreError::Engine(e.to_string()))?
 }
