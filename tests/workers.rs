@@ -195,6 +195,114 @@ async fn a_spent_schedule_leaves_the_notification_dead() {
     assert_eq!(store.outbox_stats(clock.now()).await.unwrap().pending, 0);
 }
 
+/// A receiver that holds every request a while and notes how many it held at once.
+#[derive(Clone, Default)]
+struct Slow {
+    now: Arc<Mutex<(usize, usize, usize)>>, // (held now, most held at once, answered)
+}
+
+async fn slow_hook(State(s): State<Slow>) -> StatusCode {
+    {
+        let mut n = s.now.lock().unwrap();
+        n.0 += 1;
+        n.1 = n.1.max(n.0);
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let mut n = s.now.lock().unwrap();
+    n.0 -= 1;
+    n.2 += 1;
+    StatusCode::OK
+}
+
+/// `n` trackings of one account whose webhook goes to `url`, each with one status
+/// change waiting in the outbox.
+async fn store_with_changes(dir: &std::path::Path, url: &str, n: usize) -> Store {
+    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
+    let notify = Notify {
+        webhook: Some(WebhookDest {
+            url: url.into(),
+            secrets: vec!["whsec_c2VjcmV0".into()],
+            disabled: None,
+        }),
+        ..Notify::default()
+    };
+    let acct = store
+        .upsert_account(
+            "a@example.com",
+            Default::default(),
+            &"ab".repeat(32),
+            Some(notify),
+            T0,
+        )
+        .await
+        .unwrap()
+        .id;
+    let numbers: Vec<String> = (0..n).map(|i| format!("SLOWHOOK{i:04}")).collect();
+    let new = numbers.iter().map(|number| NewTracking {
+        carrier_code: "usps".into(),
+        tracking_number: number.clone(),
+        fields: TrackingFields::default(),
+        order_created_at: None,
+        origin_country: None,
+        destination_country: None,
+        first_poll_at: Some(T0 + 86_400),
+    });
+    store
+        .create_trackings(acct, new.collect(), T0)
+        .await
+        .unwrap();
+    let news: Vec<Incoming> = numbers
+        .iter()
+        .map(|number| Incoming {
+            carrier: Some("usps".into()),
+            number: number.clone(),
+            update: Update {
+                status: Some(Status::Transit),
+                source: "test".into(),
+                ..Update::default()
+            },
+        })
+        .collect();
+    let r = store
+        .apply_updates(&news, Origin::Push, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(r.jobs, n);
+    store
+}
+
+#[tokio::test]
+async fn one_endpoint_gets_at_most_delivery_concurrency_sends_at_once() {
+    for (limit, changes) in [(None, 20), (Some(3), 9)] {
+        let slow = Slow::default();
+        let app = Router::new()
+            .route("/hook", post(slow_hook))
+            .with_state(slow.clone());
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_changes(dir.path(), &url, changes).await;
+        let mut cfg = (*config(&[60])).clone();
+        if let Some(limit) = limit {
+            cfg.delivery.concurrency = limit;
+        }
+        let d = Dispatcher::new(
+            store,
+            Arc::new(cfg),
+            Arc::new(Carriers::builtin()),
+            Clock::manual(T0),
+        )
+        .unwrap();
+        assert_eq!(d.run_once().await.unwrap(), Outcome::Worked(changes));
+        d.settle().await;
+        let (held, most, answered) = *slow.now.lock().unwrap();
+        assert_eq!((held, answered), (0, changes), "every change delivered");
+        // All were claimed at once; the endpoint saw the limit reached, never passed.
+        assert_eq!(most, limit.unwrap_or(8), "sends at once (limit {limit:?})");
+    }
+}
+
 async fn sandbox_store(dir: &std::path::Path, number: &str) -> (Store, u64) {
     let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
     let acct = store

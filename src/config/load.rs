@@ -185,6 +185,13 @@ fn validate(cfg: &Config) -> Vec<String> {
     if cfg.delivery.timeout.0.is_zero() {
         errs.push("delivery.timeout: must be more than 0s".into());
     }
+    let most = crate::notify::MAX_INFLIGHT;
+    if !(1..=most).contains(&cfg.delivery.concurrency) {
+        errs.push(format!(
+            "delivery.concurrency: {} is not between 1 and {most} (sends at once per destination)",
+            cfg.delivery.concurrency
+        ));
+    }
     if !matches!(cfg.poll.provider.as_str(), "trackingmore" | "sandbox") {
         errs.push(format!(
             "poll.provider: {:?} is not one of trackingmore, sandbox",

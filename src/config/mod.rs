@@ -257,6 +257,9 @@ pub struct DeliveryConfig {
     /// DNS server (`ip:port`) for webhook and Slack host names; the system
     /// resolver when unset. Every answer is checked before it is connected to.
     pub nameserver: Option<std::net::SocketAddr>,
+    /// Sends in flight at once to one webhook URL (and to the SMTP relay), per
+    /// node: a slow endpoint holds up only its own sends.
+    pub concurrency: usize,
 }
 
 /// Polling fallback.
@@ -362,6 +365,7 @@ impl Default for DeliveryConfig {
             retry,
             timeout: HumanDuration(Duration::from_secs(10)),
             nameserver: None,
+            concurrency: 8,
         }
     }
 }

@@ -49,6 +49,24 @@ fn a_bad_value_names_the_key() {
 }
 
 #[test]
+fn sends_at_once_per_destination_default_to_eight_and_must_be_usable() {
+    let cfg = load(&Source::Defaults, no_env()).unwrap();
+    assert_eq!(cfg.delivery.concurrency, 8);
+    let (_f, src) = file("delivery:\n  concurrency: 32\n");
+    assert_eq!(load(&src, no_env()).unwrap().delivery.concurrency, 32);
+    for bad in ["0", "129"] {
+        let (_f, src) = file(&format!("delivery:\n  concurrency: {bad}\n"));
+        let err = load(&src, no_env()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "delivery.concurrency: {bad} is not between 1 and 128"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn environment_overrides_the_file_and_nests_with_double_underscore() {
     let (_f, src) = file("listen: 127.0.0.1:1\nemail:\n  smtp:\n    port: 25\n");
     let env = vec![

@@ -35,8 +35,8 @@ fn usable(what: &str, url: &str, disabled: Option<&str>, allow_private: bool) ->
     destination::check_url(url, allow_private).map_err(permanent)
 }
 
-/// Most sends in flight in all.
-const MAX_INFLIGHT: usize = 128;
+/// Most sends in flight in all (and so the most `delivery.concurrency` may allow).
+pub const MAX_INFLIGHT: usize = 128;
 
 /// The dispatcher.
 pub struct Dispatcher {
@@ -78,7 +78,8 @@ impl Dispatcher {
                 .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| e.to_string())?,
-            destinations: Keyed::new(8, None),
+            // Config validation keeps it in 1..=MAX_INFLIGHT; 0 would stall every send.
+            destinations: Keyed::new(cfg.delivery.concurrency.max(1), None),
             slack_rate: Keyed::new(1, Some(1.0)),
             inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
             recorder: Recorder::start(store.clone()),

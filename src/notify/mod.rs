@@ -14,5 +14,5 @@ pub mod subject;
 pub mod templates;
 pub mod webhook;
 
-pub use dispatcher::Dispatcher;
+pub use dispatcher::{Dispatcher, MAX_INFLIGHT};
 pub use outcome::Sent;
