@@ -46,18 +46,25 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap) -> StatusCode {
 async fn receiver(script: &[u16]) -> (Receiver, String) {
     let r = Receiver::default();
     r.script.lock().unwrap().extend(script);
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state(r.clone());
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", l.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let url = serve(
+        Router::new()
+            .route("/hook", post(hook))
+            .with_state(r.clone()),
+    )
+    .await;
     (r, url)
 }
 
-/// A store with one account whose webhook goes to `url`, and one status change of
-/// one tracking waiting in the outbox.
-async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64) {
+/// Serves `app` on a local port; returns its `/hook` URL.
+async fn serve(app: Router) -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    url
+}
+
+/// A store with one account whose webhook goes to `url`.
+async fn store_with_webhook(dir: &std::path::Path, url: &str) -> (Store, u64) {
     let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
     let notify = Notify {
         webhook: Some(WebhookDest {
@@ -78,6 +85,13 @@ async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64)
         .await
         .unwrap()
         .id;
+    (store, acct)
+}
+
+/// A store with one account whose webhook goes to `url`, and one status change of
+/// one tracking waiting in the outbox.
+async fn store_with_one_change(dir: &std::path::Path, url: &str) -> (Store, u64) {
+    let (store, acct) = store_with_webhook(dir, url).await;
     let new = NewTracking {
         carrier_code: "usps".into(),
         tracking_number: "9400111899562537624326".into(),
@@ -217,26 +231,7 @@ async fn slow_hook(State(s): State<Slow>) -> StatusCode {
 /// `n` trackings of one account whose webhook goes to `url`, each with one status
 /// change waiting in the outbox.
 async fn store_with_changes(dir: &std::path::Path, url: &str, n: usize) -> Store {
-    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
-    let notify = Notify {
-        webhook: Some(WebhookDest {
-            url: url.into(),
-            secrets: vec!["whsec_c2VjcmV0".into()],
-            disabled: None,
-        }),
-        ..Notify::default()
-    };
-    let acct = store
-        .upsert_account(
-            "a@example.com",
-            Default::default(),
-            &"ab".repeat(32),
-            Some(notify),
-            T0,
-        )
-        .await
-        .unwrap()
-        .id;
+    let (store, acct) = store_with_webhook(dir, url).await;
     let numbers: Vec<String> = (0..n).map(|i| format!("SLOWHOOK{i:04}")).collect();
     let new = numbers.iter().map(|number| NewTracking {
         carrier_code: "usps".into(),
@@ -275,12 +270,12 @@ async fn store_with_changes(dir: &std::path::Path, url: &str, n: usize) -> Store
 async fn one_endpoint_gets_at_most_delivery_concurrency_sends_at_once() {
     for (limit, changes) in [(None, 20), (Some(3), 9)] {
         let slow = Slow::default();
-        let app = Router::new()
-            .route("/hook", post(slow_hook))
-            .with_state(slow.clone());
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", l.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        let url = serve(
+            Router::new()
+                .route("/hook", post(slow_hook))
+                .with_state(slow.clone()),
+        )
+        .await;
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_changes(dir.path(), &url, changes).await;
         let mut cfg = (*config(&[60])).clone();
