@@ -9,7 +9,7 @@ use trackgate::core::schedule::PollPolicy;
 use trackgate::core::settings::{Notify, WebhookDest};
 use trackgate::core::status::Status;
 use trackgate::store::{
-    Incoming, ListQuery, NewTracking, Next, Origin, PushKey, Store, TrackingError,
+    Incoming, JobFilter, ListQuery, NewTracking, Next, Origin, PushKey, Store, TrackingError,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -442,6 +442,93 @@ async fn polls_follow_the_parcels_poll_time(store: Store) {
         .is_empty());
 }
 
+/// A tracking's notifications come back newest first (the API's order), and
+/// `jobs_for` gives them oldest first, whatever their ids.
+async fn a_trackings_notifications_list_newest_first(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    store
+        .create_trackings(a, vec![new("N9", "#9")], NOW)
+        .await
+        .unwrap();
+    let steps = [
+        Status::Transit,
+        Status::Pickup,
+        Status::Undelivered,
+        Status::Transit,
+        Status::Pickup,
+        Status::Delivered,
+    ];
+    for (i, status) in steps.iter().enumerate() {
+        let at = NOW + 60 * i as i64;
+        assert_eq!(push(&store, news("N9", *status, at - 1), at).await.jobs, 1);
+    }
+    let listed = store
+        .jobs(
+            a,
+            &JobFilter {
+                tracking: Some(("usps".into(), "N9".into())),
+                limit: 100,
+                ..JobFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let to: Vec<Status> = listed.iter().map(|j| j.transition.to).collect();
+    let newest_first: Vec<Status> = steps.iter().rev().copied().collect();
+    assert_eq!(to, newest_first);
+    let limited = store
+        .jobs(
+            a,
+            &JobFilter {
+                tracking: Some(("usps".into(), "N9".into())),
+                limit: 2,
+                ..JobFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        limited.iter().map(|j| j.transition.to).collect::<Vec<_>>(),
+        newest_first[..2],
+        "the limit keeps the newest"
+    );
+    let oldest_first: Vec<Status> = store
+        .jobs_for(a, "usps", "N9")
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.transition.to)
+        .collect();
+    assert_eq!(oldest_first, steps);
+    // Delivered and dead ones keep their place among the pending, unfiltered too.
+    let ids: Vec<String> = listed.iter().map(|j| j.id.clone()).collect();
+    let tried = |n| Attempt {
+        number: n,
+        at_ms: NOW * 1000,
+        outcome: "delivered".into(),
+        code: Some(200),
+        error: None,
+        latency_ms: 1,
+    };
+    for (id, next) in [(&ids[1], Next::Delivered), (&ids[4], Next::Dead)] {
+        store
+            .record_attempt(id, tried(1), next, None)
+            .await
+            .unwrap();
+    }
+    let all = store
+        .jobs(
+            a,
+            &JobFilter {
+                limit: 100,
+                ..JobFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|j| j.id.clone()).collect::<Vec<_>>(), ids);
+}
+
 macro_rules! conformance {
     ($backend:ident, $($check:ident),* $(,)?) => {
         $(
@@ -468,6 +555,7 @@ mod sled {
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
         polls_follow_the_parcels_poll_time,
+        a_trackings_notifications_list_newest_first,
     );
 }
 
@@ -483,5 +571,6 @@ mod postgres {
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
         polls_follow_the_parcels_poll_time,
+        a_trackings_notifications_list_newest_first,
     );
 }

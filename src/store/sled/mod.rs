@@ -13,6 +13,7 @@ mod group;
 mod keys;
 mod list;
 mod migrate;
+mod notifications;
 mod outbox;
 mod parcels;
 mod polls;

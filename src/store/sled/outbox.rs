@@ -1,10 +1,10 @@
 //! The outbox: jobs written by the apply commit, claimed by the dispatcher with a
-//! lease (a crash mid-send re-sends rather than loses), their attempts, and the
-//! per-account views behind the notifications API.
+//! lease (a crash mid-send re-sends rather than loses), and their attempts. What the
+//! notifications API reads of them is in `notifications.rs`.
 
 use super::keys::{self, T};
 use super::{SledStore, Tx};
-use crate::core::rules::{Attempt, Job, JobState};
+use crate::core::rules::{Job, JobState};
 use crate::core::settings::Notify;
 use crate::store::types::*;
 
@@ -175,74 +175,6 @@ impl SledStore {
         Ok(())
     }
 
-    /// A job of the account with its attempts, oldest first.
-    pub fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
-        let Some(job) = self.get::<Job>(T::Jobs, id.as_bytes())? else {
-            return Ok(None);
-        };
-        if job.account != account {
-            return Ok(None);
-        }
-        let prefix = keys::cat(&[id.as_bytes(), &[0]]);
-        let attempts = self
-            .tree(T::Attempts)
-            .scan_prefix(prefix)
-            .values()
-            .map(|v| super::decode(T::Attempts, &v?))
-            .collect::<Result<_, _>>()?;
-        Ok(Some((job, attempts)))
-    }
-
-    /// An account's jobs, newest first: from the state index, or from the tracking
-    /// index when a tracking is named.
-    pub fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
-        let a = account.to_be_bytes();
-        let ids: Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>>> =
-            match (&f.tracking, f.state) {
-                (Some((c, n)), _) => {
-                    let prefix = keys::cat(&[&keys::tracking(account, &keys::parcel(c, n)), &[0]]);
-                    let skip = prefix.len();
-                    Box::new(
-                        self.tree(T::JobsByTracking)
-                            .scan_prefix(prefix)
-                            .keys()
-                            .rev()
-                            .map(move |k| Ok(k?[skip..].to_vec())),
-                    )
-                }
-                (None, Some(st)) => Box::new(
-                    self.tree(T::JobsByState)
-                        .scan_prefix(keys::cat(&[&a, &[st.code()]]))
-                        .keys()
-                        .rev()
-                        .map(|k| Ok(k?[17..].to_vec())),
-                ),
-                (None, None) => Box::new(
-                    self.tree(T::JobsByState)
-                        .scan_prefix(a)
-                        .keys()
-                        .rev()
-                        .map(|k| Ok(k?[17..].to_vec())),
-                ),
-            };
-        let mut out = Vec::new();
-        for id in ids {
-            let Some(job) = self.get::<Job>(T::Jobs, &id?)? else {
-                continue;
-            };
-            if f.state.is_some_and(|s| s != job.state)
-                || f.channel.is_some_and(|c| c != job.channel)
-            {
-                continue;
-            }
-            out.push(job);
-            if out.len() >= f.limit {
-                break;
-            }
-        }
-        Ok(out)
-    }
-
     /// Queues jobs again (now), whatever their state: a manual retry.
     pub async fn requeue_jobs(
         &self,
@@ -277,17 +209,6 @@ impl SledStore {
         })
     }
 
-    /// Ids of an account's dead jobs created at or after `since`.
-    pub fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
-        let prefix = keys::cat(&[&account.to_be_bytes(), &[JobState::Dead.code()]]);
-        let lo = keys::cat(&[&prefix, &keys::ts(since)]);
-        self.tree(T::JobsByState)
-            .range(lo..keys::prefix_end(&prefix))
-            .keys()
-            .map(|k| Ok(String::from_utf8_lossy(&k?[17..]).into_owned()))
-            .collect()
-    }
-
     /// Changes an account's notification settings: `change` gets the current ones
     /// and returns the new ones, or an error that leaves them as they are.
     pub async fn set_notify<E>(
@@ -311,41 +232,5 @@ impl SledStore {
             Ok(Ok(a.notify))
         })
         .await
-    }
-
-    /// Every job about one tracking of an account, oldest first.
-    pub fn jobs_for(
-        &self,
-        account: u64,
-        carrier: &str,
-        number: &str,
-    ) -> Result<Vec<Job>, StoreError> {
-        let mut jobs = self.jobs(
-            account,
-            &JobFilter {
-                tracking: Some((carrier.into(), number.into())),
-                limit: usize::MAX,
-                ..JobFilter::default()
-            },
-        )?;
-        jobs.reverse();
-        Ok(jobs)
-    }
-
-    /// Pending jobs and how late the oldest due one is.
-    pub fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
-        let due = self.tree(T::JobsDue);
-        let lag = match due.first()? {
-            Some((k, _)) => (now - keys::ts_decode(&k)).max(0),
-            None => 0,
-        };
-        let pending = self
-            .tree(T::Meta)
-            .get(OUTBOX_PENDING)?
-            .map_or(0, |v| super::be_u64(&v));
-        Ok(OutboxStats {
-            pending: pending as usize,
-            lag_seconds: lag,
-        })
     }
 }
