@@ -442,6 +442,21 @@ async fn polls_follow_the_parcels_poll_time(store: Store) {
         .is_empty());
 }
 
+/// An account's notifications, of one tracking if given, at most `limit`.
+async fn list(
+    store: &Store,
+    account: u64,
+    tracking: Option<(String, String)>,
+    limit: usize,
+) -> Vec<trackgate::core::rules::Job> {
+    let f = JobFilter {
+        tracking,
+        limit,
+        ..JobFilter::default()
+    };
+    store.jobs(account, &f).await.unwrap()
+}
+
 /// A tracking's notifications come back newest first (the API's order), and
 /// `jobs_for` gives them oldest first, whatever their ids.
 async fn a_trackings_notifications_list_newest_first(store: Store) {
@@ -462,31 +477,12 @@ async fn a_trackings_notifications_list_newest_first(store: Store) {
         let at = NOW + 60 * i as i64;
         assert_eq!(push(&store, news("N9", *status, at - 1), at).await.jobs, 1);
     }
-    let listed = store
-        .jobs(
-            a,
-            &JobFilter {
-                tracking: Some(("usps".into(), "N9".into())),
-                limit: 100,
-                ..JobFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let n9 = Some(("usps".to_string(), "N9".to_string()));
+    let listed = list(&store, a, n9.clone(), 100).await;
     let to: Vec<Status> = listed.iter().map(|j| j.transition.to).collect();
     let newest_first: Vec<Status> = steps.iter().rev().copied().collect();
     assert_eq!(to, newest_first);
-    let limited = store
-        .jobs(
-            a,
-            &JobFilter {
-                tracking: Some(("usps".into(), "N9".into())),
-                limit: 2,
-                ..JobFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let limited = list(&store, a, n9, 2).await;
     assert_eq!(
         limited.iter().map(|j| j.transition.to).collect::<Vec<_>>(),
         newest_first[..2],
@@ -516,16 +512,7 @@ async fn a_trackings_notifications_list_newest_first(store: Store) {
             .await
             .unwrap();
     }
-    let all = store
-        .jobs(
-            a,
-            &JobFilter {
-                limit: 100,
-                ..JobFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let all = list(&store, a, None, 100).await;
     assert_eq!(all.iter().map(|j| j.id.clone()).collect::<Vec<_>>(), ids);
 }
 
