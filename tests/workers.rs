@@ -65,7 +65,6 @@ async fn serve(app: Router) -> String {
 
 /// A store with one account whose webhook goes to `url`.
 async fn store_with_webhook(dir: &std::path::Path, url: &str) -> (Store, u64) {
-    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
     let notify = Notify {
         webhook: Some(WebhookDest {
             url: url.into(),
@@ -74,12 +73,18 @@ async fn store_with_webhook(dir: &std::path::Path, url: &str) -> (Store, u64) {
         }),
         ..Notify::default()
     };
+    store_with_account(dir, Some(notify)).await
+}
+
+/// A store with one account, notified as `notify` says.
+async fn store_with_account(dir: &std::path::Path, notify: Option<Notify>) -> (Store, u64) {
+    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
     let acct = store
         .upsert_account(
             "a@example.com",
             Default::default(),
             &"ab".repeat(32),
-            Some(notify),
+            notify,
             T0,
         )
         .await
@@ -299,18 +304,7 @@ async fn one_endpoint_gets_at_most_delivery_concurrency_sends_at_once() {
 }
 
 async fn sandbox_store(dir: &std::path::Path, number: &str) -> (Store, u64) {
-    let store = Store::open(dir, 16, PollPolicy::default()).await.unwrap();
-    let acct = store
-        .upsert_account(
-            "a@example.com",
-            Default::default(),
-            &"ab".repeat(32),
-            None,
-            T0,
-        )
-        .await
-        .unwrap()
-        .id;
+    let (store, acct) = store_with_account(dir, None).await;
     let new = NewTracking {
         carrier_code: "sandbox".into(),
         tracking_number: number.into(),
