@@ -70,8 +70,37 @@ fn opens_with_everything(name: &str) {
     let notes = g.get("/v2/notifications?limit=50")["data"]["items"]
         .as_array()
         .unwrap()
-        .len();
-    assert!(notes >= 4, "the old outbox is kept: {notes}");
+        .clone();
+    assert!(notes.len() >= 4, "the old outbox is kept: {}", notes.len());
+    // Each notification's tries (rows of their own before layout 4) are in its log,
+    // and a tracking's notifications are found without the old per-tracking index.
+    let tried = notes.iter().filter(|n| n["attempts"] != 0).count();
+    assert!(
+        tried > 0,
+        "the fixture's webhook failed at least once: {notes:?}"
+    );
+    for n in &notes {
+        let id = n["id"].as_str().unwrap();
+        let one = g.get(&format!("/v2/notifications/{id}"));
+        let log = one["data"]["attempt_log"].as_array().unwrap();
+        assert_eq!(json!(log.len()), n["attempts"], "{one}");
+        let numbers: Vec<_> = log.iter().map(|a| a["number"].clone()).collect();
+        let want: Vec<_> = (1..=log.len()).map(|i| json!(i)).collect();
+        assert_eq!(numbers, want, "tries oldest first: {one}");
+        let (c, t) = (&n["carrier_code"], &n["tracking_number"]);
+        let of_tracking = g.get(&format!(
+            "/v2/notifications?carrier_code={}&tracking_number={}",
+            c.as_str().unwrap(),
+            t.as_str().unwrap()
+        ));
+        let ids: Vec<_> = of_tracking["data"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].clone())
+            .collect();
+        assert!(ids.contains(&n["id"]), "{id} in {of_tracking}");
+    }
     let ready = g.send(reqwest::Method::GET, "/readyz", None, None).1;
     assert!(ready["outbox_pending"].as_u64().is_some(), "{ready}");
     // Trackings from before the tracking page have one (ids indexed at start).

@@ -40,15 +40,17 @@ pub enum T {
     Meta,
     /// number 0x00 carrier → ()  (parcels by number alone, for pushes that name no carrier)
     ParcelNumbers,
-    /// job id → Job
+    /// job id → Job, then its tries (`job_rows.rs`)
     Jobs,
     /// due + job id → ()  (pending jobs by due time)
     JobsDue,
-    /// account + parcel key 0x00 + job id → ()  (a tracking's notifications)
+    /// Retired in layout 4 (emptied at open): account + parcel key 0x00 + job id.
+    /// A tracking's jobs are found from its parcel's transitions now.
     JobsByTracking,
     /// account + state + created + job id → ()  (an account's notifications by state)
     JobsByState,
-    /// job id + attempt number → Attempt
+    /// Retired in layout 4 (moved into the jobs' rows at open): job id 0x00 +
+    /// try number → Attempt.
     Attempts,
     /// source 0x00 push id → first seen [+ body hash]  (push dedupe)
     PushSeen,

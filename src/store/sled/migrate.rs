@@ -5,7 +5,7 @@
 use super::keys::{self, T};
 use super::outbox::OUTBOX_PENDING;
 use super::parcels::route_entry;
-use super::{decode, encode, SledStore, StoreError};
+use super::{decode, encode, job_rows, SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::{Attempt, Job};
 use serde::{de::DeserializeOwned, Serialize};
@@ -20,6 +20,13 @@ const IDS_INDEXED: &[u8] = b"ids_indexed";
 /// and counted every shop's parcels).
 const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
 
+/// Set once every try is in its job's row and the per-tracking job index is gone
+/// (layout 4, see `job_rows.rs`).
+const ATTEMPTS_IN_JOBS: &[u8] = b"attempts_in_jobs";
+
+/// Rows changed per atomic batch while moving tries into their jobs.
+const MOVE_BATCH: usize = 10_000;
+
 impl SledStore {
     /// Runs every step an older data directory needs.
     pub(super) fn migrate(&self) -> Result<(), StoreError> {
@@ -27,7 +34,92 @@ impl SledStore {
         self.migrate_routes()?;
         self.migrate_outbox_count()?;
         self.migrate_ids()?;
+        self.migrate_attempts()?;
         Ok(())
+    }
+
+    /// Moves each try from its own row (layouts before 4) into its job's row, and
+    /// drops the per-tracking job index (a tracking's jobs are found from its
+    /// parcel's transitions now). A job's row and the deletion of its tries'
+    /// rows are in one atomic batch, and a try already in the row is not added
+    /// again, so a crash midway loses or doubles nothing.
+    fn migrate_attempts(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ATTEMPTS_IN_JOBS)?.is_some() {
+            return Ok(());
+        }
+        let (mut moved, mut batch, mut changed) = (0u64, sled::Batch::default(), 0);
+        let mut job: Option<(Vec<u8>, Vec<Attempt>)> = None;
+        for kv in self.tree(T::Attempts).iter() {
+            let (k, v) = kv?;
+            // The key is the job id, 0x00, then the try's number (4 bytes).
+            let id = &k[..k.len().saturating_sub(5)];
+            if job.as_ref().is_some_and(|(held, _)| held[..] != *id) {
+                let (held, tries) = job.take().expect("checked above");
+                changed += self.stage_tries(&mut batch, &held, tries)?;
+                // Between jobs only: a job's row goes with its tries' deletions.
+                if changed >= MOVE_BATCH {
+                    self.inner.rows.apply_batch(std::mem::take(&mut batch))?;
+                    changed = 0;
+                }
+            }
+            let tries = &mut job.get_or_insert_with(|| (id.to_vec(), Vec::new())).1;
+            tries.push(decode(T::Attempts, &v)?);
+            batch.remove(super::rows::key(T::Attempts, &k));
+            moved += 1;
+        }
+        if let Some((held, tries)) = job {
+            self.stage_tries(&mut batch, &held, tries)?;
+        }
+        self.inner.rows.apply_batch(batch)?;
+        let dropped = self.drop_table(T::JobsByTracking)?;
+        self.tree(T::Meta).insert(ATTEMPTS_IN_JOBS, &[1u8][..])?;
+        self.inner.db.flush()?;
+        if moved + dropped > 0 {
+            tracing::info!(
+                attempts = moved,
+                index_entries = dropped,
+                "tries moved into their jobs' rows; per-tracking job index dropped"
+            );
+        }
+        Ok(())
+    }
+
+    /// Stages one job's row with `tries` added (those it does not hold yet);
+    /// returns how many rows were staged. The tries of a job no longer there are
+    /// only deleted.
+    fn stage_tries(
+        &self,
+        batch: &mut sled::Batch,
+        id: &[u8],
+        tries: Vec<Attempt>,
+    ) -> Result<usize, StoreError> {
+        let Some(v) = self.tree(T::Jobs).get(id)? else {
+            return Ok(0);
+        };
+        let (job, mut held) = job_rows::decode(&v)?;
+        for t in tries {
+            if !held.iter().any(|h| h.number == t.number) {
+                held.push(t);
+            }
+        }
+        held.sort_by_key(|t| t.number);
+        batch.insert(super::rows::key(T::Jobs, id), job_rows::encode(&job, &held));
+        Ok(1)
+    }
+
+    /// Deletes every row of a retired table, in batches; returns how many.
+    fn drop_table(&self, t: T) -> Result<u64, StoreError> {
+        let mut n = 0u64;
+        let mut batch = sled::Batch::default();
+        for k in self.tree(t).iter().keys() {
+            batch.remove(super::rows::key(t, &k?));
+            n += 1;
+            if n % MOVE_BATCH as u64 == 0 {
+                self.inner.rows.apply_batch(std::mem::take(&mut batch))?;
+            }
+        }
+        self.inner.rows.apply_batch(batch)?;
+        Ok(n)
     }
 
     /// Indexes every tracking by its id, once, for a directory written before the
@@ -140,5 +232,61 @@ impl SledStore {
             self.inner.db.flush()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::job_rows::tests::{attempt, job};
+    use super::*;
+    use crate::core::schedule::PollPolicy;
+
+    #[tokio::test]
+    async fn tries_move_into_their_jobs_once_and_the_tracking_index_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), 16, PollPolicy::default())
+            .await
+            .unwrap();
+        // A layout-3 directory: the job alone in its row, each try in a row of its
+        // own, and the per-tracking index.
+        let (jobs, tries) = (store.tree(T::Jobs), store.tree(T::Attempts));
+        jobs.insert(b"msg_1", encode(&job())).unwrap();
+        let try_key = |id: &str, n: u32| keys::cat(&[id.as_bytes(), &[0], &n.to_be_bytes()]);
+        for n in [2, 1, 3] {
+            tries
+                .insert(try_key("msg_1", n), encode(&attempt(n)))
+                .unwrap();
+        }
+        tries
+            .insert(try_key("msg_gone", 1), encode(&attempt(1)))
+            .unwrap();
+        store
+            .tree(T::JobsByTracking)
+            .insert(b"index-entry", &[][..])
+            .unwrap();
+        // The open above marked the (then empty) directory done.
+        let unmark = || {
+            let mark = super::super::rows::key(T::Meta, ATTEMPTS_IN_JOBS);
+            store.inner.rows.remove(mark).unwrap();
+        };
+        unmark();
+
+        store.migrate_attempts().unwrap();
+
+        let want: Vec<_> = (1..=3).map(attempt).collect();
+        assert_eq!(store.job(7, "msg_1").unwrap(), Some((job(), want.clone())));
+        assert_eq!(tries.len(), 0, "every try row moved, the orphan's dropped");
+        assert_eq!(store.tree(T::JobsByTracking).len(), 0);
+        // A start that finds a try both in its job and in its own row (as after a
+        // crash between steps) keeps one of it; a marked directory is left alone.
+        tries
+            .insert(try_key("msg_1", 2), encode(&attempt(2)))
+            .unwrap();
+        store.migrate_attempts().unwrap();
+        assert_eq!(tries.len(), 1, "marked done: not run again");
+        unmark();
+        store.migrate_attempts().unwrap();
+        assert_eq!(store.job(7, "msg_1").unwrap(), Some((job(), want)));
+        assert_eq!(tries.len(), 0);
     }
 }

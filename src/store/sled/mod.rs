@@ -10,6 +10,7 @@
 mod accounts;
 mod durability;
 mod group;
+mod job_rows;
 mod keys;
 mod list;
 mod migrate;

@@ -4,8 +4,8 @@
 
 use super::keys::{self, T};
 use super::outbox::OUTBOX_PENDING;
-use super::SledStore;
-use crate::core::rules::{Attempt, Job, JobState};
+use super::{job_rows, SledStore};
+use crate::core::rules::{Attempt, Channel, Job, JobState};
 use crate::store::types::*;
 
 /// Job ids from several ranges of the state index, newest first: each range is
@@ -31,20 +31,11 @@ fn newest_first(
 impl SledStore {
     /// A job of the account with its attempts, oldest first.
     pub fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
-        let Some(job) = self.get::<Job>(T::Jobs, id.as_bytes())? else {
+        let Some(v) = self.tree(T::Jobs).get(id.as_bytes())? else {
             return Ok(None);
         };
-        if job.account != account {
-            return Ok(None);
-        }
-        let prefix = keys::cat(&[id.as_bytes(), &[0]]);
-        let attempts = self
-            .tree(T::Attempts)
-            .scan_prefix(prefix)
-            .values()
-            .map(|v| super::decode(T::Attempts, &v?))
-            .collect::<Result<_, _>>()?;
-        Ok(Some((job, attempts)))
+        let (job, attempts) = job_rows::decode(&v)?;
+        Ok((job.account == account).then_some((job, attempts)))
     }
 
     /// An account's jobs, newest first (by when they were made, then id, as on
@@ -96,25 +87,26 @@ impl SledStore {
         ids.filter_map(|id| id.and_then(|id| self.get::<Job>(T::Jobs, &id)).transpose())
     }
 
-    /// Every job about one tracking of an account, newest first. Its index is
-    /// ordered by job id, so the jobs (a few per status change) are read and sorted.
+    /// Every job about one tracking of an account, newest first. A job's id derives
+    /// from the account, the parcel, the transition and the channel
+    /// ([`Job::id_for`]), so the parcel's transitions name every job there can be:
+    /// a few reads per status change, and no index to keep on each enqueue.
+    /// Parcels and their transitions are never deleted, so no id is ever reused.
     fn tracking_jobs(
         &self,
         account: u64,
         carrier: &str,
         number: &str,
     ) -> Result<Vec<Job>, StoreError> {
-        let prefix = keys::cat(&[
-            &keys::tracking(account, &keys::parcel(carrier, number)),
-            &[0],
-        ]);
-        let skip = prefix.len();
-        let ids = self
-            .tree(T::JobsByTracking)
-            .scan_prefix(prefix)
-            .keys()
-            .map(move |k| Ok(k?[skip..].to_vec()));
-        let mut jobs = self.load_jobs(ids).collect::<Result<Vec<Job>, _>>()?;
+        let prefix = keys::parcel_prefix(&keys::parcel(carrier, number));
+        let mut jobs = Vec::new();
+        for k in self.tree(T::Transitions).scan_prefix(&prefix).keys() {
+            let seq = super::be_u64(&k?[prefix.len()..]);
+            for channel in Channel::ALL {
+                let id = Job::id_for(account, carrier, number, seq, channel);
+                jobs.extend(self.get::<Job>(T::Jobs, id.as_bytes())?);
+            }
+        }
         jobs.sort_unstable_by(|x, y| (y.created_at, &y.id).cmp(&(x.created_at, &x.id)));
         Ok(jobs)
     }

@@ -3,58 +3,10 @@
 //! notifications API reads of them is in `notifications.rs`.
 
 use super::keys::{self, T};
-use super::{SledStore, Tx};
+use super::SledStore;
 use crate::core::rules::{Job, JobState};
 use crate::core::settings::Notify;
 use crate::store::types::*;
-
-fn state_key(job: &Job) -> Vec<u8> {
-    keys::cat(&[
-        &job.account.to_be_bytes(),
-        &[job.state.code()],
-        &keys::ts(job.created_at),
-        job.id.as_bytes(),
-    ])
-}
-
-fn due_key(job: &Job) -> Vec<u8> {
-    keys::cat(&[&keys::ts(job.due), job.id.as_bytes()])
-}
-
-impl Tx<'_> {
-    /// Writes a job, keeping its due-time and state indexes in step. Only pending
-    /// jobs are in the due index.
-    pub(super) fn put_job(&mut self, old: Option<&Job>, new: &Job) -> Result<(), StoreError> {
-        let was_pending = old.is_some_and(|o| o.state == JobState::Pending);
-        let is_pending = new.state == JobState::Pending;
-        if was_pending != is_pending {
-            let delta = if is_pending { 1 } else { -1 };
-            self.add(T::Meta, OUTBOX_PENDING.to_vec(), delta)?;
-        }
-        // Only index entries that moved are written: a claim changes the due time
-        // alone, and every sled write costs.
-        let old_due = old.filter(|o| o.state == JobState::Pending).map(due_key);
-        let new_due = is_pending.then(|| due_key(new));
-        if old_due != new_due {
-            if let Some(k) = old_due {
-                self.del(T::JobsDue, k);
-            }
-            if let Some(k) = new_due {
-                self.put_raw(T::JobsDue, k, Vec::new());
-            }
-        }
-        let old_state = old.map(state_key);
-        let new_state = state_key(new);
-        if old_state.as_ref() != Some(&new_state) {
-            if let Some(k) = old_state {
-                self.del(T::JobsByState, k);
-            }
-            self.put_raw(T::JobsByState, new_state, Vec::new());
-        }
-        self.put(T::Jobs, new.id.clone().into_bytes(), new);
-        Ok(())
-    }
-}
 
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
@@ -116,7 +68,7 @@ impl SledStore {
                 let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
                 let mut n = 0;
                 for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
-                    let Some(job) = tx.get::<Job>(T::Jobs, &k[8..])? else {
+                    let Some((job, attempts)) = tx.job_row(&k[8..])? else {
                         continue;
                     };
                     if job.leased {
@@ -124,7 +76,7 @@ impl SledStore {
                         j.leased = false;
                         j.lease_owner = None;
                         j.due = now;
-                        tx.put_job(Some(&job), &j)?;
+                        tx.put_job(Some(&job), &j, &attempts)?;
                         n += 1;
                     }
                 }
@@ -141,17 +93,13 @@ impl SledStore {
         self.write(|tx| {
             for r in records {
                 let id = r.job_id.as_bytes();
-                let Some(job) = tx.get::<Job>(T::Jobs, id)? else {
+                let Some((job, mut attempts)) = tx.job_row(id)? else {
                     continue;
                 };
                 let mut j = job.clone();
                 r.next.apply_to(&mut j, r.attempt.error.as_ref());
-                tx.put(
-                    T::Attempts,
-                    keys::cat(&[id, &[0], &r.attempt.number.to_be_bytes()]),
-                    &r.attempt,
-                );
-                tx.put_job(Some(&job), &j)?;
+                attempts.push(r.attempt.clone());
+                tx.put_job(Some(&job), &j, &attempts)?;
                 if let Some(reason) = &r.disable {
                     let key = job.account.to_be_bytes();
                     if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
@@ -185,7 +133,7 @@ impl SledStore {
         self.write(|tx| {
             let mut n = 0;
             for id in ids {
-                let Some(job) = tx.get::<Job>(T::Jobs, id.as_bytes())? else {
+                let Some((job, attempts)) = tx.job_row(id.as_bytes())? else {
                     continue;
                 };
                 if job.account != account || job.state == JobState::Pending {
@@ -196,7 +144,7 @@ impl SledStore {
                 j.due = now;
                 j.round_tries = 0;
                 j.leased = false;
-                tx.put_job(Some(&job), &j)?;
+                tx.put_job(Some(&job), &j, &attempts)?;
                 n += 1;
             }
             Ok(n)

@@ -10,7 +10,6 @@ use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::Origin;
 use crate::core::plan::{plan_update, push_dedupe_horizon, Subscriber};
-use crate::core::rules::Job;
 use crate::store::group::Queued;
 use crate::store::types::*;
 use std::collections::HashMap;
@@ -137,17 +136,6 @@ impl Tx<'_> {
         })
     }
 
-    fn enqueue(&mut self, job: &Job) -> Result<(), StoreError> {
-        self.put_job(None, job)?;
-        let pk = keys::parcel(&job.carrier_code, &job.tracking_number);
-        self.put_raw(
-            T::JobsByTracking,
-            keys::cat(&[&keys::tracking(job.account, &pk), &[0], job.id.as_bytes()]),
-            Vec::new(),
-        );
-        Ok(())
-    }
-
     /// Applies one update to one parcel: loads what [`plan_update`] needs and writes
     /// what it decided (see the module docs).
     fn apply_one(
@@ -198,8 +186,10 @@ impl Tx<'_> {
         for (before, after) in &plan.trackings {
             self.reindex_tracking((before, &prev), (after, &plan.next))?;
         }
+        // No index of a tracking's jobs: their ids derive from the parcel's
+        // transitions (`notifications.rs`).
         for job in &plan.jobs {
-            self.enqueue(job)?;
+            self.put_job(None, job, &[])?;
         }
         batch.report.jobs += plan.jobs.len();
         for tr in &plan.transitions {

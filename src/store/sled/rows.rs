@@ -20,11 +20,15 @@ pub(super) const ROWS: &str = "rows";
 /// - 3: the poll schedule lags behind the parcels (`PollEntry`, see
 ///   `Tx::keep_scheduled`). A layout-2 directory is read as it is: its entries sit
 ///   exactly at each parcel's poll time, which the lagging rule allows.
+/// - 4: a job's tries live in its row (`job_rows.rs`), and a tracking's jobs are
+///   found from its parcel's transitions; `Attempts` and `JobsByTracking` rows
+///   are moved or dropped at open (`migrate.rs`). A layout-3 release would show
+///   no tries and no tracking's notifications.
 ///
 /// A later layout change raises it, so that a release refuses a directory it
 /// would misread (a layout-2 release would poll early at every lagging entry)
 /// instead of serving it wrongly.
-pub(super) const LAYOUT: u64 = 3;
+pub(super) const LAYOUT: u64 = 4;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 /// Records [`LAYOUT`] in a directory written by an older release (whatever moving

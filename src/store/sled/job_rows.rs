@@ -1,0 +1,171 @@
+//! A job's row: the job, then its tries, oldest first, in one value. Recording a
+//! try rewrites the row (it changes anyway: state, count, due time) instead of
+//! adding a row per try, so a delivered notification writes one key fewer; new
+//! keys are what split sled's leaves. Layouts before 4 kept each try in an
+//! `Attempts` row; `migrate.rs` moves them in at open.
+//!
+//! The value is the compact encoding of the job followed by that of the tries, so
+//! a reader that wants the job alone ([`super::decode`]) reads the row as it is.
+
+use super::keys::{self, T};
+use super::{StoreError, Tx, COMPACT_V1};
+use crate::core::rules::{Attempt, Job, JobState};
+
+/// A job and its tries, oldest first.
+pub(super) type JobRow = (Job, Vec<Attempt>);
+
+/// The row's value: the format byte, the job, then the tries.
+pub(super) fn encode(job: &Job, attempts: &[Attempt]) -> Vec<u8> {
+    let out = vec![COMPACT_V1];
+    postcard::to_extend(&(job, attempts), out).expect("model types always serialise")
+}
+
+/// Reads a row. A row written before tries lived in it (or still in JSON, before
+/// the compact encoding) holds the job alone.
+pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
+    let err = |e: postcard::Error| StoreError::Decode {
+        tree: T::Jobs.name(),
+        message: e.to_string(),
+    };
+    let Some((&COMPACT_V1, rest)) = bytes.split_first() else {
+        return Ok((super::decode(T::Jobs, bytes)?, Vec::new()));
+    };
+    let (job, tail) = postcard::take_from_bytes::<Job>(rest).map_err(err)?;
+    let attempts = if tail.is_empty() {
+        Vec::new()
+    } else {
+        postcard::from_bytes(tail).map_err(err)?
+    };
+    Ok((job, attempts))
+}
+
+fn state_key(job: &Job) -> Vec<u8> {
+    keys::cat(&[
+        &job.account.to_be_bytes(),
+        &[job.state.code()],
+        &keys::ts(job.created_at),
+        job.id.as_bytes(),
+    ])
+}
+
+fn due_key(job: &Job) -> Vec<u8> {
+    keys::cat(&[&keys::ts(job.due), job.id.as_bytes()])
+}
+
+impl Tx<'_> {
+    /// A job with its tries.
+    pub(super) fn job_row(&self, id: &[u8]) -> Result<Option<JobRow>, StoreError> {
+        self.raw(T::Jobs, id)?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Writes a job with its tries, keeping its due-time and state indexes in
+    /// step. Only pending jobs are in the due index.
+    pub(super) fn put_job(
+        &mut self,
+        old: Option<&Job>,
+        new: &Job,
+        attempts: &[Attempt],
+    ) -> Result<(), StoreError> {
+        let was_pending = old.is_some_and(|o| o.state == JobState::Pending);
+        let is_pending = new.state == JobState::Pending;
+        if was_pending != is_pending {
+            let delta = if is_pending { 1 } else { -1 };
+            self.add(T::Meta, super::outbox::OUTBOX_PENDING.to_vec(), delta)?;
+        }
+        // Only index entries that moved are written: a claim changes the due time
+        // alone, and every sled write costs.
+        let old_due = old.filter(|o| o.state == JobState::Pending).map(due_key);
+        let new_due = is_pending.then(|| due_key(new));
+        if old_due != new_due {
+            if let Some(k) = old_due {
+                self.del(T::JobsDue, k);
+            }
+            if let Some(k) = new_due {
+                self.put_raw(T::JobsDue, k, Vec::new());
+            }
+        }
+        let old_state = old.map(state_key);
+        let new_state = state_key(new);
+        if old_state.as_ref() != Some(&new_state) {
+            if let Some(k) = old_state {
+                self.del(T::JobsByState, k);
+            }
+            self.put_raw(T::JobsByState, new_state, Vec::new());
+        }
+        self.put_raw(T::Jobs, new.id.clone().into_bytes(), encode(new, attempts));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::core::model::Transition;
+    use crate::core::rules::Channel;
+    use crate::core::status::Status;
+
+    /// A pending webhook job `msg_1` of account 7.
+    pub(in crate::store::sled) fn job() -> Job {
+        Job {
+            id: "msg_1".into(),
+            account: 7,
+            carrier_code: "usps".into(),
+            tracking_number: "9400".into(),
+            channel: Channel::Webhook,
+            transition: Transition {
+                seq: 1,
+                from: Status::Pending,
+                from_substatus: None,
+                to: Status::Transit,
+                to_substatus: None,
+                at: 5,
+                source: "push:native".into(),
+            },
+            state: JobState::Pending,
+            attempts: 1,
+            round_tries: 1,
+            last_error: None,
+            leased: false,
+            lease_owner: None,
+            due: 10,
+            created_at: 5,
+        }
+    }
+
+    /// A failed try.
+    pub(in crate::store::sled) fn attempt(number: u32) -> Attempt {
+        Attempt {
+            number,
+            at_ms: 1_000 * i64::from(number),
+            outcome: "retry".into(),
+            code: Some(503),
+            error: Some("HTTP 503".into()),
+            latency_ms: 12,
+        }
+    }
+
+    #[test]
+    fn a_row_holds_the_job_and_its_tries_and_reads_as_the_job_alone() {
+        let tries = [attempt(1), attempt(2)];
+        let row = encode(&job(), &tries);
+        assert_eq!(decode(&row).unwrap(), (job(), tries.to_vec()));
+        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        assert_eq!(alone, job(), "the claim reads the job alone");
+    }
+
+    #[test]
+    fn rows_from_before_tries_lived_in_them_read_with_none() {
+        let compact = super::super::encode(&job());
+        assert_eq!(decode(&compact).unwrap(), (job(), Vec::new()));
+        let json = serde_json::to_vec(&job()).unwrap();
+        assert_eq!(decode(&json).unwrap(), (job(), Vec::new()));
+    }
+
+    #[test]
+    fn a_damaged_row_is_an_error_naming_the_table() {
+        let mut row = encode(&job(), &[attempt(1)]);
+        row.truncate(row.len() - 3);
+        let err = decode(&row).unwrap_err().to_string();
+        assert!(err.contains("jobs"), "{err}");
+    }
+}
