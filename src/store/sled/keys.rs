@@ -54,7 +54,9 @@ pub enum T {
     Attempts,
     /// source 0x00 push id → first seen [+ body hash]  (push dedupe)
     PushSeen,
-    /// first seen + source 0x00 push id → ()  (to forget old push ids in O(expired))
+    /// first seen + random tag → the ids first seen in one commit (to forget old
+    /// push ids in O(expired); see `pushes.rs`). Before: first seen + source 0x00
+    /// push id → ().
     PushSeenByTime,
     /// next poll + parcel key → ()  (due polls)
     PollsDue,

@@ -18,6 +18,7 @@ mod notifications;
 mod outbox;
 mod parcels;
 mod polls;
+mod pushes;
 mod rows;
 mod trackings;
 
@@ -165,8 +166,10 @@ impl SledStore {
         let mut tx = Tx {
             store: self,
             staged: HashMap::new(),
+            seen: Default::default(),
         };
         let out = f(&mut tx)?;
+        tx.close_seen()?;
         if tx.staged.is_empty() {
             return Ok((out, self.inner.flusher.written()));
         }
@@ -204,6 +207,8 @@ impl SledStore {
 pub(crate) struct Tx<'a> {
     store: &'a SledStore,
     staged: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Push ids first seen in this commit (`pushes.rs`).
+    seen: pushes::SeenInCommit,
 }
 
 impl Tx<'_> {

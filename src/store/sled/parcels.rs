@@ -5,23 +5,17 @@
 //! parcel's next poll time.
 
 use super::keys::{self, T};
+use super::pushes::Seen;
 use super::{Account, SledStore, StoreError, Tx};
 use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::Origin;
-use crate::core::plan::{plan_update, push_dedupe_horizon, Subscriber};
+use crate::core::plan::{plan_update, Subscriber};
 use crate::store::group::Queued;
 use crate::store::types::*;
 use std::collections::HashMap;
 
 const DAY: i64 = 86_400;
-
-/// Whether a push id was seen before.
-enum Seen {
-    New,
-    Same,
-    OtherBody,
-}
 
 /// What one commit of updates carries along: where the news came from, the time,
 /// accounts already read, and the running report.
@@ -212,35 +206,6 @@ impl Tx<'_> {
             }
         }
         self.put_parcel(Some(&prev), &plan.next)
-    }
-
-    /// Records a push id, with the body's hash when given. Forgets ids older than
-    /// the retention window, a bounded number per call.
-    fn remember_push(&mut self, push: PushKey<'_>, now: i64) -> Result<Seen, StoreError> {
-        let key = keys::cat(&[push.source.as_bytes(), &[0], push.id.as_bytes()]);
-        if let Some(held) = self.raw(T::PushSeen, &key)? {
-            // The value is the time seen (8 bytes), then the body's hash if any.
-            let held_body = held.get(8..).filter(|b| !b.is_empty());
-            return Ok(match (held_body, push.body) {
-                (Some(a), Some(b)) if a != b.as_bytes() => Seen::OtherBody,
-                _ => Seen::Same,
-            });
-        }
-        let mut value = now.to_be_bytes().to_vec();
-        value.extend_from_slice(push.body.unwrap_or("").as_bytes());
-        self.put_raw(T::PushSeen, key.clone(), value);
-        self.put_raw(
-            T::PushSeenByTime,
-            keys::cat(&[&keys::ts(now), &key]),
-            Vec::new(),
-        );
-        let horizon = keys::ts(push_dedupe_horizon(now));
-        let old = self.committed_range(T::PushSeenByTime, &[], &horizon, 256)?;
-        for k in old {
-            self.del(T::PushSeen, k[8..].to_vec());
-            self.del(T::PushSeenByTime, k);
-        }
-        Ok(Seen::New)
     }
 }
 
