@@ -60,14 +60,10 @@ impl SledStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::schedule::PollPolicy;
 
     #[tokio::test]
     async fn a_caller_gone_before_its_turn_takes_its_batch_with_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), 16, PollPolicy::default())
-            .await
-            .unwrap();
+        let (_dir, store) = super::super::testing::temp_store().await;
         let held = store.inner.writer.lock().await;
         let waiting = store.clone();
         let task =

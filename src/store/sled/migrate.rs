@@ -239,14 +239,10 @@ impl SledStore {
 mod tests {
     use super::super::job_rows::tests::{attempt, job};
     use super::*;
-    use crate::core::schedule::PollPolicy;
 
     #[tokio::test]
     async fn tries_move_into_their_jobs_once_and_the_tracking_index_goes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), 16, PollPolicy::default())
-            .await
-            .unwrap();
+        let (_dir, store) = super::super::testing::temp_store().await;
         // A layout-3 directory: the job alone in its row, each try in a row of its
         // own, and the per-tracking index.
         let (jobs, tries) = (store.tree(T::Jobs), store.tree(T::Attempts));

@@ -20,6 +20,8 @@ mod parcels;
 mod polls;
 mod pushes;
 mod rows;
+#[cfg(test)]
+mod testing;
 mod trackings;
 
 use crate::store::types::*;

@@ -152,7 +152,6 @@ mod tests {
     use crate::core::apply::Update;
     use crate::core::model::Checkpoint;
     use crate::core::plan::Origin;
-    use crate::core::schedule::PollPolicy;
     use crate::core::status::Status;
 
     const NOW: i64 = 1_800_000_000;
@@ -197,10 +196,7 @@ mod tests {
     /// is still polled once, at its new time.
     #[tokio::test]
     async fn pushes_leave_the_schedule_alone_and_old_entries_still_poll_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), 16, PollPolicy::default())
-            .await
-            .unwrap();
+        let (_dir, store) = super::super::testing::temp_store().await;
         let a = store
             .upsert_account(
                 "a@example.com",

@@ -119,7 +119,6 @@ mod tests {
     use super::super::SledStore;
     use super::*;
     use crate::core::plan::PUSH_ID_RETENTION;
-    use crate::core::schedule::PollPolicy;
 
     const NOW: i64 = 1_700_000_000;
 
@@ -145,10 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn ids_seen_in_one_commit_share_an_index_row_and_are_forgotten_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path(), 16, PollPolicy::default())
-            .await
-            .unwrap();
+        let (_dir, store) = super::super::testing::temp_store().await;
         // An id remembered before, its index row naming it in the key.
         let old = keys::cat(&[&keys::ts(NOW - 10), b"native\0old"]);
         store
