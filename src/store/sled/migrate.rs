@@ -53,8 +53,7 @@ impl SledStore {
             let (k, v) = kv?;
             // The key is the job id, 0x00, then the try's number (4 bytes).
             let id = &k[..k.len().saturating_sub(5)];
-            if job.as_ref().is_some_and(|(held, _)| held[..] != *id) {
-                let (held, tries) = job.take().expect("checked above");
+            if let Some((held, tries)) = job.take_if(|(held, _)| held[..] != *id) {
                 changed += self.stage_tries(&mut batch, &held, tries)?;
                 // Between jobs only: a job's row goes with its tries' deletions.
                 if changed >= MOVE_BATCH {
