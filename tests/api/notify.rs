@@ -522,4 +522,11 @@ fn after_sigkill_mid_burst_every_notification_is_delivered_at_least_once_under_o
     g.wait_until(30, "all marked delivered", |g| {
         notifications(g, "state=delivered&limit=1000").len() == 60
     });
+    // Each one's log holds every recorded try, the last one the delivery.
+    for id in &expected {
+        let one = g.get(&format!("/v2/notifications/{id}"))["data"].clone();
+        let log = one["attempt_log"].as_array().unwrap();
+        assert_eq!(json!(log.len()), one["attempts"], "{one}");
+        assert_eq!(log.last().unwrap()["outcome"], "delivered", "{one}");
+    }
 }
