@@ -70,7 +70,7 @@ impl SledStore {
             self.stage_tries(&mut batch, &held, tries)?;
         }
         self.inner.rows.apply_batch(batch)?;
-        let dropped = self.drop_table(T::JobsByTracking)?;
+        let dropped = self.tree(T::JobsByTracking).clear()?;
         self.tree(T::Meta).insert(ATTEMPTS_IN_JOBS, &[1u8][..])?;
         self.inner.db.flush()?;
         if moved + dropped > 0 {
@@ -104,21 +104,6 @@ impl SledStore {
         held.sort_by_key(|t| t.number);
         batch.insert(super::rows::key(T::Jobs, id), job_rows::encode(&job, &held));
         Ok(1)
-    }
-
-    /// Deletes every row of a retired table, in batches; returns how many.
-    fn drop_table(&self, t: T) -> Result<u64, StoreError> {
-        let mut n = 0u64;
-        let mut batch = sled::Batch::default();
-        for k in self.tree(t).iter().keys() {
-            batch.remove(super::rows::key(t, &k?));
-            n += 1;
-            if n % MOVE_BATCH as u64 == 0 {
-                self.inner.rows.apply_batch(std::mem::take(&mut batch))?;
-            }
-        }
-        self.inner.rows.apply_batch(batch)?;
-        Ok(n)
     }
 
     /// Indexes every tracking by its id, once, for a directory written before the

@@ -39,7 +39,7 @@ impl SledStore {
     }
 
     /// An account's jobs, newest first (by when they were made, then id, as on
-    /// PostgreSQL): from the state index, or from the tracking index when a
+    /// PostgreSQL): from the state index, or from the parcel's transitions when a
     /// tracking is named.
     pub fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
         let a = account.to_be_bytes();

@@ -115,13 +115,20 @@ impl Part<'_> {
         self.iter().count()
     }
 
-    /// Removes every row of the table (for migrations).
-    pub(super) fn clear(&self) -> sled::Result<()> {
+    /// Removes every row of the table (for migrations), 10,000 per atomic batch so
+    /// a large table is not held in memory at once; returns how many.
+    pub(super) fn clear(&self) -> sled::Result<u64> {
         let mut batch = sled::Batch::default();
+        let mut n = 0u64;
         for k in self.rows.scan_prefix([self.t.prefix()]).keys() {
             batch.remove(k?);
+            n += 1;
+            if n % 10_000 == 0 {
+                self.rows.apply_batch(std::mem::take(&mut batch))?;
+            }
         }
-        self.rows.apply_batch(batch)
+        self.rows.apply_batch(batch)?;
+        Ok(n)
     }
 }
 
