@@ -169,6 +169,15 @@ impl Job {
         h.update(channel.as_str().as_bytes());
         format!("msg_{}", &hex::encode(h.finalize())[..32])
     }
+
+    /// The claimed job handed back unsent, due at `due`: its lease ends and no try
+    /// is counted. A dispatcher defers what its destination cannot send soon.
+    pub fn deferred(mut self, due: i64) -> Job {
+        self.leased = false;
+        self.lease_owner = None;
+        self.due = due;
+        self
+    }
 }
 
 #[cfg(test)]

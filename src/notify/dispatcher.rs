@@ -1,42 +1,42 @@
-//! The dispatcher: claims due outbox jobs with a lease, renders, sends through the
+//! The dispatcher: claims due outbox jobs with a lease, lets each into its
+//! destination's lane ([`lanes`]) or hands it back for later, sends through the
 //! channel's sender, and records every attempt with what [`outcome::decide`] makes
-//! of it. Per-destination limits keep one slow endpoint from delaying the others;
-//! Slack gets at most one message per second per webhook URL.
+//! of it. A job takes a send slot only once its lane lets it send, and starts
+//! sending well before its lease ends, so one slow endpoint never delays the others
+//! and no job is sent twice for waiting; Slack gets at most one message per second
+//! per webhook URL, on a schedule.
 
+use super::destination;
 use super::email::Mailer;
-use super::outcome::{self, permanent, Decision, Sent};
+use super::lanes::{Admission, Lanes, Ticket};
+use super::outcome::{self, Decision, Sent};
+use super::prepare::Prepared;
 use super::recorder::Recorder;
-use super::subject::{Found, Subject, Subjects};
-use super::templates::{self, Templates};
-use super::{destination, slack, webhook};
+use super::subject::Subjects;
+use super::templates::Templates;
 use crate::config::Config;
 use crate::core::carriers::Carriers;
-use crate::core::rules::{Attempt, Channel, Job};
-use crate::core::time::{self, Clock};
+use crate::core::rules::{Attempt, Job};
+use crate::core::time::Clock;
 use crate::store::types::AttemptRecord;
 use crate::store::{Store, StoreError};
-use crate::throttle::Keyed;
 use crate::worker::{self, Outcome};
 use rand::Rng;
-use serde_json::json;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-/// Whether a webhook or Slack destination may be sent to: not switched off by a
-/// 410, and a URL user-chosen destinations may reach.
-fn usable(what: &str, url: &str, disabled: Option<&str>, allow_private: bool) -> Result<(), Sent> {
-    if let Some(why) = disabled {
-        return Err(permanent(format!(
-            "the {what} is disabled ({why}); set it again to re-enable"
-        )));
-    }
-    destination::check_url(url, allow_private).map_err(permanent)
-}
-
 /// Most sends in flight in all (and so the most `delivery.concurrency` may allow).
 pub const MAX_INFLIGHT: usize = 128;
+
+/// Most jobs claimed and not finished: sending, or let into a lane and waiting
+/// for its slot. A claim takes at most [`MAX_INFLIGHT`] at a time.
+pub const MAX_ADMITTED: usize = 4 * MAX_INFLIGHT;
+
+/// How soon a job's send must be able to start for its lane to let it in.
+const WAIT_BUDGET: Duration = Duration::from_secs(5);
 
 /// The dispatcher.
 pub struct Dispatcher {
@@ -46,11 +46,24 @@ pub struct Dispatcher {
     templates: Templates,
     mailer: Mailer,
     http: reqwest::Client,
-    destinations: Keyed,
-    slack_rate: Keyed,
-    inflight: Arc<Semaphore>,
+    lanes: Arc<Lanes>,
+    /// Claimed and not finished: what a claim may still take.
+    admitted: Arc<Semaphore>,
+    /// Sends under way.
+    sending: Semaphore,
+    /// Ids of the jobs this process holds, so a claim never starts one twice.
+    holding: Mutex<HashSet<String>>,
     recorder: Recorder,
     clock: Clock,
+}
+
+/// A claimed job and what becomes of it.
+struct Task {
+    job: Job,
+    /// Its message and lane place, or how its try ends without a send.
+    plan: Result<(Prepared, Ticket), Sent>,
+    /// When its send must have started, for its lease to outlast the send.
+    start_by: tokio::time::Instant,
 }
 
 impl Dispatcher {
@@ -78,10 +91,10 @@ impl Dispatcher {
                 .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| e.to_string())?,
-            // Config validation keeps it in 1..=MAX_INFLIGHT; 0 would stall every send.
-            destinations: Keyed::new(cfg.delivery.concurrency.max(1), None),
-            slack_rate: Keyed::new(1, Some(1.0)),
-            inflight: Arc::new(Semaphore::new(MAX_INFLIGHT)),
+            lanes: Lanes::new(WAIT_BUDGET.min(start_window(timeout) / 2)),
+            admitted: Arc::new(Semaphore::new(MAX_ADMITTED)),
+            sending: Semaphore::new(MAX_INFLIGHT),
+            holding: Mutex::new(HashSet::new()),
             recorder: Recorder::start(store.clone()),
             store,
             cfg,
@@ -90,53 +103,125 @@ impl Dispatcher {
         }))
     }
 
-    /// Claims due jobs in one commit, reads what they are about once, and starts
-    /// a task per job.
+    pub(super) fn cfg(&self) -> &Config {
+        &self.cfg
+    }
+    pub(super) fn templates(&self) -> &Templates {
+        &self.templates
+    }
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+    pub(super) fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+    pub(super) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn holding(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.holding
+            .lock()
+            .expect("the held-jobs set is never poisoned")
+    }
+
+    /// Claims due jobs in one commit, reads what they are about once, lets each
+    /// into its lane or hands it back, and starts a task per job let in.
     pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
-        let free = self.inflight.available_permits();
+        let free = self.admitted.available_permits().min(MAX_INFLIGHT);
         if free == 0 {
             return Ok(Outcome::Busy);
         }
         let now = self.clock.now();
-        let jobs = self
-            .store
-            .claim_due_jobs(now, free, self.lease_secs())
-            .await?;
-        let subjects = Arc::new(
-            Subjects::gather(
-                &self.store,
-                &self.carriers,
-                &self.cfg.public_url,
-                now,
-                &jobs,
-            )
-            .await,
-        );
+        let lease = self.lease_secs();
+        let start_by = tokio::time::Instant::now()
+            + start_window(self.cfg.delivery.timeout.0).min(2 * WAIT_BUDGET);
+        let jobs = self.store.claim_due_jobs(now, free, lease).await?;
+        let jobs: Vec<Job> = {
+            // A job whose lease ran out while this process still holds it is not
+            // started again.
+            let mut holding = self.holding();
+            jobs.into_iter()
+                .filter(|j| holding.insert(j.id.clone()))
+                .collect()
+        };
+        let subjects = Subjects::gather(
+            &self.store,
+            &self.carriers,
+            &self.cfg.public_url,
+            now,
+            &jobs,
+        )
+        .await;
+        let (mut tasks, mut back) = (Vec::new(), Vec::new());
+        for job in jobs {
+            let plan = match subjects.of(&job) {
+                Ok(subject) => self.prepare(&job, &subject),
+                Err(sent) => Err(sent),
+            };
+            let plan = match plan {
+                Ok(p) => match self.lanes.admit(&p.lane, p.limits) {
+                    Admission::Admitted(ticket) => Ok((p, ticket)),
+                    Admission::Defer(wait) => {
+                        back.push(self.hand_back(job, wait));
+                        continue;
+                    }
+                },
+                Err(sent) => Err(sent),
+            };
+            tasks.push(Task {
+                job,
+                plan,
+                start_by,
+            });
+        }
+        let handed_back = back.len();
+        self.defer(back).await;
         let me = self.clone();
         // The store's wake-up also says a slot has freed: both mean "look again".
-        Ok(worker::spawn_each(
-            &self.inflight,
+        let started = worker::spawn_each(
+            &self.admitted,
             Some(&self.store.jobs_ready()),
-            jobs,
+            tasks,
             "could not record a delivery attempt",
-            move |job| {
+            move |task| {
                 let me = me.clone();
-                let subject = subjects.of(&job);
-                async move { me.deliver(job, subject).await }
+                async move { me.run_task(task).await }
             },
         )
-        .await)
+        .await;
+        Ok(match started {
+            Outcome::Idle if handed_back > 0 => Outcome::Worked(0),
+            other => other,
+        })
+    }
+
+    /// The job due again after `wait`, released by this process.
+    fn hand_back(&self, job: Job, wait: Duration) -> Job {
+        self.holding().remove(&job.id);
+        let due = self.clock.now() + wait.as_secs_f64().ceil() as i64;
+        job.deferred(due)
+    }
+
+    /// Writes handed-back jobs; if that fails, their leases run out instead.
+    async fn defer(&self, jobs: Vec<Job>) {
+        if jobs.is_empty() {
+            return;
+        }
+        tracing::debug!(jobs = jobs.len(), "handed back to the outbox for later");
+        if let Err(e) = self.store.defer_jobs(&jobs).await {
+            tracing::warn!(error = %e, "could not hand jobs back; they come due when their lease ends");
+        }
     }
 
     fn lease_secs(&self) -> i64 {
-        // The lease outlives any one try (timeout plus waiting for a slot).
-        (self.cfg.delivery.timeout.0.as_secs() as i64) * 3 + 30
+        lease_for(self.cfg.delivery.timeout.0)
     }
 
-    /// Waits until every send started so far has been recorded (for tests that
-    /// drive [`Dispatcher::run_once`] themselves).
+    /// Waits until every job started so far has been recorded or handed back (for
+    /// tests that drive [`Dispatcher::run_once`] themselves).
     pub async fn settle(&self) {
-        worker::settle(&self.inflight, MAX_INFLIGHT, None).await;
+        worker::settle(&self.admitted, MAX_ADMITTED, None).await;
     }
 
     /// Runs until `shutdown`, then lets sends in flight finish (up to 8 s).
@@ -153,18 +238,45 @@ impl Dispatcher {
             },
         )
         .await;
-        worker::settle(&self.inflight, MAX_INFLIGHT, Some(Duration::from_secs(8))).await;
+        worker::settle(&self.admitted, MAX_ADMITTED, Some(Duration::from_secs(8))).await;
     }
 
-    #[tracing::instrument(skip_all, fields(job = %job.id, channel = job.channel.as_str()))]
-    async fn deliver(&self, job: Job, subject: Found) -> Result<(), StoreError> {
-        let at_ms = self.clock.now_ms();
-        let t0 = Instant::now();
-        let sent = match subject {
-            Ok(subject) => self.attempt(&job, &subject).await,
-            Err(sent) => sent,
+    #[tracing::instrument(skip_all, fields(job = %task.job.id, channel = task.job.channel.as_str()))]
+    async fn run_task(&self, task: Task) -> Result<(), StoreError> {
+        let Task {
+            job,
+            plan,
+            start_by,
+        } = task;
+        let id = job.id.clone();
+        let result = match plan {
+            Err(sent) => self.record(job, sent, Duration::ZERO).await,
+            Ok((prepared, ticket)) => match ticket.enter(start_by).await {
+                Ok(_lane_slot) => {
+                    let _send_slot = self
+                        .sending
+                        .acquire()
+                        .await
+                        .expect("the send semaphore is never closed");
+                    let t0 = Instant::now();
+                    let sent = self.send(&job, prepared.message).await;
+                    self.record(job, sent, t0.elapsed()).await
+                }
+                Err(wait) => {
+                    let job = self.hand_back(job, wait);
+                    self.defer(vec![job]).await;
+                    Ok(())
+                }
+            },
         };
-        let latency_ms = t0.elapsed().as_millis() as u64;
+        self.holding().remove(&id);
+        result
+    }
+
+    /// Records a try and what follows it.
+    async fn record(&self, job: Job, sent: Sent, took: Duration) -> Result<(), StoreError> {
+        let at_ms = self.clock.now_ms();
+        let latency_ms = took.as_millis() as u64;
         let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
         let now_exact = self.clock.now_ms() as f64 / 1000.0;
         let jitter = rand::thread_rng().gen_range(0.9..1.1);
@@ -175,7 +287,7 @@ impl Dispatcher {
             next,
             disable,
         } = outcome::decide(sent, &delays, job.round_tries as usize, now_exact, jitter);
-        crate::telemetry::delivery(job.channel.as_str(), outcome, latency_ms as f64 / 1000.0);
+        crate::telemetry::delivery(job.channel.as_str(), outcome, took.as_secs_f64());
         tracing::info!(
             outcome,
             code,
@@ -200,91 +312,36 @@ impl Dispatcher {
             })
             .await
     }
+}
 
-    async fn attempt(&self, job: &Job, subject: &Subject) -> Sent {
-        let tr = &job.transition;
-        let transition = json!({
-            "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,
-            "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
-        });
-        let account = &subject.account;
-        // Only email and Slack render templates; a webhook sends the JSON as is.
-        let ctx = || {
-            templates::context(
-                subject.tracking(),
-                &transition,
-                &subject.carrier,
-                &subject.shop,
-                &self.cfg.public_url,
-                &job.id,
-            )
-        };
-        let lang = subject.lang.as_deref();
-        let status = job.transition.to;
-        let allow_private = self.cfg.allow_private_destinations;
-        match job.channel {
-            Channel::Webhook => {
-                let Some(dest) = &account.notify.webhook else {
-                    return permanent("no webhook is configured");
-                };
-                if let Err(sent) = usable(
-                    "webhook",
-                    &dest.url,
-                    dest.disabled.as_deref(),
-                    allow_private,
-                ) {
-                    return sent;
-                }
-                let now = self.clock.now();
-                let Some(secret) = dest.secrets.first() else {
-                    return permanent("the webhook has no signing secret");
-                };
-                let body = webhook::body_text(
-                    &subject.tracking_json,
-                    &transition,
-                    &job.id,
-                    secret,
-                    &subject.link,
-                    now,
-                );
-                let lane = self.destinations.lane(&dest.url);
-                let _slot = lane.enter().await;
-                webhook::send(&self.http, &dest.url, &dest.secrets, &job.id, now, body).await
-            }
-            Channel::Slack => {
-                let Some(dest) = &account.notify.slack else {
-                    return permanent("no Slack webhook is configured");
-                };
-                if let Err(sent) = usable(
-                    "Slack webhook",
-                    &dest.url,
-                    dest.disabled.as_deref(),
-                    allow_private,
-                ) {
-                    return sent;
-                }
-                let msg = match self.templates.slack(status, lang, &ctx()) {
-                    Ok(m) => m,
-                    Err(e) => return permanent(e.to_string()),
-                };
-                let lane = self.slack_rate.lane(&dest.url);
-                let _slot = lane.enter().await;
-                slack::send(&self.http, &dest.url, &msg).await
-            }
-            Channel::Email => {
-                let Some(to) = &subject.customer_email else {
-                    return permanent("the tracking has no customer_email");
-                };
-                let email = match self.templates.email(status, lang, &ctx()) {
-                    Ok(m) => m,
-                    Err(e) => return permanent(e.to_string()),
-                };
-                let lane = self.destinations.lane("smtp");
-                let _slot = lane.enter().await;
-                self.mailer
-                    .send(&self.cfg.email.from, to, &job.id, &email)
-                    .await
-            }
+/// A claim's lease: it outlasts any one try (the timeout) and the wait for a send
+/// to start ([`start_window`]), with room to record the try.
+pub fn lease_for(timeout: Duration) -> i64 {
+    (timeout.as_secs() as i64) * 3 + 30
+}
+
+/// How long after its claim a job's send may start: what is left of the lease
+/// after the send itself and 10 s to record it. A job that cannot start by then
+/// is handed back, so no lease runs out under a job still waiting.
+pub fn start_window(timeout: Duration) -> Duration {
+    let lease = Duration::from_secs(lease_for(timeout) as u64);
+    lease.saturating_sub(timeout + Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_send_started_at_the_end_of_its_window_ends_within_the_lease() {
+        for secs in [1, 3, 10, 30, 120] {
+            let timeout = Duration::from_secs(secs);
+            let lease = Duration::from_secs(lease_for(timeout) as u64);
+            assert!(start_window(timeout) + timeout < lease, "timeout {secs} s");
+            assert!(
+                start_window(timeout) >= Duration::from_secs(10),
+                "timeout {secs} s"
+            );
         }
     }
 }

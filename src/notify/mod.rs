@@ -1,5 +1,5 @@
-//! Notifications out: the dispatcher ([`dispatcher`]) claims due outbox jobs and
-//! sends each through its channel's sender ([`email`], [`slack`], [`webhook`]);
+//! Notifications out: the dispatcher ([`dispatcher`]) claims due outbox jobs, lets
+//! each into its destination's lane ([`lanes`]) and sends each through its channel's sender ([`email`], [`slack`], [`webhook`]);
 //! [`outcome`] decides what follows a try (retry schedule, dead letter, disable on
 //! 410); [`templates`] renders every message; [`destination`] keeps user-chosen URLs
 //! off private addresses.
@@ -7,7 +7,9 @@
 pub mod destination;
 pub mod dispatcher;
 pub mod email;
+pub mod lanes;
 pub mod outcome;
+mod prepare;
 pub mod recorder;
 pub mod slack;
 pub mod subject;

@@ -156,6 +156,13 @@ impl Store {
             p => p.record_attempts(records).await)
     }
 
+    /// Hands claimed jobs back unsent, each as [`Job::deferred`] made it: due later,
+    /// lease ended, no try counted. A job no longer pending, or no longer leased to
+    /// this process, is left as it is.
+    pub async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        either!(self, s => s.defer_jobs(jobs).await, p => p.defer_jobs(jobs).await)
+    }
+
     pub async fn job(
         &self,
         account: u64,

@@ -187,6 +187,24 @@ impl PgStore {
         Ok(())
     }
 
+    /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]):
+    /// one statement writes the rows core made, for the jobs this node still leases.
+    pub async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        let dues: Vec<i64> = jobs.iter().map(|j| j.due).collect();
+        let rows: Vec<Json<&Job>> = jobs.iter().map(Json).collect();
+        self.client()
+            .await?
+            .execute(
+                "UPDATE jobs SET due = r.due, lease_owner = NULL, row = r.row
+                 FROM unnest($1::text[], $2::int8[], $3::jsonb[]) AS r(id, due, row)
+                 WHERE jobs.id = r.id AND jobs.state = 0 AND jobs.lease_owner = $4",
+                &[&ids, &dues, &rows, &self.node()],
+            )
+            .await?;
+        Ok(())
+    }
+
     /// A job of the account with its attempts, oldest first.
     pub async fn job(
         &self,

@@ -123,6 +123,31 @@ impl SledStore {
         Ok(())
     }
 
+    /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]).
+    pub async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            for j in jobs {
+                let Some((job, attempts)) = tx.job_row(j.id.as_bytes())? else {
+                    continue;
+                };
+                if job.state == JobState::Pending {
+                    tx.put_job(Some(&job), j, &attempts)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let mut leases = self
+            .inner
+            .leases
+            .lock()
+            .expect("the lease table is never poisoned");
+        for j in jobs {
+            leases.remove(j.id.as_bytes());
+        }
+        Ok(())
+    }
+
     /// Queues jobs again (now), whatever their state: a manual retry.
     pub async fn requeue_jobs(
         &self,

@@ -1,0 +1,185 @@
+//! What a claimed job sends and where, made before it asks its destination's lane
+//! for a place: the destination checks, the rendered message, and the lane it
+//! queues in. A job that cannot be sent at all ends here with a permanent outcome.
+
+use super::dispatcher::Dispatcher;
+use super::lanes::Limits;
+use super::outcome::{permanent, Sent};
+use super::subject::Subject;
+use super::templates::{self, Email, Slack};
+use super::{destination, slack, webhook};
+use crate::core::rules::{Channel, Job};
+use crate::core::time;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether a webhook or Slack destination may be sent to: not switched off by a
+/// 410, and a URL user-chosen destinations may reach.
+fn usable(what: &str, url: &str, disabled: Option<&str>, allow_private: bool) -> Result<(), Sent> {
+    if let Some(why) = disabled {
+        return Err(permanent(format!(
+            "the {what} is disabled ({why}); set it again to re-enable"
+        )));
+    }
+    destination::check_url(url, allow_private).map_err(permanent)
+}
+
+/// A message ready to go out.
+pub enum Message {
+    /// A signed webhook; the body is made at send time (it carries the time).
+    Webhook {
+        url: String,
+        secrets: Vec<String>,
+        subject: Arc<Subject>,
+        transition: Value,
+    },
+    /// A Slack post.
+    Slack { url: String, message: Slack },
+    /// A customer email.
+    Email { to: String, email: Email },
+}
+
+/// A message and the lane it waits in.
+pub struct Prepared {
+    /// The lane: the destination URL, or the account's mail.
+    pub lane: String,
+    /// What the lane allows.
+    pub limits: Limits,
+    /// The message.
+    pub message: Message,
+}
+
+impl Dispatcher {
+    /// What `job` sends, or how its try ends without a send.
+    pub(super) fn prepare(&self, job: &Job, subject: &Arc<Subject>) -> Result<Prepared, Sent> {
+        let tr = &job.transition;
+        let transition = json!({
+            "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,
+            "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
+        });
+        let account = &subject.account;
+        let cfg = self.cfg();
+        // Only email and Slack render templates; a webhook sends the JSON as is.
+        let ctx = || {
+            templates::context(
+                subject.tracking(),
+                &transition,
+                &subject.carrier,
+                &subject.shop,
+                &cfg.public_url,
+                &job.id,
+            )
+        };
+        let lang = subject.lang.as_deref();
+        let status = job.transition.to;
+        let allow_private = cfg.allow_private_destinations;
+        let concurrency = cfg.delivery.concurrency.max(1);
+        match job.channel {
+            Channel::Webhook => {
+                let Some(dest) = &account.notify.webhook else {
+                    return Err(permanent("no webhook is configured"));
+                };
+                usable(
+                    "webhook",
+                    &dest.url,
+                    dest.disabled.as_deref(),
+                    allow_private,
+                )?;
+                if dest.secrets.is_empty() {
+                    return Err(permanent("the webhook has no signing secret"));
+                }
+                Ok(Prepared {
+                    lane: dest.url.clone(),
+                    limits: Limits {
+                        slots: concurrency,
+                        gap: None,
+                    },
+                    message: Message::Webhook {
+                        url: dest.url.clone(),
+                        secrets: dest.secrets.clone(),
+                        subject: subject.clone(),
+                        transition,
+                    },
+                })
+            }
+            Channel::Slack => {
+                let Some(dest) = &account.notify.slack else {
+                    return Err(permanent("no Slack webhook is configured"));
+                };
+                usable(
+                    "Slack webhook",
+                    &dest.url,
+                    dest.disabled.as_deref(),
+                    allow_private,
+                )?;
+                let message = self
+                    .templates()
+                    .slack(status, lang, &ctx())
+                    .map_err(|e| permanent(e.to_string()))?;
+                Ok(Prepared {
+                    lane: dest.url.clone(),
+                    // Slack takes about one message per second per webhook URL.
+                    limits: Limits {
+                        slots: 1,
+                        gap: Some(Duration::from_secs(1)),
+                    },
+                    message: Message::Slack {
+                        url: dest.url.clone(),
+                        message,
+                    },
+                })
+            }
+            Channel::Email => {
+                let Some(to) = &subject.customer_email else {
+                    return Err(permanent("the tracking has no customer_email"));
+                };
+                let email = self
+                    .templates()
+                    .email(status, lang, &ctx())
+                    .map_err(|e| permanent(e.to_string()))?;
+                Ok(Prepared {
+                    // Every account's mail shares the SMTP pool, but queues on its own.
+                    lane: format!("smtp#{}", job.account),
+                    limits: Limits {
+                        slots: concurrency,
+                        gap: None,
+                    },
+                    message: Message::Email {
+                        to: to.clone(),
+                        email,
+                    },
+                })
+            }
+        }
+    }
+
+    /// Sends a prepared message.
+    pub(super) async fn send(&self, job: &Job, message: Message) -> Sent {
+        match message {
+            Message::Webhook {
+                url,
+                secrets,
+                subject,
+                transition,
+            } => {
+                let now = self.clock().now();
+                let body = webhook::body_text(
+                    &subject.tracking_json,
+                    &transition,
+                    &job.id,
+                    &secrets[0],
+                    &subject.link,
+                    now,
+                );
+                webhook::send(self.http(), &url, &secrets, &job.id, now, body).await
+            }
+            Message::Slack { url, message } => slack::send(self.http(), &url, &message).await,
+            Message::Email { to, email } => {
+                self.mailer()
+                    .send(&self.cfg().email.from, &to, &job.id, &email)
+                    .await
+            }
+        }
+    }
+}
