@@ -42,6 +42,22 @@ impl AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The span of one request. It names the route template, never the path: paths
+/// carry secrets (`/hooks/trackingmore/{token}`, customers' `/t/{token}`).
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        // A client's id is visible ASCII (to_str); a long one is cut.
+        .map_or("-", |v| &v[..v.len().min(64)]);
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str());
+    tracing::info_span!("request", method = %req.method(), route, request_id = %id)
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.cfg.limits.max_body_bytes;
@@ -77,14 +93,7 @@ pub fn router(state: AppState) -> Router {
                 // 5xx answers are expected at times (503: no status provider) and
                 // a real failure is logged once, where it happens, as an error.
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG))
-                .make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+                .make_span_with(request_span),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

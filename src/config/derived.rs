@@ -96,6 +96,20 @@ impl Config {
             matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
                 || u.host_str().is_some_and(|h| h.starts_with("127."))
         });
+        if self
+            .push
+            .trackingmore
+            .as_ref()
+            .is_some_and(|tm| tm.path_token.is_none())
+        {
+            out.push(
+                "push.trackingmore has no path_token: TrackingMore's signature covers only the time, \
+                 so anyone who knows the account email can sign a push, and pushes signed in the \
+                 same second are refused but the first; set push.trackingmore.path_token \
+                 (32+ random characters)"
+                    .to_string(),
+            );
+        }
         if loopback && self.email.transport != EmailTransport::Off {
             out.push(format!(
                 "public_url {} is a loopback address while email is on: customers' links will be dead; set public_url",

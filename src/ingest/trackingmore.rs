@@ -2,9 +2,11 @@
 //! verifyInfo: {timeStr, signature}}`, signed with the configured account email.
 //!
 //! TrackingMore's signature covers `timeStr` only, never the body. So `timeStr` must
-//! be a unix time within ±5 min, each (timeStr, signature) pair is accepted for one
-//! body only, and `push.trackingmore.path_token` moves the receiver to an
-//! unguessable `/hooks/trackingmore/{token}` that only TrackingMore is told.
+//! be a unix time within ±5 min, and `push.trackingmore.path_token` moves the
+//! receiver to an unguessable `/hooks/trackingmore/{token}` that only TrackingMore
+//! is told. Without a token each (timeStr, signature) pair is accepted for one body
+//! only (so of the pushes TrackingMore signs in one second, the first); with one,
+//! every distinct body is accepted once.
 
 use super::{accept, parse_json, signature, PushError, RawBody};
 use crate::api::openapi::receivers::{PushAnswers, TrackingMorePush};
@@ -106,10 +108,16 @@ async fn receive_at(
         number: number.as_str().to_string(),
         update,
     };
-    // The signed pair is the push's id: a resend of the same body is a duplicate,
-    // the same pair on another body a replay.
-    let id = format!("{}.{}", time_str.trim(), sig.trim().to_ascii_lowercase());
+    // Without a path token the signed pair is the push's id: a resend of the same
+    // body is a duplicate, the same pair on another body a replay. With one the
+    // path authenticates the sender, and TrackingMore signs every push of one
+    // second alike: each body is a push of its own.
     let body_hash = signature::body_id(&body);
+    let pair = format!("{}.{}", time_str.trim(), sig.trim().to_ascii_lowercase());
+    let id = match wanted {
+        Some(_) => format!("{pair}.{body_hash}"),
+        None => pair,
+    };
     let key = PushKey {
         source: "trackingmore",
         id: &id,

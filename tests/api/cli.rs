@@ -85,6 +85,32 @@ fn check_config_says_in_a_sentence_what_the_gateway_will_do() {
 }
 
 #[test]
+fn check_config_warns_of_a_trackingmore_receiver_without_a_path_token() {
+    let base = "accounts:\n  - email: shop@example.com\n    api_key: k\npush:\n  trackingmore: ";
+    let (ok, text) = trackgate(
+        &["check-config"],
+        &format!("{base}{{ email: tm@example.com }}\n"),
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("push.trackingmore has no path_token"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("tm@example.com"),
+        "the email is a secret: {text}"
+    );
+    let (ok, text) = trackgate(
+        &["check-config"],
+        &format!(
+            "{base}{{ email: tm@example.com, path_token: k7Qp2xV9mT4sW8yB3nF6hJ1cL5dR0aZe }}\n"
+        ),
+    );
+    assert!(ok, "{text}");
+    assert!(!text.contains("path_token"), "{text}");
+}
+
+#[test]
 fn start_up_logs_a_summary_and_warns_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.yaml");

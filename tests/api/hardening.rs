@@ -135,6 +135,36 @@ fn a_trackingmore_path_token_hides_the_plain_receiver() {
 }
 
 #[test]
+fn with_a_path_token_every_push_trackingmore_signs_in_one_second_is_taken() {
+    let token = "k7Qp2xV9mT4sW8yB3nF6hJ1cL5dR0aZe";
+    let cfg = push_config().replace(
+        &format!("trackingmore: {{ email: \"{TM_EMAIL}\" }}"),
+        &format!("trackingmore: {{ email: \"{TM_EMAIL}\", path_token: \"{token}\" }}"),
+    );
+    let g = Gateway::with_config(&cfg);
+    // TrackingMore signs only the time: every push of one second carries this.
+    let verify = tm_verify(TM_EMAIL, &now().to_string());
+    let numbers: Vec<String> = (40..45).map(|i| s10(i, "CN")).collect();
+    for n in &numbers {
+        g.create(n, "china-post");
+    }
+    let path = format!("/hooks/trackingmore/{token}");
+    for n in &numbers {
+        let (status, v) = g.push(&path, &[], &tm_push(n, "transit", verify.clone()));
+        assert_eq!(
+            (status, v["transitions"].as_i64()),
+            (200, Some(1)),
+            "{n}: {v}"
+        );
+    }
+    let (_, v) = g.push(&path, &[], &tm_push(&numbers[0], "transit", verify));
+    assert_eq!(v["duplicate"], true, "the same body again: {v}");
+    for n in &numbers {
+        assert_eq!(g.status_of("china-post", n), "transit");
+    }
+}
+
+#[test]
 fn an_aftership_ts_string_and_an_empty_native_id_are_refused() {
     let g = Gateway::with_config(&push_config());
     let n = s10(35, "US");

@@ -19,6 +19,10 @@ pub struct Gateway {
     /// The `store:` section: empty for sled (the default), else a PostgreSQL
     /// database of this gateway's own, kept across restarts.
     store: String,
+    /// `RUST_LOG` of the process (`warn` unless a test asks for more).
+    log_level: String,
+    /// Every line the process logged, for tests that read the log.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     http: reqwest::blocking::Client,
 }
 
@@ -90,13 +94,30 @@ impl Gateway {
         Gateway::launched(tempfile::tempdir().unwrap(), store.to_string(), extra)
     }
 
+    /// A gateway on the suite's backend logging at `level`; [`Gateway::log`] has
+    /// what it wrote.
+    pub fn logging(level: &str, extra: &str) -> Gateway {
+        Gateway::launched_with(tempfile::tempdir().unwrap(), store_section(), extra, level)
+    }
+
+    /// What the process has logged so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
     fn launched(dir: tempfile::TempDir, store: String, extra: &str) -> Gateway {
+        Gateway::launched_with(dir, store, extra, "warn")
+    }
+
+    fn launched_with(dir: tempfile::TempDir, store: String, extra: &str, level: &str) -> Gateway {
         let mut g = Gateway {
             child: None,
             base: String::new(),
             dir,
             extra: extra.to_string(),
             store,
+            log_level: level.to_string(),
+            log: Default::default(),
             http: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -119,7 +140,7 @@ impl Gateway {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
             .args(["serve", "--config"])
             .arg(self.config_path())
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", &self.log_level)
             .env_remove("TRACKGATE_CONFIG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -127,9 +148,13 @@ impl Gateway {
             .expect("the trackgate binary starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let (log, keep) = (self.log.clone(), self.log_level != "warn");
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if keep {
+                    log.lock().unwrap().push(line.clone());
+                }
                 if !sent {
                     if let Some(addr) = line.split("listening on ").nth(1) {
                         let _ = tx.send(addr.trim().to_string());
@@ -137,7 +162,9 @@ impl Gateway {
                         continue;
                     }
                 }
-                eprintln!("[gateway] {line}");
+                if !keep {
+                    eprintln!("[gateway] {line}");
+                }
             }
         });
         let addr = rx

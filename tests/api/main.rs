@@ -20,6 +20,7 @@ mod hardening;
 mod isolation;
 mod limits;
 mod list;
+mod logs;
 mod lookups;
 mod metrics;
 mod nodes;

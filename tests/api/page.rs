@@ -233,3 +233,19 @@ fn providers_estimated_deliveries_are_kept() {
         assert_eq!(v["data"]["estimated_delivery"], eta, "{carrier} {v}");
     }
 }
+
+#[test]
+fn the_page_and_its_404_may_not_be_framed_and_run_no_script() {
+    let g = Gateway::start();
+    g.realtime("SANDBOX-DELIVERED-1");
+    let v = g.get("/v2/trackings/sandbox/SANDBOX-DELIVERED-1");
+    let token = v["data"]["id"].as_str().unwrap();
+    for path in [format!("/t/{token}"), "/t/no-such-token".to_string()] {
+        let r = reqwest::blocking::get(format!("{}{path}", g.base)).unwrap();
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src"), "no script allowed: {csp}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{path}");
+    }
+}
