@@ -130,6 +130,10 @@ impl App {
             .with_context(|| format!("cannot listen on {}", cfg.listen))?;
         let providers = Providers::new(default_provider(&cfg));
         let cfg_templates_dir = cfg.templates_dir.clone();
+        let (cfg_guess_burst, cfg_guess_rate) = (
+            cfg.limits.failed_key_burst,
+            cfg.limits.failed_keys_per_minute,
+        );
         let state = AppState {
             store,
             cfg: Arc::new(cfg),
@@ -138,6 +142,7 @@ impl App {
             airlines: Arc::new(airlines),
             providers,
             list_calls: Arc::default(),
+            guesses: Arc::new(api::guesses::Guesses::new(cfg_guess_burst, cfg_guess_rate)),
             templates: Arc::new(notify::templates::Templates::new(&cfg_templates_dir)),
         };
         let dispatcher = notify::Dispatcher::new(

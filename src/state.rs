@@ -29,6 +29,8 @@ pub struct AppState {
     pub providers: Providers,
     /// Last `/trackings/get` per account, for its rate limit.
     pub list_calls: Arc<Mutex<HashMap<u64, Instant>>>,
+    /// Wrong API keys per client address, for their throttle.
+    pub guesses: Arc<crate::api::guesses::Guesses>,
     /// The templates (the tracking page renders from them).
     pub templates: Arc<crate::notify::templates::Templates>,
 }

@@ -54,6 +54,9 @@ pub enum ApiError {
     /// 429: rate limit.
     #[error("{0}")]
     RateLimited(String),
+    /// 429 with `Retry-After`: this address sent too many wrong API keys.
+    #[error("Too many wrong API keys from this address; retry after {0} s")]
+    KeysThrottled(u64),
     /// 503: a dependency (status provider) is unavailable.
     #[error("{0}")]
     Unavailable(String),
@@ -80,7 +83,7 @@ impl ApiError {
             ApiError::RouteNotFound => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::TooLarge(_) => 413,
-            ApiError::RateLimited(_) => 429,
+            ApiError::RateLimited(_) | ApiError::KeysThrottled(_) => 429,
             ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
         }
@@ -153,7 +156,12 @@ impl IntoResponse for ApiError {
             "meta": {"code": self.code(), "type": self.kind(), "message": self.to_string()},
             "data": [],
         });
-        (self.http_status(), Json(body)).into_response()
+        let mut r = (self.http_status(), Json(body)).into_response();
+        if let ApiError::KeysThrottled(secs) = self {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 

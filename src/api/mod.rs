@@ -6,6 +6,7 @@ mod auth;
 mod carriers;
 pub mod error;
 mod fields;
+pub mod guesses;
 mod health;
 mod input;
 mod list;

@@ -294,3 +294,45 @@ fn control_characters_are_refused_in_requests_and_dropped_from_carrier_text() {
     );
     assert_eq!(t["origin_info"]["trackinfo"][0]["Details"], "RIGA");
 }
+
+#[test]
+fn a_client_guessing_keys_is_throttled_and_other_clients_are_not() {
+    let g = Gateway::with_config(
+        "limits:\n  list_per_second: 10000\n  failed_key_burst: 5\n  failed_keys_per_minute: 6\n",
+    );
+    let from = |ip: &str| {
+        reqwest::blocking::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let get = |client: &reqwest::blocking::Client, key: &str| {
+        let r = client
+            .get(format!("{}/v2/trackings/getuserinfo", g.base))
+            .header("Trackingmore-Api-Key", key)
+            .send()
+            .unwrap();
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let v: serde_json::Value = r.json().unwrap();
+        (code(&v), retry)
+    };
+    let guesser = from("127.0.0.1");
+    for i in 0..5 {
+        assert_eq!(get(&guesser, &format!("guess-{i}")).0, 4001, "guess {i}");
+    }
+    let (c, retry) = get(&guesser, "guess-5");
+    assert_eq!(c, 429, "the sixth wrong key in a burst");
+    let secs: u64 = retry.expect("Retry-After").parse().unwrap();
+    assert!((1..=10).contains(&secs), "{secs}");
+    assert_eq!(
+        get(&guesser, KEY_A).0,
+        429,
+        "a right guess must not stand out"
+    );
+    let other = from("127.0.0.2");
+    assert_eq!(get(&other, KEY_A).0, 200, "another client is not throttled");
+    assert_eq!(get(&other, "typo").0, 4001);
+}
