@@ -392,6 +392,57 @@ async fn pushes_arriving_together_each_get_their_own_answer(store: Store) {
     assert_eq!(counts[Status::Transit.code() as usize], 40);
 }
 
+/// A push the engine refuses (here a push id past PostgreSQL's index row limit; the
+/// receivers refuse such ids, the store must not rely on it) fails alone: pushes
+/// grouped with it are applied and answered as if it had not been sent.
+async fn a_push_the_engine_refuses_fails_no_other(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    let numbers: Vec<String> = (0..150).map(|i| format!("R{i:03}")).collect();
+    let batch = numbers.iter().map(|n| new(n, "#r")).collect();
+    store.create_trackings(a, batch, NOW).await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, n) in numbers.iter().enumerate() {
+        let (store, n) = (store.clone(), n.clone());
+        tasks.push(tokio::spawn(async move {
+            // Every third push carries an oversized id.
+            let id = if i % 3 == 0 {
+                // Random letters: PostgreSQL would compress a repeated one to fit.
+                let mut x = i as u64 + 1;
+                let noise: String = (0..8000)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        char::from(b'a' + ((x >> 33) % 26) as u8)
+                    })
+                    .collect();
+                format!("huge-{i}-{noise}")
+            } else {
+                format!("push-{i}")
+            };
+            let key = PushKey {
+                source: "native",
+                id: &id,
+                body: None,
+            };
+            let items = [news(&n, Status::Transit, NOW - 5)];
+            (
+                i,
+                store
+                    .apply_updates(&items, Origin::Push, Some(key), NOW)
+                    .await,
+            )
+        }));
+    }
+    for t in tasks {
+        let (i, r) = t.await.unwrap();
+        if i % 3 != 0 {
+            let r = r.unwrap_or_else(|e| panic!("good push {i} failed beside a bad one: {e}"));
+            assert_eq!(r.transitions, 1, "push {i}");
+        }
+    }
+}
+
 /// A push moves a parcel's poll later, a failed poll can move it earlier: claims and
 /// the due count follow the parcel's poll time, whatever the schedule index holds.
 async fn polls_follow_the_parcels_poll_time(store: Store) {
@@ -541,6 +592,7 @@ mod sled {
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
+        a_push_the_engine_refuses_fails_no_other,
         polls_follow_the_parcels_poll_time,
         a_trackings_notifications_list_newest_first,
     );
@@ -557,6 +609,7 @@ mod postgres {
         a_push_id_has_one_effect_and_a_signature_signs_one_body,
         costtime_counts_only_the_callers_parcels,
         pushes_arriving_together_each_get_their_own_answer,
+        a_push_the_engine_refuses_fails_no_other,
         polls_follow_the_parcels_poll_time,
         a_trackings_notifications_list_newest_first,
     );

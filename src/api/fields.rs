@@ -1,7 +1,7 @@
 //! Reading the tracking fields of create / update requests, with TrackingMore's codes.
 
 use super::error::ApiError;
-use super::input::{boolean, text};
+use super::input::{boolean, indexed_text, text};
 use crate::core::carriers::Carriers;
 use crate::core::model::TrackingFields;
 use crate::core::number::{NumberError, TrackingNumber};
@@ -54,7 +54,7 @@ pub fn descriptive(
 ) -> Result<(TrackingFields, Option<i64>), ApiError> {
     let f = TrackingFields {
         title: text(m, "title", at)?,
-        order_id: text(m, "order_id", at)?,
+        order_id: indexed_text(m, "order_id", at)?,
         customer_name: text(m, "customer_name", at)?,
         customer_email: text(m, "customer_email", at)?,
         customer_phone: text(m, "customer_phone", at)?,

@@ -109,8 +109,28 @@ pub fn items(v: &Value, max: usize) -> Result<Vec<Map<String, Value>>, ApiError>
         .collect()
 }
 
-/// Longest text field we store.
+/// Longest text field we store, in characters.
 const MAX_FIELD: usize = 1000;
+
+/// Longest text field that a store indexes (order_id), in bytes: PostgreSQL's
+/// index rows hold at most 2704 bytes.
+const MAX_INDEXED_BYTES: usize = 1000;
+
+/// An optional text field that a store indexes: as [`text`], and at most
+/// [`MAX_INDEXED_BYTES`] bytes.
+pub fn indexed_text(
+    m: &Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<Option<String>, ApiError> {
+    let s = text(m, key, at)?;
+    if s.as_ref().is_some_and(|s| s.len() > MAX_INDEXED_BYTES) {
+        return Err(ApiError::BadRequest(format!(
+            "{at}{key} is longer than {MAX_INDEXED_BYTES} bytes"
+        )));
+    }
+    Ok(s)
+}
 
 /// An optional text field: a string or a number; `null` or `""` is absent.
 pub fn text(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String>, ApiError> {

@@ -18,6 +18,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest page.
 const MAX_LIMIT: usize = 2000;
+/// Highest page number: keeps `page × limit` a sane offset on every backend.
+const MAX_PAGE: usize = 1_000_000;
 /// Most numbers or orders in one list call.
 const MAX_KEYS: usize = 40;
 
@@ -107,7 +109,7 @@ fn query(p: &Params) -> Result<ListQuery, ApiError> {
         .map(|n| n.replace(char::is_whitespace, "").to_ascii_uppercase())
         .collect();
     Ok(ListQuery {
-        page: number(p, "page", 1, usize::MAX)?,
+        page: number(p, "page", 1, MAX_PAGE)?,
         limit: number(p, "limit", 100, MAX_LIMIT)?,
         status,
         created: range(p, "created_at")?,

@@ -215,8 +215,28 @@ fn statuses(v: &Value, key: &str) -> Result<Vec<Status>, ApiError> {
         .collect()
 }
 
+/// Longest destination URL or secret, in bytes.
+const MAX_SETTING_BYTES: usize = 2000;
+
+/// A URL or secret as stored: bounded, and free of control characters (which no
+/// URL or secret needs, and PostgreSQL cannot store).
+fn setting_text<'a>(s: &'a str, at: &str) -> Result<&'a str, ApiError> {
+    if s.len() > MAX_SETTING_BYTES {
+        return Err(ApiError::BadRequest(format!(
+            "{at} is longer than {MAX_SETTING_BYTES} bytes"
+        )));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!(
+            "{at} contains control characters"
+        )));
+    }
+    Ok(s)
+}
+
 fn url(m: &Map<String, Value>, at: &str) -> Result<String, ApiError> {
     let u = m.get("url").and_then(Value::as_str).unwrap_or("").trim();
+    let u = setting_text(u, &format!("{at}.url"))?;
     match reqwest::Url::parse(u) {
         Ok(p) if matches!(p.scheme(), "http" | "https") => Ok(u.to_string()),
         _ => Err(ApiError::BadRequest(format!(
@@ -288,6 +308,9 @@ fn merge_settings(m: &Map<String, Value>, current: &Notify) -> Result<Notify, Ap
             };
             if secrets.is_empty() || secrets.iter().any(|s| s.trim().is_empty()) {
                 return Err(ApiError::BadRequest("webhook.secret is required".into()));
+            }
+            for s in &secrets {
+                setting_text(s, "webhook.secret")?;
             }
             n.webhook = Some(WebhookDest {
                 url: url(w, "webhook")?,

@@ -24,6 +24,28 @@ const DAY: i64 = 86_400;
 /// How long push ids are remembered for dedupe.
 pub const PUSH_ID_RETENTION: i64 = 2 * DAY;
 
+/// Longest push id kept for dedupe, in bytes: ids are primary keys (PostgreSQL's
+/// index rows hold at most 2704 bytes).
+pub const MAX_PUSH_ID_BYTES: usize = 256;
+
+/// Whether a push id may be recorded: not empty, at most [`MAX_PUSH_ID_BYTES`],
+/// no control characters. `Err` says what is wrong.
+pub fn check_push_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("the push id is empty".into());
+    }
+    if id.len() > MAX_PUSH_ID_BYTES {
+        return Err(format!(
+            "the push id is {} bytes long; at most {MAX_PUSH_ID_BYTES} are allowed",
+            id.len()
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Err("the push id contains control characters".into());
+    }
+    Ok(())
+}
+
 /// Push ids seen before this time may be forgotten.
 pub fn push_dedupe_horizon(now: i64) -> i64 {
     now - PUSH_ID_RETENTION

@@ -103,6 +103,7 @@ async fn accept(
     push_id: PushKey<'_>,
 ) -> Result<Json<serde_json::Value>, PushError> {
     let received = updates.len();
+    crate::core::plan::check_push_id(push_id.id).map_err(PushError::Malformed)?;
     let report = state
         .store
         .apply_updates(&updates, Origin::Push, Some(push_id), time::now())

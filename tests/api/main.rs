@@ -10,6 +10,7 @@ mod smtp;
 mod upstream;
 
 mod batch;
+mod bounds;
 mod browser;
 mod cli;
 mod crash;

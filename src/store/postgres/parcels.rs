@@ -168,13 +168,28 @@ impl PgStore {
         let me = self.clone();
         tokio::spawn(async move {
             let result = me.apply_group(&taken).await;
-            drop(slot);
-            if result.as_ref().is_ok_and(|r| r.iter().any(|r| r.jobs > 0)) {
-                me.inner.jobs_ready.notify_one();
+            match result {
+                // One batch the database refuses must not fail the others with it:
+                // the group's transaction is rolled back, so each goes again alone.
+                Err(StoreError::Engine(_) | StoreError::Decode { .. }) if taken.len() > 1 => {
+                    for q in taken {
+                        let result = me.apply_group(std::slice::from_ref(&q)).await;
+                        me.answered(vec![q], result);
+                    }
+                }
+                result => me.answered(taken, result),
             }
-            group::answer(taken, result);
+            drop(slot);
         });
         place.answer().await
+    }
+
+    /// Answers a group's callers, and wakes the dispatcher when it made jobs.
+    fn answered(&self, group: Vec<group::Queued>, result: Result<Vec<ApplyReport>, StoreError>) {
+        if result.as_ref().is_ok_and(|r| r.iter().any(|r| r.jobs > 0)) {
+            self.inner.jobs_ready.notify_one();
+        }
+        group::answer(group, result);
     }
 
     /// Applies queued batches in one transaction, in order, one report each.
