@@ -33,6 +33,10 @@ use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 
+/// How long a gateway whose store broke keeps answering (503 on `/readyz`,
+/// errors on writes) before it exits for a restart.
+pub const BROKEN_STORE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A built gateway: listener bound, store open, accounts upserted.
 pub struct App {
     listener: TcpListener,
@@ -198,6 +202,20 @@ impl App {
             tokio::spawn(poller.run(self.shutdown.clone()))
         });
         let dispatcher = tokio::spawn(self.dispatcher.run(self.shutdown.clone()));
+        // A store that can no longer write stays broken (sled keeps its I/O
+        // error): stop, and exit non-zero for the supervisor to restart us.
+        let broken = store.broken_signal();
+        let stop = self.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = broken.notified() => {
+                    // A moment for health checks to see /readyz answer 503.
+                    tokio::time::sleep(BROKEN_STORE_GRACE).await;
+                    stop.cancel();
+                }
+                () = stop.cancelled() => {}
+            }
+        });
         let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
@@ -207,6 +225,11 @@ impl App {
             let _ = p.await;
         }
         let _ = dispatcher.await;
+        if let Some(why) = store.broken() {
+            anyhow::bail!(
+                "the store can no longer write ({why}); restart the gateway once the disk is fixed"
+            );
+        }
         store.flush()?;
         tracing::info!("stopped; store flushed");
         Ok(())

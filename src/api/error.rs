@@ -131,6 +131,12 @@ impl From<crate::store::StoreError> for ApiError {
                 tracing::warn!(reason = %why, "store unavailable");
                 ApiError::Unavailable("the store is unavailable; try again shortly".into())
             }
+            crate::store::StoreError::OutcomeUnknown(why) => {
+                tracing::error!(reason = %why, "a write may not be durable");
+                ApiError::Unavailable(
+                    "the store failed while saving: this change may or may not have been kept; read it back before retrying".into(),
+                )
+            }
             e => ApiError::Internal(e.into()),
         }
     }

@@ -55,7 +55,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             tracing::error!(error = %e, "store check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "store": "error"})),
+                Json(json!({"status": "unavailable", "store": "error", "reason": e.to_string()})),
             )
         }
     }

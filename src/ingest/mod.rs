@@ -58,6 +58,11 @@ impl IntoResponse for PushError {
                 tracing::warn!(reason = %why, "push refused: store unavailable");
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            // A resend is safe: the push's id makes a kept one a duplicate.
+            PushError::Internal(crate::store::StoreError::OutcomeUnknown(why)) => {
+                tracing::error!(reason = %why, "push may not be durable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             PushError::Internal(e) => {
                 tracing::error!(error = %e, "push failed");
                 StatusCode::INTERNAL_SERVER_ERROR

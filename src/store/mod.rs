@@ -113,6 +113,17 @@ impl Store {
         either!(self, s => s.flush(), p => p.flush())
     }
 
+    /// Why the store can no longer write at all, once it cannot (sled after an
+    /// I/O error); the gateway then exits for a restart. PostgreSQL reconnects.
+    pub fn broken(&self) -> Option<String> {
+        either!(self, s => s.broken(), _p => None)
+    }
+
+    /// Signalled when the store breaks (see [`Store::broken`]); never on PostgreSQL.
+    pub fn broken_signal(&self) -> Arc<tokio::sync::Notify> {
+        either!(self, s => s.broken_signal(), _p => Arc::new(tokio::sync::Notify::new()))
+    }
+
     /// Signalled when a commit enqueues notification jobs.
     pub fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
         either!(self, s => s.jobs_ready(), p => p.jobs_ready())

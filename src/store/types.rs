@@ -392,6 +392,10 @@ pub enum StoreError {
     /// request may succeed later, unchanged. Nothing was written.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A write failed after it was applied but before it was durable: a restart
+    /// may or may not find it. The caller should read before retrying.
+    #[error("store: the write may or may not have been saved: {0}")]
+    OutcomeUnknown(String),
     /// A stored row did not decode.
     #[error("store: undecodable row in {tree}: {message}")]
     Decode {

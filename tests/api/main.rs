@@ -14,6 +14,7 @@ mod bounds;
 mod browser;
 mod cli;
 mod crash;
+mod disk_full;
 mod durability;
 mod emails;
 mod errors;

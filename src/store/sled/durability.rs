@@ -4,20 +4,24 @@
 //! for a flush that started after its write; while one flush runs, later writers queue
 //! on the lock and the next flush covers all of them at once.
 
+use super::failure::WriteFailure;
 use super::StoreError;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub(super) struct Flusher {
     db: sled::Db,
+    failure: Arc<WriteFailure>,
     written: AtomicU64,
     durable: AtomicU64,
     lock: tokio::sync::Mutex<()>,
 }
 
 impl Flusher {
-    pub(super) fn new(db: sled::Db) -> Flusher {
+    pub(super) fn new(db: sled::Db, failure: Arc<WriteFailure>) -> Flusher {
         Flusher {
             db,
+            failure,
             written: AtomicU64::new(0),
             durable: AtomicU64::new(0),
             lock: tokio::sync::Mutex::new(()),
@@ -45,9 +49,15 @@ impl Flusher {
         // Everything committed before this point is covered by the flush below.
         let target = self.written.load(Ordering::SeqCst);
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        let flushed = tokio::task::spawn_blocking(move || db.flush())
             .await
-            .map_err(|e| StoreError::Engine(format!("flush task failed: {e}")))??;
+            .map_err(|e| StoreError::Engine(format!("flush task failed: {e}")))?;
+        if let Err(e) = flushed {
+            // The writes are committed in memory but maybe not on disk: a restart
+            // may or may not find them.
+            self.failure.record(&e);
+            return Err(StoreError::OutcomeUnknown(e.to_string()));
+        }
         self.durable.fetch_max(target, Ordering::SeqCst);
         Ok(())
     }

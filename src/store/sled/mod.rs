@@ -9,6 +9,7 @@
 
 mod accounts;
 mod durability;
+mod failure;
 mod group;
 mod job_rows;
 mod keys;
@@ -63,6 +64,8 @@ struct Inner {
     applies: crate::store::group::Queue,
     /// Signalled when a commit enqueues notification jobs.
     jobs_ready: Arc<tokio::sync::Notify>,
+    /// The first write failure that broke the store, if one has.
+    failure: Arc<failure::WriteFailure>,
 }
 
 impl SledStore {
@@ -96,7 +99,8 @@ impl SledStore {
         if moved > 0 {
             tracing::info!(rows = moved, "rows moved into the one-tree layout");
         }
-        let flusher = Flusher::new(db.clone());
+        let failure = Arc::new(failure::WriteFailure::default());
+        let flusher = Flusher::new(db.clone(), failure.clone());
         let store = SledStore {
             inner: Arc::new(Inner {
                 db,
@@ -108,6 +112,7 @@ impl SledStore {
                 node: format!("{:016x}", rand::random::<u64>()),
                 leases: Default::default(),
                 applies: Default::default(),
+                failure,
             }),
         };
         store.migrate()?;
@@ -182,7 +187,10 @@ impl SledStore {
                 None => batch.remove(k),
             }
         }
-        self.inner.rows.apply_batch(batch)?;
+        if let Err(e) = self.inner.rows.apply_batch(batch) {
+            self.inner.failure.record(&e);
+            return Err(e.into());
+        }
         Ok((out, self.inner.flusher.note_write()))
     }
 
@@ -198,10 +206,23 @@ impl SledStore {
         self.inner.jobs_ready.clone()
     }
 
-    /// A cheap liveness check of the store.
+    /// A cheap liveness check of the store; fails for good once a write has.
     pub fn check(&self) -> Result<(), StoreError> {
+        if let Some(why) = self.inner.failure.reason() {
+            return Err(StoreError::Engine(format!("writes fail: {why}")));
+        }
         self.tree(T::Meta).get(b"ping")?;
         Ok(())
+    }
+
+    /// Why the store can no longer write, once a write has failed for good.
+    pub fn broken(&self) -> Option<String> {
+        self.inner.failure.reason().map(str::to_string)
+    }
+
+    /// Signalled when the store breaks.
+    pub fn broken_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.failure.signal()
     }
 }
 
