@@ -77,10 +77,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(trackgate::telemetry::log_filter(
+            std::env::var("RUST_LOG").ok().as_deref(),
+        ))
         .init();
     match cli.command {
         Command::Healthcheck { url, config } => {

@@ -36,6 +36,26 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
+/// Libraries whose debug output prints what they carry: tokio-postgres logs each
+/// statement's parameters (page tokens, customer addresses, webhook secrets in
+/// rows). They log at info at most, whatever `RUST_LOG` says.
+const QUIET_BELOW_INFO: [&str; 1] = ["tokio_postgres"];
+
+/// The log filter: `RUST_LOG` (default `info`), with [`QUIET_BELOW_INFO`] held
+/// to info.
+pub fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::try_new(rust_log.unwrap_or("info"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for target in QUIET_BELOW_INFO {
+        filter = filter.add_directive(
+            format!("{target}=info")
+                .parse()
+                .expect("a target=level directive parses"),
+        );
+    }
+    filter
+}
+
 /// `/metrics`.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(scrape))
