@@ -156,7 +156,53 @@ pub struct Attempt {
     pub latency_ms: u64,
 }
 
+/// What to do with a job after a try: [`crate::notify::outcome`] decides it
+/// from what the destination answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Delivered: done.
+    Delivered,
+    /// Try again at this time.
+    RetryAt(i64),
+    /// Give up (permanent failure or schedule exhausted).
+    Dead,
+}
+
 impl Job {
+    /// The job after a try that ended with `error` (if any) and `next`: what every
+    /// backend records. The lease ends; the try counts in all and in this round.
+    pub fn after_try(mut self, next: &Next, error: Option<&String>) -> Job {
+        self.leased = false;
+        self.lease_owner = None;
+        self.attempts += 1;
+        self.round_tries += 1;
+        self.last_error = error.cloned();
+        match next {
+            Next::Delivered => self.state = JobState::Delivered,
+            Next::Dead => self.state = JobState::Dead,
+            Next::RetryAt(at) => {
+                self.state = JobState::Pending;
+                self.due = *at;
+            }
+        }
+        self
+    }
+
+    /// The job queued again now by hand (a manual retry of a delivered or dead
+    /// one): a new round of the retry schedule, not leased. `None` for a job still
+    /// pending: it is queued already, and a retry changes nothing.
+    pub fn requeued(mut self, now: i64) -> Option<Job> {
+        if self.state == JobState::Pending {
+            return None;
+        }
+        self.state = JobState::Pending;
+        self.due = now;
+        self.round_tries = 0;
+        self.leased = false;
+        self.lease_owner = None;
+        Some(self)
+    }
+
     /// The job id: derived from what it is about, so the same change can never be
     /// enqueued under two ids.
     pub fn id_for(account: u64, carrier: &str, number: &str, seq: u64, channel: Channel) -> String {

@@ -29,7 +29,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// Most sends in flight in all (and so the most `delivery.concurrency` may allow).
-pub const MAX_INFLIGHT: usize = 128;
+pub const MAX_INFLIGHT: usize = crate::config::MAX_DELIVERY_CONCURRENCY;
 
 /// Most jobs claimed and not finished: sending, or let into a lane and waiting
 /// for its slot. A claim takes at most [`MAX_INFLIGHT`] at a time.
@@ -305,7 +305,7 @@ impl Dispatcher {
         };
         self.recorder
             .record(AttemptRecord {
-                job_id: job.id,
+                job,
                 attempt,
                 next,
                 disable,

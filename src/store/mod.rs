@@ -145,13 +145,13 @@ impl Store {
 
     pub async fn record_attempt(
         &self,
-        job_id: &str,
+        job: &Job,
         attempt: Attempt,
         next: Next,
         disable: Option<String>,
     ) -> Result<(), StoreError> {
         let record = AttemptRecord {
-            job_id: job_id.to_string(),
+            job: job.clone(),
             attempt,
             next,
             disable,

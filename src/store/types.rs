@@ -145,48 +145,29 @@ pub struct OutboxStats {
     pub lag_seconds: i64,
 }
 
-/// What to do with a job after a try.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
-    /// Delivered: done.
-    Delivered,
-    /// Try again at this time.
-    RetryAt(i64),
-    /// Give up (permanent failure or schedule exhausted).
-    Dead,
-}
-
-impl Next {
-    /// `job` after a try that ended with `error` (if any) and this decision: what
-    /// every backend records.
-    pub fn apply_to(&self, job: &mut crate::core::rules::Job, error: Option<&String>) {
-        job.leased = false;
-        job.attempts += 1;
-        job.round_tries += 1;
-        job.last_error = error.cloned();
-        match self {
-            Next::Delivered => job.state = JobState::Delivered,
-            Next::Dead => job.state = JobState::Dead,
-            Next::RetryAt(at) => {
-                job.state = JobState::Pending;
-                job.due = *at;
-            }
-        }
-    }
-}
+pub use crate::core::rules::Next;
 
 /// One finished try of a job, as the dispatcher hands it to the store: many are
 /// recorded in one commit ([`crate::store::Store::record_attempts`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
-    /// The job tried.
-    pub job_id: String,
+    /// The job tried, as its claim returned it.
+    pub job: crate::core::rules::Job,
     /// The try.
     pub attempt: crate::core::rules::Attempt,
     /// What follows.
     pub next: Next,
     /// Switch the job's destination off, with this reason (a 410 Gone).
     pub disable: Option<String>,
+}
+
+impl AttemptRecord {
+    /// The job as the try leaves it ([`crate::core::rules::Job::after_try`]).
+    pub fn job_after(&self) -> crate::core::rules::Job {
+        self.job
+            .clone()
+            .after_try(&self.next, self.attempt.error.as_ref())
+    }
 }
 
 /// Filters of the notification list.

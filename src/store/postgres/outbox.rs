@@ -79,7 +79,7 @@ impl PgStore {
     /// A try whose destination answered 410: the job, its attempt and the
     /// account's switched-off destination in one transaction.
     async fn record_disabling(&self, r: &AttemptRecord) -> Result<(), StoreError> {
-        let (job_id, attempt) = (&r.job_id, &r.attempt);
+        let (job_id, attempt) = (&r.job.id, &r.attempt);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
@@ -88,8 +88,7 @@ impl PgStore {
         else {
             return Ok(());
         };
-        let mut j = job_row(&row)?;
-        r.next.apply_to(&mut j, attempt.error.as_ref());
+        let j = job_row(&row)?.after_try(&r.next, attempt.error.as_ref());
         tx.execute(
             "INSERT INTO attempts (job_id, number, row) VALUES ($1, $2, $3)
              ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
@@ -120,68 +119,44 @@ impl PgStore {
     }
 
     /// Tries without a destination to switch off: one statement (one round trip,
-    /// one commit) updates every job in place and adds every attempt. A node
-    /// records only jobs it leased, so two nodes' batches do not share rows.
+    /// one commit) writes each job as core's [`crate::core::rules::Job::after_try`]
+    /// made it from the claimed row, and adds every attempt. A node records only
+    /// jobs it claimed, so two nodes' batches do not share rows.
     async fn record_plain(&self, records: &[&AttemptRecord]) -> Result<(), StoreError> {
         let mut records = records.to_vec();
-        records.sort_by(|a, b| a.job_id.cmp(&b.job_id));
-        records.dedup_by(|a, b| a.job_id == b.job_id);
+        records.sort_by(|a, b| a.job.id.cmp(&b.job.id));
+        records.dedup_by(|a, b| a.job.id == b.job.id);
         let n = records.len();
-        let (mut ids, mut states, mut dues) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut state_json, mut error_json, mut numbers, mut attempts) = (
+        let (mut ids, mut states, mut dues, mut rows) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
+        let (mut numbers, mut attempts) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for r in &records {
-            let (state, due) = match r.next {
-                Next::Delivered => (JobState::Delivered, None),
-                Next::Dead => (JobState::Dead, None),
-                Next::RetryAt(at) => (JobState::Pending, Some(at)),
-            };
-            ids.push(r.job_id.as_str());
-            states.push(state.code() as i16);
-            dues.push(due);
-            state_json.push(serde_json::to_value(state).map_err(|e| decode("jobs", e))?);
-            error_json.push(serde_json::to_value(&r.attempt.error).map_err(|e| decode("jobs", e))?);
+            let after = r.job_after();
+            ids.push(after.id.clone());
+            states.push(after.state.code() as i16);
+            dues.push(after.due);
+            rows.push(Json(after));
             numbers.push(r.attempt.number as i32);
-            attempts.push(serde_json::to_value(&r.attempt).map_err(|e| decode("attempts", e))?);
+            attempts.push(Json(&r.attempt));
         }
         self.client()
             .await?
             .execute(
                 "WITH r AS (
                      SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::jsonb[],
-                         $5::jsonb[], $6::int4[], $7::jsonb[])
-                         AS r(id, state, due, state_json, error_json, number, attempt)),
+                         $5::int4[], $6::jsonb[])
+                         AS r(id, state, due, row, number, attempt)),
                  j AS (
-                     UPDATE jobs SET state = r.state, due = COALESCE(r.due, jobs.due),
-                         lease_owner = NULL,
-                         row = jobs.row || jsonb_build_object(
-                             'state', r.state_json,
-                             'due', COALESCE(r.due, jobs.due),
-                             'leased', false,
-                             'attempts', (jobs.row->>'attempts')::bigint + 1,
-                             'round_tries', COALESCE((jobs.row->>'round_tries')::bigint, 0) + 1,
-                             'last_error', r.error_json)
+                     UPDATE jobs SET state = r.state, due = r.due, lease_owner = NULL, row = r.row
                      FROM r WHERE jobs.id = r.id RETURNING jobs.id)
                  INSERT INTO attempts (job_id, number, row)
                      SELECT r.id, r.number, r.attempt FROM r JOIN j ON j.id = r.id
                  ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",
-                &[
-                    &ids,
-                    &states,
-                    &dues,
-                    &state_json,
-                    &error_json,
-                    &numbers,
-                    &attempts,
-                ],
+                &[&ids, &states, &dues, &rows, &numbers, &attempts],
             )
             .await?;
         Ok(())
@@ -281,27 +256,26 @@ impl PgStore {
         let tx = client.transaction().await?;
         let rows = tx
             .query(
-                "SELECT row FROM jobs WHERE id = ANY($1) AND account = $2 AND state <> 0 FOR UPDATE",
+                "SELECT row FROM jobs WHERE id = ANY($1) AND account = $2 FOR UPDATE",
                 &[&ids, &(account as i64)],
             )
             .await?;
+        let mut n = 0;
         for r in &rows {
-            let mut j = job_row(r)?;
-            j.state = JobState::Pending;
-            j.due = now;
-            j.round_tries = 0;
-            j.leased = false;
-            put_job(&tx, &j).await?;
+            if let Some(j) = job_row(r)?.requeued(now) {
+                put_job(&tx, &j).await?;
+                n += 1;
+            }
         }
-        if !rows.is_empty() {
+        if n > 0 {
             tx.execute("SELECT pg_notify($1, '')", &[&super::JOBS_CHANNEL])
                 .await?;
         }
         tx.commit().await?;
-        if !rows.is_empty() {
+        if n > 0 {
             self.inner.jobs_ready.notify_one();
         }
-        Ok(rows.len())
+        Ok(n)
     }
 
     /// Ids of an account's dead jobs created at or after `since`.

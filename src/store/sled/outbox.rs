@@ -92,12 +92,11 @@ impl SledStore {
     pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         self.write(|tx| {
             for r in records {
-                let id = r.job_id.as_bytes();
+                let id = r.job.id.as_bytes();
                 let Some((job, mut attempts)) = tx.job_row(id)? else {
                     continue;
                 };
-                let mut j = job.clone();
-                r.next.apply_to(&mut j, r.attempt.error.as_ref());
+                let j = job.clone().after_try(&r.next, r.attempt.error.as_ref());
                 attempts.push(r.attempt.clone());
                 tx.put_job(Some(&job), &j, &attempts)?;
                 if let Some(reason) = &r.disable {
@@ -118,7 +117,7 @@ impl SledStore {
             .lock()
             .expect("the lease table is never poisoned");
         for r in records {
-            leases.remove(r.job_id.as_bytes());
+            leases.remove(r.job.id.as_bytes());
         }
         Ok(())
     }
@@ -161,16 +160,13 @@ impl SledStore {
                 let Some((job, attempts)) = tx.job_row(id.as_bytes())? else {
                     continue;
                 };
-                if job.account != account || job.state == JobState::Pending {
+                if job.account != account {
                     continue;
                 }
-                let mut j = job.clone();
-                j.state = JobState::Pending;
-                j.due = now;
-                j.round_tries = 0;
-                j.leased = false;
-                tx.put_job(Some(&job), &j, &attempts)?;
-                n += 1;
+                if let Some(j) = job.clone().requeued(now) {
+                    tx.put_job(Some(&job), &j, &attempts)?;
+                    n += 1;
+                }
             }
             Ok(n)
         })
