@@ -216,7 +216,8 @@ impl App {
                 () = stop.cancelled() => {}
             }
         });
-        let app = NormalizePathLayer::trim_trailing_slash().layer(api::router(self.state));
+        let app = NormalizePathLayer::trim_trailing_slash()
+            .layer(api::router(self.state, ingest::router()));
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
         let limits = cfg.read_limits();

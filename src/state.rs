@@ -35,30 +35,16 @@ pub struct AppState {
     pub templates: Arc<crate::notify::templates::Templates>,
 }
 
-/// How long a parcel no provider serves waits between visits of the poller, which
-/// then only checks whether it has expired.
-pub const UNSERVED_RECHECK_SECS: i64 = 86_400;
-
 impl AppState {
     /// The customer's tracking page of a tracking (its id is the page's token).
     pub fn tracking_url(&self, tracking_id: &str) -> String {
-        page_url(&self.cfg.public_url, tracking_id)
+        crate::core::links::tracking_page(&self.cfg.public_url, tracking_id)
     }
 
-    /// Sets when the poller first looks at a new tracking: at once when a provider
-    /// serves its carrier, else only a day later for the expiry check, so a large
-    /// import without an upstream account does not set the poller churning.
+    /// Sets when the poller first looks at a new tracking
+    /// ([`crate::core::schedule::first_poll_at`]), from whether a provider serves it.
     pub fn schedule_first_poll(&self, t: &mut crate::store::NewTracking, now: i64) {
         let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
-        t.first_poll_at = Some(if served {
-            now
-        } else {
-            now + UNSERVED_RECHECK_SECS
-        });
+        t.first_poll_at = Some(crate::core::schedule::first_poll_at(served, now));
     }
-}
-
-/// `{public_url}/t/{tracking id}`: the tracking page.
-pub fn page_url(public_url: &str, tracking_id: &str) -> String {
-    format!("{}/t/{tracking_id}", public_url.trim_end_matches('/'))
 }

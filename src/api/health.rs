@@ -1,6 +1,6 @@
 //! `/healthz` (the process serves) and `/readyz` (the store answers).
 
-use super::openapi::receivers::{Health, Ready};
+use super::openapi::operators::{Health, Ready};
 use super::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,5 +1,6 @@
-//! The HTTP API: TrackingMore v2 routes under `/v2`, plus health. Each resource
-//! module exports `router()`; this module assembles them and adds the cross-cutting
+//! The HTTP API: TrackingMore v2 routes under `/v2`, plus health, the tracking
+//! page and metrics. Each resource module exports `router()`; this module
+//! assembles them with the push receivers it is handed and adds the cross-cutting
 //! layers once.
 
 mod auth;
@@ -59,8 +60,10 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %req.method(), route, request_id = %id)
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP application: the API, health, the page and metrics, with
+/// `receivers` (the push receivers, assembled by `lib.rs`) beside them under the
+/// same layers and in the same OpenAPI document.
+pub fn router(state: AppState, receivers: OpenApiRouter<AppState>) -> Router {
     let limit = state.cfg.limits.max_body_bytes;
     let (v2, v2_doc) = OpenApiRouter::new()
         .merge(trackings::router())
@@ -78,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(page::router())
         .merge(crate::telemetry::router())
-        .merge(crate::ingest::router())
+        .merge(receivers)
         .split_for_parts();
     let doc = openapi::document(rest_doc.nest("/v2", v2_doc));
     Router::new()

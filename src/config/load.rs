@@ -185,7 +185,7 @@ fn validate(cfg: &Config) -> Vec<String> {
     if cfg.delivery.timeout.0.is_zero() {
         errs.push("delivery.timeout: must be more than 0s".into());
     }
-    let most = crate::notify::MAX_INFLIGHT;
+    let most = super::MAX_DELIVERY_CONCURRENCY;
     if !(1..=most).contains(&cfg.delivery.concurrency) {
         errs.push(format!(
             "delivery.concurrency: {} is not between 1 and {most} (sends at once per destination)",

@@ -246,6 +246,10 @@ pub struct TrackingMorePush {
     pub path_token: Option<Secret>,
 }
 
+/// The most sends the dispatcher has in flight in all, and so the most
+/// `delivery.concurrency` may allow to one destination.
+pub const MAX_DELIVERY_CONCURRENCY: usize = 128;
+
 /// Notification delivery.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -7,6 +7,7 @@ pub mod carriers;
 pub mod checkdigit;
 pub mod country;
 pub mod detect;
+pub mod links;
 pub mod model;
 pub mod number;
 pub mod plan;

@@ -3,6 +3,21 @@
 use super::model::Parcel;
 use super::status::Status;
 
+/// How long a parcel no provider serves waits between visits of the poller, which
+/// then only checks whether it has expired.
+pub const UNSERVED_RECHECK_SECS: i64 = 86_400;
+
+/// When the poller first looks at a new tracking: at once when a provider serves
+/// its carrier, else only a day later for the expiry check, so a large import
+/// without an upstream account does not set the poller churning.
+pub fn first_poll_at(served: bool, now: i64) -> i64 {
+    if served {
+        now
+    } else {
+        now + UNSERVED_RECHECK_SECS
+    }
+}
+
 /// Polling timings, from config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollPolicy {

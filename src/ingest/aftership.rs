@@ -6,8 +6,8 @@
 //! and ignored. A push whose `ts` is older than the dedupe memory (2 days) is refused
 //! as stale, so a replay is caught either way.
 
+use super::openapi::PushAnswers;
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;

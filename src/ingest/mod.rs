@@ -7,6 +7,7 @@
 
 mod aftership;
 mod native;
+pub mod openapi;
 mod seventeentrack;
 pub mod signature;
 mod trackingmore;

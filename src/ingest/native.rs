@@ -1,8 +1,8 @@
 //! `/hooks/native`: our own format, signed as Standard Webhooks.
 //! One update or an array of up to 1000; `status` and `events` each optional, not both absent.
 
+use super::openapi::PushAnswers;
 use super::{accept, header, parse_json, signature, PushError, RawBody};
-use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
@@ -24,7 +24,7 @@ pub const MAX_UPDATES: usize = 1000;
         ("webhook-timestamp" = String, Header, description = "Unix seconds, within 5 minutes"),
         ("webhook-signature" = String, Header, description = "v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>, space-separated"),
     ),
-    request_body(content = Vec<crate::api::openapi::receivers::NativeUpdate>, description = "One update or an array of up to 1000"),
+    request_body(content = Vec<super::openapi::NativeUpdate>, description = "One update or an array of up to 1000"),
     responses(PushAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,

@@ -7,8 +7,8 @@
 //! body is caught by remembering each body's hash for 2 days, and applying the same
 //! news twice changes nothing anyway.
 
+use super::openapi::PushAnswers;
 use super::{accept, header, parse_json, signature, str_field as s, PushError, RawBody};
-use crate::api::openapi::receivers::PushAnswers;
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;

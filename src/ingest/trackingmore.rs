@@ -8,8 +8,8 @@
 //! only (so of the pushes TrackingMore signs in one second, the first); with one,
 //! every distinct body is accepted once.
 
+use super::openapi::{PushAnswers, TrackingMorePush};
 use super::{accept, parse_json, signature, PushError, RawBody};
-use crate::api::openapi::receivers::{PushAnswers, TrackingMorePush};
 use crate::core::number::TrackingNumber;
 use crate::core::{time, tmwire};
 use crate::state::AppState;

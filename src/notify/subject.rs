@@ -100,7 +100,7 @@ impl Sources<'_> {
             .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
             .unwrap_or(Value::Null);
         Ok(Arc::new(Subject {
-            link: crate::state::page_url(self.public_url, &t.id),
+            link: crate::core::links::tracking_page(self.public_url, &t.id),
             shop: templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
             account: account.clone(),
             tracking_json: serde_json::value::to_raw_value(&view)

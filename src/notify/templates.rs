@@ -339,7 +339,7 @@ pub fn context(
         .filter(|u| u.contains("******"))
         .map(|u| u.replace("******", tracking["tracking_number"].as_str().unwrap_or("")));
     // "Follow your parcel" is the customer's tracking page.
-    let link = crate::state::page_url(public_url, tracking["id"].as_str().unwrap_or(""));
+    let link = crate::core::links::tracking_page(public_url, tracking["id"].as_str().unwrap_or(""));
     json!({
         "tracking": tracking,
         "transition": transition,

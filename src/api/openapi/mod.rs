@@ -4,7 +4,7 @@
 //! the same annotation, so the document cannot list a route the server lacks, nor
 //! miss one it has.
 
-pub mod receivers;
+pub mod operators;
 pub mod schemas;
 
 use axum::http::header;

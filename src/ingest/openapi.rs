@@ -1,4 +1,4 @@
-//! Shapes of the push receivers', health and operator routes, for `/openapi.json`.
+//! Shapes of the push receivers' bodies and answers, for `/openapi.json`.
 
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -84,24 +84,4 @@ pub struct TrackingMorePush {
     pub data: Value,
     #[schema(rename = "verifyInfo")]
     pub verify_info: Value,
-}
-
-/// `GET /healthz`.
-#[derive(ToSchema)]
-pub struct Health {
-    pub status: String,
-}
-
-/// `GET /readyz`: the store answers, and how much work waits.
-#[derive(ToSchema)]
-pub struct Ready {
-    /// `ready`, or `unavailable` with HTTP 503.
-    pub status: String,
-    pub store: String,
-    /// Notifications not yet delivered or dead.
-    pub outbox_pending: Option<u64>,
-    /// How late the oldest due notification is.
-    pub outbox_lag_seconds: Option<u64>,
-    /// Parcels due for a poll (capped at 10,000).
-    pub poll_backlog: Option<u64>,
 }
