@@ -13,6 +13,7 @@ pub mod number;
 pub mod plan;
 pub mod recipient;
 pub mod remote;
+pub mod report;
 pub mod rules;
 pub mod schedule;
 pub mod settings;

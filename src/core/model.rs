@@ -89,6 +89,13 @@ pub struct Parcel {
 }
 
 impl Parcel {
+    /// Whole days from the first scan to delivery, for a delivered parcel: what
+    /// courier aging (`costtime`) counts.
+    pub fn delivery_days(&self) -> Option<i64> {
+        let first = self.events.last()?.time;
+        Some((self.delivered_at? - first).max(0) / 86_400)
+    }
+
     /// A parcel nobody has heard anything about yet.
     pub fn new(carrier_code: &str, tracking_number: &str, now: i64) -> Parcel {
         Parcel {

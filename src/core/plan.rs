@@ -46,6 +46,39 @@ pub fn check_push_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What a push's id says about the push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Never seen: apply it.
+    New,
+    /// Seen with this body (or without a body to compare): a resend, a no-op.
+    Same,
+    /// Seen with another body: a replayed id on a forged body, refused.
+    OtherBody,
+}
+
+impl Seen {
+    /// A push whose id is already held, with `held` the body hash first seen with
+    /// it and `body` this push's (each when its receiver hashes bodies).
+    pub fn of_held(held: Option<&[u8]>, body: Option<&[u8]>) -> Seen {
+        match (held.filter(|h| !h.is_empty()), body) {
+            (Some(a), Some(b)) if a != b => Seen::OtherBody,
+            _ => Seen::Same,
+        }
+    }
+
+    /// The report of a push that is not applied, if this one is not.
+    pub fn report(self) -> Option<super::report::ApplyReport> {
+        let mut r = super::report::ApplyReport::default();
+        match self {
+            Seen::New => return None,
+            Seen::Same => r.duplicate = true,
+            Seen::OtherBody => r.replayed = true,
+        }
+        Some(r)
+    }
+}
+
 /// Push ids seen before this time may be forgotten.
 pub fn push_dedupe_horizon(now: i64) -> i64 {
     now - PUSH_ID_RETENTION

@@ -208,26 +208,7 @@ pub struct PushKey<'a> {
     pub body: Option<&'a str>,
 }
 
-/// What a batch did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplyReport {
-    /// The push id was seen before: nothing was done.
-    pub duplicate: bool,
-    /// The push id was seen before with another body: refused, nothing was done.
-    pub replayed: bool,
-    /// Updates that matched a tracked parcel.
-    pub matched: usize,
-    /// Updates for numbers nobody tracks (accepted, ignored).
-    pub ignored: usize,
-    /// Transitions recorded.
-    pub transitions: usize,
-    /// Outbox jobs enqueued.
-    pub jobs: usize,
-    /// Events ignored for implausible times (before 2000, over a day ahead).
-    pub ignored_events: usize,
-    /// Transitions recorded, by the status they lead to.
-    pub transitions_to: Vec<(Status, usize)>,
-}
+pub use crate::core::report::ApplyReport;
 
 /// How a carrier has done on one route.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,14 +9,12 @@ use super::rows::parcel_row;
 use super::{decode, PgStore, JOBS_CHANNEL};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::{plan_update, push_dedupe_horizon};
-use crate::core::plan::{Origin, Subscriber};
+use crate::core::plan::{Origin, Seen, Subscriber};
 use crate::core::settings::Notify;
 use crate::store::group::{self, Queued};
 use crate::store::types::*;
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::types::Json;
-
-const DAY: i64 = 86_400;
 
 type Key = (String, String);
 
@@ -41,12 +39,11 @@ async fn remember_push(
             )
             .await?
             .get(0);
-        let mut report = ApplyReport::default();
-        match (held, push.body) {
-            (Some(a), Some(b)) if a != b => report.replayed = true,
-            _ => report.duplicate = true,
-        }
-        return Ok(Some(report));
+        let seen = Seen::of_held(
+            held.as_deref().map(str::as_bytes),
+            push.body.map(str::as_bytes),
+        );
+        return Ok(seen.report());
     }
     Ok(None)
 }
@@ -227,16 +224,16 @@ impl PgStore {
         for (i, keys, update) in work {
             let (report, q) = (&mut reports[i], &group[i]);
             if keys.is_empty() {
-                report.ignored += 1;
+                report.ignored();
             }
             for key in keys {
                 let Some(subs) = loaded.subscribers.get_mut(&key).filter(|s| !s.is_empty()) else {
-                    report.ignored += 1;
+                    report.ignored();
                     continue;
                 };
-                report.matched += 1;
+                report.matched();
                 let Some(prev) = loaded.parcels.get(&key).cloned() else {
-                    report.ignored += 1;
+                    report.ignored();
                     continue;
                 };
                 let subscribers: Vec<Subscriber> = subs
@@ -254,7 +251,7 @@ impl PgStore {
                     &self.inner.policy,
                     q.now,
                 );
-                report.ignored_events += plan.ignored_events;
+                report.record(&plan);
                 if !plan.parcel_changed {
                     continue;
                 }
@@ -271,15 +268,7 @@ impl PgStore {
                         *t = after.clone();
                     }
                 }
-                report.jobs += plan.jobs.len();
                 out_jobs.extend(plan.jobs);
-                for tr in &plan.transitions {
-                    match report.transitions_to.iter_mut().find(|(s, _)| *s == tr.to) {
-                        Some((_, n)) => *n += 1,
-                        None => report.transitions_to.push((tr.to, 1)),
-                    }
-                }
-                report.transitions += plan.transitions.len();
                 out_transitions.extend(plan.transitions.into_iter().map(|t| (key.clone(), t)));
                 loaded.parcels.insert(key.clone(), plan.next.clone());
                 changed.insert(key, plan.next);
@@ -349,9 +338,7 @@ impl PgStore {
         for r in &rows {
             let p = parcel_row(r)?;
             stats.total += 1;
-            if let (Some(first), Some(done)) = (p.events.last().map(|e| e.time), p.delivered_at) {
-                stats.delivered_days.push((done - first).max(0) / DAY);
-            }
+            stats.delivered_days.extend(p.delivery_days());
         }
         Ok(stats)
     }

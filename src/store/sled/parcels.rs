@@ -5,7 +5,6 @@
 //! parcel's next poll time.
 
 use super::keys::{self, T};
-use super::pushes::Seen;
 use super::{Account, SledStore, StoreError, Tx};
 use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
@@ -14,8 +13,6 @@ use crate::core::plan::{plan_update, Subscriber};
 use crate::store::group::Queued;
 use crate::store::types::*;
 use std::collections::HashMap;
-
-const DAY: i64 = 86_400;
 
 /// What one commit of updates carries along: where the news came from, the time,
 /// accounts already read, and the running report.
@@ -49,19 +46,13 @@ pub(super) fn route_entry(account: u64, p: &Parcel) -> Option<Vec<u8>> {
         p.origin_country.as_deref()?,
         p.destination_country.as_deref()?,
     );
-    let days = delivered_days(p).map(i64::to_be_bytes);
+    let days = p.delivery_days().map(i64::to_be_bytes);
     Some(keys::cat(&[
         &route_prefix(account, &p.carrier_code, o, d),
         p.tracking_number.as_bytes(),
         &[0],
         days.as_ref().map_or(&[][..], |d| &d[..]),
     ]))
-}
-
-/// Days from first scan to delivery, for a delivered parcel.
-fn delivered_days(p: &Parcel) -> Option<i64> {
-    let first = p.events.last()?.time;
-    Some((p.delivered_at? - first).max(0) / DAY)
 }
 
 impl Tx<'_> {
@@ -142,12 +133,12 @@ impl Tx<'_> {
         let pk = keys::parcel(carrier, number);
         let keys = self.committed_keys(T::Subscribers, &keys::parcel_prefix(&pk))?;
         if keys.is_empty() {
-            batch.report.ignored += 1;
+            batch.report.ignored();
             return Ok(());
         }
-        batch.report.matched += 1;
+        batch.report.matched();
         let Some(prev) = self.get::<Parcel>(T::Parcels, &pk)? else {
-            batch.report.ignored += 1;
+            batch.report.ignored();
             return Ok(());
         };
         let mut subscribers = Vec::with_capacity(keys.len());
@@ -173,7 +164,7 @@ impl Tx<'_> {
             &policy,
             batch.now,
         );
-        batch.report.ignored_events += plan.ignored_events;
+        batch.report.record(&plan);
         if !plan.parcel_changed {
             return Ok(());
         }
@@ -185,25 +176,12 @@ impl Tx<'_> {
         for job in &plan.jobs {
             self.put_job(None, job, &[])?;
         }
-        batch.report.jobs += plan.jobs.len();
         for tr in &plan.transitions {
             self.put(
                 T::Transitions,
                 keys::cat(&[&keys::parcel_prefix(&pk), &tr.seq.to_be_bytes()]),
                 tr,
             );
-        }
-        batch.report.transitions += plan.transitions.len();
-        for tr in &plan.transitions {
-            match batch
-                .report
-                .transitions_to
-                .iter_mut()
-                .find(|(s, _)| *s == tr.to)
-            {
-                Some((_, n)) => *n += 1,
-                None => batch.report.transitions_to.push((tr.to, 1)),
-            }
         }
         self.put_parcel(Some(&prev), &plan.next)
     }
@@ -219,16 +197,8 @@ impl Tx<'_> {
             report: ApplyReport::default(),
         };
         if let Some(push) = q.push_key() {
-            match self.remember_push(push, q.now)? {
-                Seen::New => {}
-                Seen::Same => {
-                    batch.report.duplicate = true;
-                    return Ok(batch.report);
-                }
-                Seen::OtherBody => {
-                    batch.report.replayed = true;
-                    return Ok(batch.report);
-                }
+            if let Some(report) = self.remember_push(push, q.now)?.report() {
+                return Ok(report);
             }
         }
         for item in &q.items {

@@ -11,19 +11,12 @@
 
 use super::keys::{self, T};
 use super::{StoreError, Tx};
-use crate::core::plan::push_dedupe_horizon;
+use crate::core::plan::{push_dedupe_horizon, Seen};
 use crate::store::types::PushKey;
 
 /// Index rows (commits' worth of ids) forgotten per commit at most: enough to keep
 /// pace, as each commit adds at most one.
 const FORGET_PER_COMMIT: usize = 8;
-
-/// Whether a push id was seen before.
-pub(super) enum Seen {
-    New,
-    Same,
-    OtherBody,
-}
 
 /// The ids first seen in the commit being staged, for its one index row.
 #[derive(Default)]
@@ -70,11 +63,7 @@ impl Tx<'_> {
         let key = keys::cat(&[push.source.as_bytes(), &[0], push.id.as_bytes()]);
         if let Some(held) = self.raw(T::PushSeen, &key)? {
             // The value is the time seen (8 bytes), then the body's hash if any.
-            let held_body = held.get(8..).filter(|b| !b.is_empty());
-            return Ok(match (held_body, push.body) {
-                (Some(a), Some(b)) if a != b.as_bytes() => Seen::OtherBody,
-                _ => Seen::Same,
-            });
+            return Ok(Seen::of_held(held.get(8..), push.body.map(str::as_bytes)));
         }
         let mut value = now.to_be_bytes().to_vec();
         value.extend_from_slice(push.body.unwrap_or("").as_bytes());
