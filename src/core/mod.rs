@@ -1,6 +1,7 @@
 //! The pure domain: statuses, numbers, carriers and detection, the parcel model and
 //! `apply`. Nothing here does I/O or knows about HTTP or storage.
 
+pub mod account;
 pub mod apply;
 pub mod awb;
 pub mod carriers;

@@ -249,6 +249,41 @@ pub fn plan_new_parcel(
     }
 }
 
+/// A tracking moved to another carrier (`/trackings/update`).
+pub struct CarrierMove {
+    /// The tracking under its new carrier: the same fields, the shop's forced
+    /// status cleared (it was about the other carrier's parcel).
+    pub tracking: Tracking,
+    /// The parcel to follow if nobody tracks it under the new carrier yet: a new
+    /// one that keeps the countries.
+    pub fresh_parcel: Parcel,
+}
+
+/// Moves `old` (following `old_parcel`) to `new_carrier`; `None` when it is the
+/// carrier it has (a no-op).
+pub fn plan_carrier_move(
+    old: &Tracking,
+    old_parcel: &Parcel,
+    new_carrier: &str,
+    now: i64,
+) -> Option<CarrierMove> {
+    if old.carrier_code == new_carrier {
+        return None;
+    }
+    let mut tracking = old.clone();
+    tracking.carrier_code = new_carrier.to_string();
+    tracking.status_override = None;
+    tracking.updated_at = now;
+    Some(CarrierMove {
+        fresh_parcel: Parcel {
+            origin_country: old_parcel.origin_country.clone(),
+            destination_country: old_parcel.destination_country.clone(),
+            ..Parcel::new(new_carrier, &old.tracking_number, now)
+        },
+        tracking,
+    })
+}
+
 /// A due poll claimed until `lease_until` (a crash means a re-poll, never a loss),
 /// or stopped when nobody follows the parcel any more. Returns the parcel to write
 /// and whether to poll it.

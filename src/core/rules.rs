@@ -156,6 +156,15 @@ pub struct Attempt {
     pub latency_ms: u64,
 }
 
+/// The longest lease a claim takes, seconds.
+pub const MAX_LEASE_SECS: i64 = 3600;
+
+/// When a lease of `lease` seconds taken at `now` ends: at least 1 s and at most
+/// [`MAX_LEASE_SECS`] ahead.
+pub fn lease_until(now: i64, lease: i64) -> i64 {
+    now + lease.clamp(1, MAX_LEASE_SECS)
+}
+
 /// What to do with a job after a try: [`crate::notify::outcome`] decides it
 /// from what the destination answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +223,15 @@ impl Job {
         h.update(seq.to_be_bytes());
         h.update(channel.as_str().as_bytes());
         format!("msg_{}", &hex::encode(h.finalize())[..32])
+    }
+
+    /// The job claimed by process `owner` until `until`: no other claim returns
+    /// it before then, unless its try is recorded first.
+    pub fn leased(mut self, owner: &str, until: i64) -> Job {
+        self.leased = true;
+        self.lease_owner = Some(owner.to_string());
+        self.due = until;
+        self
     }
 
     /// The claimed job handed back unsent, due at `due`: its lease ends and no try

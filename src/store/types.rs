@@ -4,57 +4,11 @@
 use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, TrackingFields};
 use crate::core::rules::{Channel, JobState};
-use crate::core::settings::Notify;
 use crate::core::status::{Status, StatusOverride};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-/// Longest lease a dispatcher may take on a job, on any backend.
-pub const MAX_LEASE_SECS: i64 = 3600;
+pub use crate::core::rules::MAX_LEASE_SECS;
 
-/// An account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// Internal id; scopes every tracking.
-    pub id: u64,
-    /// The account's email.
-    pub email: String,
-    /// Hex SHA-256 of the API key.
-    pub key_sha256: String,
-    /// Registered, unix seconds.
-    pub created_at: i64,
-    /// Notification channels and rules.
-    #[serde(default)]
-    pub notify: Notify,
-    /// The shop's name as customers know it (emails, tracking page).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The shop's logo (an http(s) URL) on the tracking page and in emails.
-    #[serde(default)]
-    pub logo_url: Option<String>,
-}
-
-/// How a shop presents itself to its customers.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Profile<'a> {
-    /// The shop's name.
-    pub name: Option<&'a str>,
-    /// The shop's logo URL.
-    pub logo_url: Option<&'a str>,
-}
-
-impl Profile<'_> {
-    /// The name and logo as stored: trimmed, blank ones absent.
-    pub fn owned(&self) -> (Option<String>, Option<String>) {
-        let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-        (set(self.name), set(self.logo_url))
-    }
-}
-
-/// Hex SHA-256 of an API key.
-pub fn hash_key(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
+pub use crate::core::account::{hash_key, Account, Profile};
 
 /// An inclusive time range; either end may be open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,6 +67,12 @@ impl ListQuery {
                     .order_id
                     .as_ref()
                     .is_some_and(|o| self.orders.contains(o)))
+    }
+
+    /// Per-status counts (`getstatusnumber`) come from the counters kept with every
+    /// write when no created or order-created range narrows them.
+    pub fn counters_answer_status_counts(&self) -> bool {
+        self.created.is_open() && self.order_created.is_open()
     }
 
     /// Nothing beyond the account: the counters know the total.

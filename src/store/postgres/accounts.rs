@@ -2,6 +2,7 @@
 
 use super::db::Db;
 use super::{decode, PgStore};
+use crate::core::account::{email_key, plan_upsert, AccountSpec};
 use crate::core::settings::Notify;
 use crate::store::types::*;
 use subtle::ConstantTimeEq;
@@ -18,9 +19,7 @@ impl PgStore {
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
-        let (name, logo_url) = profile.owned();
-        let email_key = email.trim().to_ascii_lowercase();
-        let key_sha256 = key_sha256.to_ascii_lowercase();
+        let email_key = email_key(email);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         // Nodes starting together upsert the same accounts: one at a time.
@@ -35,34 +34,31 @@ impl PgStore {
                 &[&email_key],
             )
             .await?;
-        let account = match existing {
-            Some(row) => {
-                let Json(mut a): Json<Account> =
-                    row.try_get(0).map_err(|e| decode("accounts", e))?;
-                if let Some(n) = &notify {
-                    a.notify = n.clone();
-                }
-                a.name = name;
-                a.logo_url = logo_url;
-                a.key_sha256 = key_sha256;
-                a
-            }
+        let existing = match existing {
+            Some(row) => Some(
+                row.try_get::<_, Json<Account>>(0)
+                    .map_err(|e| decode("accounts", e))?
+                    .0,
+            ),
+            None => None,
+        };
+        let new_id = match existing {
+            Some(_) => 0,
             None => {
                 let id: i64 = tx
                     .query_one("SELECT nextval('account_ids')", &[])
                     .await?
                     .get(0);
-                Account {
-                    id: id as u64,
-                    email: email.trim().to_string(),
-                    key_sha256,
-                    created_at: now,
-                    notify: notify.unwrap_or_default(),
-                    name,
-                    logo_url,
-                }
+                id as u64
             }
         };
+        let spec = AccountSpec {
+            email,
+            profile,
+            key_sha256,
+            notify,
+        };
+        let account = plan_upsert(existing, spec, || new_id, now);
         // A key belongs to one account: the one that names it last.
         tx.execute(
             "UPDATE accounts SET key_sha256 = 'moved:' || id WHERE key_sha256 = $1 AND id <> $2",

@@ -106,7 +106,7 @@ impl PgStore {
     /// Trackings per status (by status code), with the created and order-created
     /// ranges of `q` applied.
     pub async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
-        if q.created.is_open() && q.order_created.is_open() {
+        if q.counters_answer_status_counts() {
             return super::counts::read(&self.client().await?, account).await;
         }
         let only = ListQuery {

@@ -4,7 +4,7 @@
 
 use super::db::{Db, Tx};
 use super::{decode, PgStore};
-use crate::core::rules::{Attempt, Job, JobState};
+use crate::core::rules::{lease_until, Attempt, Job, JobState};
 use crate::store::types::*;
 use tokio_postgres::types::Json;
 use tokio_postgres::Row as PgRow;
@@ -40,7 +40,7 @@ impl PgStore {
         limit: usize,
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
-        let lease = lease.clamp(1, MAX_LEASE_SECS);
+        let until = lease_until(now, lease);
         // One statement: pick the due jobs no other node holds and lease them.
         let rows = self
             .client()
@@ -53,7 +53,7 @@ impl PgStore {
                      row = j.row || jsonb_build_object('due', $3::bigint, 'leased', true, 'lease_owner', $4::text)
                  FROM due WHERE j.id = due.id
                  RETURNING j.row",
-                &[&now, &(limit as i64), &(now + lease), &self.node()],
+                &[&now, &(limit as i64), &until, &self.node()],
             )
             .await?;
         let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>, _>>()?;

@@ -6,7 +6,7 @@ use super::db::{Db, Tx};
 use super::rows::{insert_parcel, joined, load, lock_parcel, put_parcel, put_tracking, JOINED};
 use super::PgStore;
 use crate::core::model::{Parcel, Tracking};
-use crate::core::plan::plan_new_parcel;
+use crate::core::plan::{plan_carrier_move, plan_new_parcel};
 use crate::store::types::*;
 
 /// The parcel a new (or moved) tracking follows: the one there, resumed if nobody
@@ -232,9 +232,9 @@ impl PgStore {
         let Some((old, old_parcel)) = load(&tx, account, carrier, number).await? else {
             return Err(TrackingError::NotFound);
         };
-        if carrier == new_carrier {
+        let Some(mv) = plan_carrier_move(&old, &old_parcel, new_carrier, now) else {
             return Ok((old, old_parcel));
-        }
+        };
         if load(&tx, account, new_carrier, number).await?.is_some() {
             return Err(TrackingError::AlreadyExists);
         }
@@ -244,16 +244,9 @@ impl PgStore {
             &[&(account as i64), &carrier, &number],
         )
         .await?;
-        let fresh = || Parcel {
-            origin_country: old_parcel.origin_country.clone(),
-            destination_country: old_parcel.destination_country.clone(),
-            ..Parcel::new(new_carrier, number, now)
-        };
+        let fresh = || mv.fresh_parcel.clone();
         let parcel = parcel_for(&tx, new_carrier, number, fresh, now).await?;
-        let mut t = old;
-        t.carrier_code = new_carrier.to_string();
-        t.status_override = None;
-        t.updated_at = now;
+        let t = mv.tracking;
         put_tracking(&tx, &t, &parcel, true).await?;
         let mut counts = Counts::default();
         counts.moved(account, old_status, t.effective_status(&parcel));

@@ -2,6 +2,7 @@
 
 use super::keys::T;
 use super::{SledStore, StoreError};
+use crate::core::account::{email_key, plan_upsert, AccountSpec};
 use crate::core::settings::Notify;
 use crate::store::types::*;
 use subtle::ConstantTimeEq;
@@ -17,49 +18,36 @@ impl SledStore {
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
-        let (name, logo_url) = profile.owned();
-        let email_key = email.trim().to_ascii_lowercase().into_bytes();
-        let key_sha256 = key_sha256.to_ascii_lowercase();
+        let email_key = email_key(email).into_bytes();
         self.write(|tx| {
-            let existing: Option<u64> = tx.get(T::AccountEmails, &email_key)?;
-            let account = match existing {
-                Some(id) => {
-                    let mut a: Account =
-                        tx.get(T::Accounts, &id.to_be_bytes())?.ok_or_else(|| {
-                            StoreError::Decode {
-                                tree: T::Accounts.name(),
-                                message: format!("account {id} indexed by email but missing"),
-                            }
-                        })?;
-                    // Settings changed through the API survive a restart unless the
-                    // config names settings of its own for this account.
-                    if let Some(n) = &notify {
-                        a.notify = n.clone();
-                    }
-                    a.name.clone_from(&name);
-                    a.logo_url.clone_from(&logo_url);
-                    if a.key_sha256 != key_sha256 {
-                        tx.del(T::ApiKeys, hex_bytes(&a.key_sha256));
-                        a.key_sha256.clone_from(&key_sha256);
-                    }
-                    a
-                }
-                None => {
-                    let id = tx.get::<u64>(T::Meta, b"next_account_id")?.unwrap_or(1);
-                    tx.put(T::Meta, b"next_account_id".to_vec(), &(id + 1));
-                    tx.put(T::AccountEmails, email_key.clone(), &id);
-                    Account {
-                        id,
-                        email: email.trim().to_string(),
-                        key_sha256: key_sha256.clone(),
-                        created_at: now,
-                        notify: notify.clone().unwrap_or_default(),
-                        name: name.clone(),
-                        logo_url: logo_url.clone(),
-                    }
-                }
+            let existing = match tx.get::<u64>(T::AccountEmails, &email_key)? {
+                Some(id) => Some(
+                    tx.get::<Account>(T::Accounts, &id.to_be_bytes())?
+                        .ok_or_else(|| StoreError::Decode {
+                            tree: T::Accounts.name(),
+                            message: format!("account {id} indexed by email but missing"),
+                        })?,
+                ),
+                None => None,
             };
-            tx.put(T::ApiKeys, hex_bytes(&key_sha256), &account.id);
+            let old_key = existing.as_ref().map(|a| a.key_sha256.clone());
+            let next_id = tx.get::<u64>(T::Meta, b"next_account_id")?.unwrap_or(1);
+            let spec = AccountSpec {
+                email,
+                profile,
+                key_sha256,
+                notify,
+            };
+            let account = plan_upsert(existing, spec, || next_id, now);
+            match old_key {
+                Some(old) if old != account.key_sha256 => tx.del(T::ApiKeys, hex_bytes(&old)),
+                Some(_) => {}
+                None => {
+                    tx.put(T::Meta, b"next_account_id".to_vec(), &(next_id + 1));
+                    tx.put(T::AccountEmails, email_key.clone(), &account.id);
+                }
+            }
+            tx.put(T::ApiKeys, hex_bytes(&account.key_sha256), &account.id);
             tx.put(T::Accounts, account.id.to_be_bytes().to_vec(), &account);
             Ok(account)
         })

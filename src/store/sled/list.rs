@@ -202,7 +202,7 @@ impl SledStore {
         let a = account.to_be_bytes();
         let mut out = [0u64; 8];
         for s in Status::ALL {
-            out[s.code() as usize] = if q.created.is_open() && q.order_created.is_open() {
+            out[s.code() as usize] = if q.counters_answer_status_counts() {
                 self.tree(T::Counters)
                     .get(keys::counter(account, s))?
                     .map_or(0, |v| super::be_u64(&v))

@@ -4,7 +4,7 @@
 
 use super::keys::{self, T};
 use super::SledStore;
-use crate::core::rules::{Job, JobState};
+use crate::core::rules::{lease_until, Job, JobState};
 use crate::core::settings::Notify;
 use crate::store::types::*;
 
@@ -26,7 +26,7 @@ impl SledStore {
         limit: usize,
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
-        let lease = lease.clamp(1, MAX_LEASE_SECS);
+        let until = lease_until(now, lease);
         let mut leases = self
             .inner
             .leases
@@ -43,14 +43,11 @@ impl SledStore {
             if out.len() == limit || leases.contains_key(id) {
                 continue;
             }
-            let Some(mut job) = self.get::<Job>(T::Jobs, id)? else {
+            let Some(job) = self.get::<Job>(T::Jobs, id)? else {
                 continue;
             };
-            leases.insert(id.to_vec(), now + lease);
-            job.due = now + lease;
-            job.leased = true;
-            job.lease_owner = Some(self.inner.node.clone());
-            out.push(job);
+            leases.insert(id.to_vec(), until);
+            out.push(job.leased(&self.inner.node, until));
         }
         Ok(out)
     }

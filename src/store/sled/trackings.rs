@@ -4,7 +4,7 @@
 use super::keys::{self, T};
 use super::{SledStore, StoreError, Tx};
 use crate::core::model::{Parcel, Tracking};
-use crate::core::plan::plan_new_parcel;
+use crate::core::plan::{plan_carrier_move, plan_new_parcel};
 use crate::store::types::*;
 
 /// Index entries of a tracking as it stands with its parcel.
@@ -271,9 +271,9 @@ impl SledStore {
                 let Some((old, old_parcel)) = tx.load(account, carrier, number)? else {
                     return Ok(Err(TrackingError::NotFound));
                 };
-                if carrier == new_carrier {
+                let Some(mv) = plan_carrier_move(&old, &old_parcel, new_carrier, now) else {
                     return Ok(Ok((old, old_parcel)));
-                }
+                };
                 if tx.load(account, new_carrier, number)?.is_some() {
                     return Ok(Err(TrackingError::AlreadyExists));
                 }
@@ -286,11 +286,7 @@ impl SledStore {
                 );
                 let new_pk = keys::parcel(new_carrier, number);
                 let existing = tx.get::<Parcel>(T::Parcels, &new_pk)?;
-                let fresh = || Parcel {
-                    origin_country: old_parcel.origin_country.clone(),
-                    destination_country: old_parcel.destination_country.clone(),
-                    ..Parcel::new(new_carrier, number, now)
-                };
+                let fresh = || mv.fresh_parcel.clone();
                 let parcel = match (plan_new_parcel(existing.as_ref(), fresh, now), existing) {
                     (Some(new), old) => {
                         tx.put_parcel(old.as_ref(), &new)?;
@@ -299,10 +295,7 @@ impl SledStore {
                     (None, Some(old)) => old,
                     (None, None) => unreachable!("a missing parcel is always planned"),
                 };
-                let mut t = old;
-                t.carrier_code = new_carrier.to_string();
-                t.status_override = None;
-                t.updated_at = now;
+                let t = mv.tracking;
                 tx.index_tracking(&t, &parcel)?;
                 Ok(Ok((t, parcel)))
             })
