@@ -168,7 +168,7 @@ impl App {
         })
     }
 
-    /// The bound address (tests bind port 0 and read it here).
+    /// The bound address (a config with port 0 gets a free one, read here).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -1,4 +1,4 @@
-//! The `trackgate` command: `serve` and `check-config`.
+//! The `trackgate` command: `serve`, `check-config`, `healthcheck` and `render`.
 
 use clap::{Parser, Subcommand};
 
@@ -36,18 +36,19 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Preview a notification rendered from the templates.
-    /// Exits 0 when the gateway answers `/healthz` (for container health checks;
+    /// Exit 0 when the gateway answers `/healthz` (for container health checks;
     /// the slim image has no curl).
     Healthcheck {
         /// The URL to ask; default: `http://<listen>/healthz` from the config.
         #[arg(long)]
         url: Option<String>,
+        /// Config file (for `listen`), found as for `serve`.
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Preview a notification or page rendered from the templates.
     Render {
-        /// email, slack or webhook.
+        /// email, slack, webhook or page.
         #[arg(long)]
         channel: String,
         /// The new status, e.g. delivered.
@@ -173,7 +174,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Renders one notification for `trackgate render`.
+/// Asks `url` for a 2xx answer within 3 s, for `trackgate healthcheck`.
 fn healthcheck(url: &str) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -68,8 +68,6 @@ pub fn plausible(time: i64, now: i64) -> bool {
     (EARLIEST_EVENT..=now + FUTURE_SLACK).contains(&time)
 }
 
-/// The update's believable events; a scan dated after `now` (within the slack) is
-/// recorded as of `now`, so it never outranks what happens next.
 /// A carrier's text without control characters other than newline and tab (a NUL
 /// can be neither stored by every backend nor shown).
 fn clean(s: &str) -> String {
@@ -82,6 +80,8 @@ fn clean(s: &str) -> String {
     }
 }
 
+/// The update's believable events; a scan dated after `now` (within the slack) is
+/// recorded as of `now`, so it never outranks what happens next.
 fn believable(events: &[Checkpoint], now: i64) -> (Vec<Checkpoint>, usize) {
     let kept: Vec<Checkpoint> = events
         .iter()

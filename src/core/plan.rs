@@ -10,8 +10,23 @@
 //! | a new tracking's parcel and first poll (or resuming a stopped one) | [`plan_new_parcel`] |
 //! | a due poll claimed (lease) or stopped | [`plan_poll_claim`] |
 //! | a failed poll rescheduled | [`plan_poll_retry`] |
-//! | how long push ids are remembered | [`push_dedupe_horizon`] |
+//! | a push id seen before: resend or replay | [`Seen::of_held`], its report [`Seen::report`] |
+//! | how long push ids are remembered; which ids may be kept | [`push_dedupe_horizon`], [`check_push_id`] |
+//! | what an apply reports (matched, transitions by status, jobs) | [`crate::core::report::ApplyReport::record`] |
+//! | a tracking moved to another carrier | [`plan_carrier_move`] |
+//! | an account created or brought up to date from the config | [`crate::core::account::plan_upsert`] |
+//! | a claimed job's lease (owner, end) | [`crate::core::rules::lease_until`], [`Job::leased`] |
 //! | retry, dead letter, disable on 410 | `notify::outcome::decide` and [`Notify::disable`] |
+//! | what a try does to a job | [`Job::after_try`] |
+//! | a manual retry (a pending job is left as it is) | [`Job::requeued`] |
+//! | a claimed job handed back unsent (its lane is busy) | [`Job::deferred`], decided by `notify::lanes::decide` |
+//! | a delivered parcel's days in transit (costtime) | [`Parcel::delivery_days`] |
+//! | whether counters answer a status count | `store::ListQuery::counters_answer_status_counts` |
+//! | a new tracking's first poll (served by a provider or not) | [`crate::core::schedule::first_poll_at`] |
+//!
+//! Still written in each backend (next steps of the "one plan per write" issue):
+//! the counters' moves on create and delete, and which fields of a claimed job's
+//! row PostgreSQL's claim statement sets (the values come from core).
 
 use super::apply::{apply, Update};
 use super::model::{Parcel, Tracking, Transition};

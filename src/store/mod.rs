@@ -52,7 +52,6 @@ impl Store {
         Ok(Store::Sled(SledStore::open(dir, cache_mb, policy).await?))
     }
 
-    /// Connects to a PostgreSQL database and brings its schema up to date.
     /// Connects to a PostgreSQL database (TLS when the server offers it or the URL's
     /// `sslmode=require` asks; `ca_file` adds trusted CAs) and brings its schema up
     /// to date.

@@ -133,7 +133,7 @@ impl AttemptRecord {
 /// Filters of the notification list.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
-    /// Only this state (required: the index is per state).
+    /// Only this state; `None`: every state, newest first.
     pub state: Option<JobState>,
     /// Only this channel.
     pub channel: Option<Channel>,

@@ -1,7 +1,7 @@
 //! Listing and counting an account's trackings: one query each, answered from the
 //! per-account indexes (created, status, updated, order created, order id, number).
-//! Counting is `count(*)` over the account's rows, not a counter row that every
-//! writer of the account would queue on.
+//! An unfiltered total and unranged status counts come from the sharded per-status
+//! counters (`counts.rs`); a filtered one is `count(*)` over the matching rows.
 
 use super::db::Db;
 use super::rows::joined;
