@@ -190,8 +190,10 @@ impl Dispatcher {
             },
         )
         .await;
+        // Only handed back: look again once a slot frees (or shortly), not at
+        // once, so a lane still showing its speed is not handed its whole backlog.
         Ok(match started {
-            Outcome::Idle if handed_back > 0 => Outcome::Worked(0),
+            Outcome::Idle if handed_back > 0 => Outcome::Busy,
             other => other,
         })
     }
@@ -252,15 +254,19 @@ impl Dispatcher {
         let result = match plan {
             Err(sent) => self.record(job, sent, Duration::ZERO).await,
             Ok((prepared, ticket)) => match ticket.enter(start_by).await {
-                Ok(_lane_slot) => {
-                    let _send_slot = self
+                Ok(lane_slot) => {
+                    let send_slot = self
                         .sending
                         .acquire()
                         .await
                         .expect("the send semaphore is never closed");
                     let t0 = Instant::now();
                     let sent = self.send(&job, prepared.message).await;
-                    self.record(job, sent, t0.elapsed()).await
+                    let took = t0.elapsed();
+                    // The destination is free for the next send while this try is
+                    // recorded (which waits for a durable commit).
+                    drop((send_slot, lane_slot));
+                    self.record(job, sent, took).await
                 }
                 Err(wait) => {
                     let job = self.hand_back(job, wait);

@@ -93,7 +93,9 @@ struct Lane {
 
 impl Lane {
     fn view(&self, now: Instant) -> LaneView {
-        // A send running longer than the average says more about the destination.
+        // A send still running long after the others took says more about the
+        // destination than their average (it has stopped answering); a little
+        // longer is only noise (a busy machine), and must not hand work back.
         let oldest = self
             .admitted
             .values()
@@ -101,8 +103,10 @@ impl Lane {
             .map(|&started| now.saturating_duration_since(started))
             .max();
         let estimate = match (self.average, oldest) {
-            (None, Some(o)) if o < Duration::from_millis(100) => None,
-            (a, o) => a.max(o),
+            (None, Some(o)) if o >= Duration::from_millis(100) => Some(o),
+            (None, _) => None,
+            (Some(a), Some(o)) if o > (a * 4).max(Duration::from_secs(1)) => Some(o),
+            (Some(a), _) => Some(a),
         };
         LaneView {
             admitted: self.admitted.len(),
@@ -111,11 +115,18 @@ impl Lane {
         }
     }
 
-    /// Spreads handed-back jobs: each goes one send's time after the last.
+    /// Spreads handed-back jobs: each goes one send's time after the last. A lane
+    /// that has not shown its speed yet (its first sends are under way) hands back
+    /// for [`MIN_DEFER`] only: it is most likely quick, and will know in a moment.
     fn defer(&mut self, now: Instant, wait: Duration) -> Duration {
-        let step = self.limits.gap.unwrap_or_else(|| {
-            self.view(now).estimate.unwrap_or_default() / self.limits.slots.max(1) as u32
-        });
+        let estimate = self.view(now).estimate;
+        if estimate.is_none() && self.limits.gap.is_none() {
+            return MIN_DEFER;
+        }
+        let step = self
+            .limits
+            .gap
+            .unwrap_or_else(|| estimate.unwrap_or_default() / self.limits.slots.max(1) as u32);
         let at = (now + wait).max(self.defer_cursor);
         self.defer_cursor = at + step.max(Duration::from_millis(1));
         (at - now).clamp(MIN_DEFER, MAX_DEFER)

@@ -121,3 +121,53 @@ async fn a_destination_that_stops_answering_soon_takes_no_more() {
     }
     assert!(taken <= 16, "took {taken}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lane_still_showing_its_speed_hands_back_for_a_moment_only() {
+    let lanes = Lanes::new(BUDGET);
+    let mut backs = Vec::new();
+    for _ in 0..(UNKNOWN_DEPTH + 500) {
+        match lanes.admit("u", WEBHOOK) {
+            Admission::Admitted(t) => std::mem::forget(t),
+            Admission::Defer(d) => backs.push(d),
+        }
+    }
+    assert_eq!(backs.len(), 500);
+    assert!(
+        backs.iter().all(|d| *d == MIN_DEFER),
+        "not spread out: {:?}",
+        backs.last()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quick_lane_keeps_its_deep_queue_through_a_slow_send_or_two() {
+    let lanes = Lanes::new(BUDGET);
+    // Sends of 5 ms teach the lane its speed.
+    for _ in 0..8 {
+        let Admission::Admitted(t) = lanes.admit("u", WEBHOOK) else {
+            panic!("admitted");
+        };
+        let s = t
+            .enter(Instant::now() + Duration::from_secs(9))
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_millis(5)).await;
+        drop(s);
+    }
+    let Admission::Admitted(t) = lanes.admit("u", WEBHOOK) else {
+        panic!("admitted");
+    };
+    let _slow = t
+        .enter(Instant::now() + Duration::from_secs(9))
+        .await
+        .unwrap();
+    // One send has taken 300 ms so far: noise on a busy machine, not a dead lane.
+    tokio::time::advance(Duration::from_millis(300)).await;
+    for i in 0..500 {
+        match lanes.admit("u", WEBHOOK) {
+            Admission::Admitted(t) => std::mem::forget(t),
+            Admission::Defer(d) => panic!("job {i} handed back for {d:?}"),
+        }
+    }
+}
