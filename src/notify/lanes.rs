@@ -228,7 +228,10 @@ impl Ticket {
                 .acquire()
                 .await
                 .expect("lane semaphores are never closed");
-            tokio::time::sleep_until(self.send_at).await;
+            // Only a rate-limited lane waits for its turn: a timer costs a tick.
+            if self.send_at > Instant::now() {
+                tokio::time::sleep_until(self.send_at).await;
+            }
             slot
         };
         match tokio::time::timeout_at(deadline, entered).await {
