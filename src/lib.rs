@@ -149,14 +149,16 @@ impl App {
             guesses: Arc::new(api::guesses::Guesses::new(cfg_guess_burst, cfg_guess_rate)),
             templates: Arc::new(notify::templates::Templates::new(&cfg_templates_dir)),
         };
-        let dispatcher = notify::Dispatcher::new(
+        // One set of templates: the page's and the notifications'.
+        let dispatcher = notify::Dispatcher::with_templates(
             state.store.clone(),
             state.cfg.clone(),
             state.carriers.clone(),
             crate::core::time::Clock::system(),
+            state.templates.clone(),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
-        let problems = notify::templates::Templates::new(&state.cfg.templates_dir).check();
+        let problems = state.templates.check();
         for p in &problems {
             tracing::warn!(problem = %p, "template problem: notifications that need it will fail");
         }

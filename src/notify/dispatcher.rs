@@ -43,7 +43,7 @@ pub struct Dispatcher {
     store: Store,
     cfg: Arc<Config>,
     carriers: Arc<Carriers>,
-    templates: Templates,
+    templates: Arc<Templates>,
     mailer: Mailer,
     http: reqwest::Client,
     lanes: Arc<Lanes>,
@@ -67,18 +67,32 @@ struct Task {
 }
 
 impl Dispatcher {
-    /// Builds the dispatcher; fails on an unusable email transport. It reads the
-    /// time from `clock` (tests pass a manual one).
+    /// Builds the dispatcher with templates of its own from `cfg.templates_dir`
+    /// (see [`Dispatcher::with_templates`]).
     pub fn new(
         store: Store,
         cfg: Arc<Config>,
         carriers: Arc<Carriers>,
         clock: Clock,
     ) -> Result<Arc<Dispatcher>, String> {
+        let templates = Arc::new(Templates::new(&cfg.templates_dir));
+        Dispatcher::with_templates(store, cfg, carriers, clock, templates)
+    }
+
+    /// Builds the dispatcher over templates shared with the rest of the gateway;
+    /// fails on an unusable email transport. It reads the time from `clock`
+    /// (tests pass a manual one).
+    pub fn with_templates(
+        store: Store,
+        cfg: Arc<Config>,
+        carriers: Arc<Carriers>,
+        clock: Clock,
+        templates: Arc<Templates>,
+    ) -> Result<Arc<Dispatcher>, String> {
         let timeout = cfg.delivery.timeout.0;
         Ok(Arc::new(Dispatcher {
             mailer: Mailer::new(&cfg.email, timeout)?,
-            templates: Templates::new(&cfg.templates_dir),
+            templates,
             http: reqwest::Client::builder()
                 .timeout(timeout)
                 // A redirect could lead past the private-address check.
