@@ -69,11 +69,11 @@ pub struct AccountSpec<'a> {
 /// The account to store for `spec`: the `existing` one brought up to date (its
 /// name, logo and key as configured; its settings only when the config names
 /// some, so settings changed through the API survive a restart otherwise), or a
-/// new one with id `new_id()`.
+/// new one with id `new_id` (unused for an existing one).
 pub fn plan_upsert(
     existing: Option<Account>,
     spec: AccountSpec<'_>,
-    new_id: impl FnOnce() -> u64,
+    new_id: u64,
     now: i64,
 ) -> Account {
     let (name, logo_url) = spec.profile.owned();
@@ -89,7 +89,7 @@ pub fn plan_upsert(
             a
         }
         None => Account {
-            id: new_id(),
+            id: new_id,
             email: spec.email.trim().to_string(),
             key_sha256,
             created_at: now,

@@ -58,7 +58,7 @@ impl PgStore {
             key_sha256,
             notify,
         };
-        let account = plan_upsert(existing, spec, || new_id, now);
+        let account = plan_upsert(existing, spec, new_id, now);
         // A key belongs to one account: the one that names it last.
         tx.execute(
             "UPDATE accounts SET key_sha256 = 'moved:' || id WHERE key_sha256 = $1 AND id <> $2",

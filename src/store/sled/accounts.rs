@@ -38,7 +38,7 @@ impl SledStore {
                 key_sha256,
                 notify,
             };
-            let account = plan_upsert(existing, spec, || next_id, now);
+            let account = plan_upsert(existing, spec, next_id, now);
             match old_key {
                 Some(old) if old != account.key_sha256 => tx.del(T::ApiKeys, hex_bytes(&old)),
                 Some(_) => {}

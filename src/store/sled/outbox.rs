@@ -108,15 +108,20 @@ impl SledStore {
         })
         .await?;
         // Only once the try is recorded may the job be claimed again.
+        self.end_leases(records.iter().map(|r| r.job.id.as_str()));
+        Ok(())
+    }
+
+    /// Ends this process's in-memory leases of these jobs.
+    fn end_leases<'a>(&self, ids: impl Iterator<Item = &'a str>) {
         let mut leases = self
             .inner
             .leases
             .lock()
             .expect("the lease table is never poisoned");
-        for r in records {
-            leases.remove(r.job.id.as_bytes());
+        for id in ids {
+            leases.remove(id.as_bytes());
         }
-        Ok(())
     }
 
     /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]).
@@ -133,14 +138,7 @@ impl SledStore {
             Ok(())
         })
         .await?;
-        let mut leases = self
-            .inner
-            .leases
-            .lock()
-            .expect("the lease table is never poisoned");
-        for j in jobs {
-            leases.remove(j.id.as_bytes());
-        }
+        self.end_leases(jobs.iter().map(|j| j.id.as_str()));
         Ok(())
     }
 
