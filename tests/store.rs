@@ -6,7 +6,7 @@ use trackgate::core::apply::Update;
 use trackgate::core::model::{Checkpoint, TrackingFields};
 use trackgate::core::rules::{Attempt, Channel};
 use trackgate::core::schedule::PollPolicy;
-use trackgate::core::settings::{Notify, WebhookDest};
+use trackgate::core::settings::{Notify, NotifyChange, SettingsError, WebhookChange, WebhookDest};
 use trackgate::core::status::Status;
 use trackgate::store::{
     Incoming, JobFilter, ListQuery, NewTracking, Next, Origin, PushKey, Store, TrackingError,
@@ -567,6 +567,67 @@ async fn a_trackings_notifications_list_newest_first(store: Store) {
     assert_eq!(all.iter().map(|j| j.id.clone()).collect::<Vec<_>>(), ids);
 }
 
+/// A settings change is applied to the settings as stored when the write runs: a
+/// destination a delivery switched off meanwhile stays off unless the change sets
+/// its URL again; a change that does not fit writes nothing.
+async fn a_settings_change_applies_to_what_is_stored(store: Store) {
+    let a = account(&store, "a@example.com", true).await;
+    store
+        .create_trackings(a, vec![new("S1", "#s")], NOW)
+        .await
+        .unwrap();
+    push(&store, news("S1", Status::Transit, NOW - 5), NOW).await;
+    let jobs = store.claim_due_jobs(NOW, 10, 60).await.unwrap();
+    let hook = jobs.iter().find(|j| j.channel == Channel::Webhook).unwrap();
+    let gone = Attempt {
+        number: 1,
+        at_ms: NOW * 1000,
+        outcome: "gone".into(),
+        code: Some(410),
+        error: Some("HTTP 410".into()),
+        latency_ms: 1,
+    };
+    store
+        .record_attempt(hook, gone, Next::Dead, Some("410 Gone".into()))
+        .await
+        .unwrap();
+    let slack_on = NotifyChange {
+        slack: Some(Some("https://hooks.slack.example/T1".into())),
+        ..NotifyChange::default()
+    };
+    let saved = store.set_notify(a, &slack_on).await.unwrap().unwrap();
+    let w = saved.webhook.as_ref().unwrap();
+    assert_eq!(w.disabled.as_deref(), Some("410 Gone"), "kept off");
+    assert_eq!(
+        saved.slack.as_ref().unwrap().url,
+        "https://hooks.slack.example/T1"
+    );
+    let same_url = NotifyChange {
+        webhook: Some(Some(WebhookChange {
+            url: "https://shop.example/hook2".into(),
+            secrets: None,
+        })),
+        ..NotifyChange::default()
+    };
+    let saved = store.set_notify(a, &same_url).await.unwrap().unwrap();
+    let w = saved.webhook.as_ref().unwrap();
+    assert_eq!(
+        (w.disabled.as_deref(), &w.secrets[..]),
+        (None, &["whsec_c2VjcmV0".to_string()][..])
+    );
+    assert_eq!(store.account(a).await.unwrap().unwrap().notify, saved);
+
+    let b = account(&store, "b@example.com", false).await;
+    let before = store.account(b).await.unwrap().unwrap();
+    let refused = store.set_notify(b, &same_url).await.unwrap();
+    assert_eq!(refused, Err(SettingsError::WebhookSecretMissing));
+    assert_eq!(
+        store.account(b).await.unwrap().unwrap(),
+        before,
+        "nothing written"
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $($check:ident),* $(,)?) => {
         $(
@@ -595,6 +656,7 @@ mod sled {
         a_push_the_engine_refuses_fails_no_other,
         polls_follow_the_parcels_poll_time,
         a_trackings_notifications_list_newest_first,
+        a_settings_change_applies_to_what_is_stored,
     );
 }
 
@@ -612,6 +674,7 @@ mod postgres {
         a_push_the_engine_refuses_fails_no_other,
         polls_follow_the_parcels_poll_time,
         a_trackings_notifications_list_newest_first,
+        a_settings_change_applies_to_what_is_stored,
     );
 }
 

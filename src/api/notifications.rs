@@ -13,9 +13,10 @@ use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::rules::{Channel, Job, JobState};
+use crate::core::settings::{Notify, NotifyChange, WebhookChange};
 use crate::core::status::Status;
 use crate::core::time;
-use crate::store::{JobFilter, Notify, SlackDest, WebhookDest};
+use crate::store::JobFilter;
 use axum::extract::{Query, State};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -256,18 +257,17 @@ async fn put_settings(
     Caller(acct): Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
-    let m = object(&body, "request body")?;
+    let change = settings_change(&object(&body, "request body")?)?;
     let saved = state
         .store
-        .set_notify(acct.id, |current| merge_settings(&m, current))
-        .await?;
-    let saved = saved?;
+        .set_notify(acct.id, &change)
+        .await?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(Success(settings_view(&saved)))
 }
 
-/// The settings after a PUT body's changes to `current`; an error names the field.
-fn merge_settings(m: &Map<String, Value>, current: &Notify) -> Result<Notify, ApiError> {
-    let mut n = current.clone();
+/// The change a PUT body asks for; an error names the field.
+fn settings_change(m: &Map<String, Value>) -> Result<NotifyChange, ApiError> {
     for key in m.keys() {
         if !matches!(key.as_str(), "email" | "webhook" | "slack" | "rules") {
             return Err(ApiError::BadRequest(format!(
@@ -275,84 +275,79 @@ fn merge_settings(m: &Map<String, Value>, current: &Notify) -> Result<Notify, Ap
             )));
         }
     }
+    let mut change = NotifyChange::default();
     if let Some(v) = m.get("email") {
-        n.email = v
-            .as_bool()
-            .ok_or_else(|| ApiError::BadRequest("email must be true or false".into()))?;
+        change.email = Some(
+            v.as_bool()
+                .ok_or_else(|| ApiError::BadRequest("email must be true or false".into()))?,
+        );
     }
-    match m.get("webhook") {
-        None => {}
-        Some(Value::Null) => n.webhook = None,
+    change.webhook = match m.get("webhook") {
+        None => None,
+        Some(Value::Null) => Some(None),
         Some(Value::Object(w)) => {
-            let secrets: Vec<String> = match (w.get("secret"), w.get("secrets")) {
-                (Some(Value::String(s)), None) => vec![s.clone()],
-                (None, Some(Value::Array(a))) => a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| {
-                        x.as_str().map(String::from).ok_or_else(|| {
-                            ApiError::BadRequest(format!("webhook.secrets[{i}] must be a string"))
+            let secrets: Option<Vec<String>> = match (w.get("secret"), w.get("secrets")) {
+                (Some(Value::String(s)), None) => Some(vec![s.clone()]),
+                (None, Some(Value::Array(a))) => Some(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            x.as_str().map(String::from).ok_or_else(|| {
+                                ApiError::BadRequest(format!(
+                                    "webhook.secrets[{i}] must be a string"
+                                ))
+                            })
                         })
-                    })
-                    .collect::<Result<_, _>>()?,
-                (None, None) => n
-                    .webhook
-                    .as_ref()
-                    .map(|w| w.secrets.clone())
-                    .unwrap_or_default(),
+                        .collect::<Result<_, _>>()?,
+                ),
+                (None, None) => None,
                 _ => {
                     return Err(ApiError::BadRequest(
                         "webhook: give secret (a string) or secrets (an array)".into(),
                     ))
                 }
             };
-            if secrets.is_empty() || secrets.iter().any(|s| s.trim().is_empty()) {
-                return Err(ApiError::BadRequest("webhook.secret is required".into()));
+            if let Some(secrets) = &secrets {
+                if secrets.is_empty() || secrets.iter().any(|s| s.trim().is_empty()) {
+                    return Err(ApiError::BadRequest("webhook.secret is required".into()));
+                }
+                for s in secrets {
+                    setting_text(s, "webhook.secret")?;
+                }
             }
-            for s in &secrets {
-                setting_text(s, "webhook.secret")?;
-            }
-            n.webhook = Some(WebhookDest {
+            Some(Some(WebhookChange {
                 url: url(w, "webhook")?,
                 secrets,
-                disabled: None,
-            });
+            }))
         }
         Some(_) => {
             return Err(ApiError::BadRequest(
                 "webhook must be an object or null".into(),
             ))
         }
-    }
-    match m.get("slack") {
-        None => {}
-        Some(Value::Null) => n.slack = None,
-        Some(Value::Object(s)) => {
-            n.slack = Some(SlackDest {
-                url: url(s, "slack")?,
-                disabled: None,
-            })
-        }
+    };
+    change.slack = match m.get("slack") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::Object(s)) => Some(Some(url(s, "slack")?)),
         Some(_) => {
             return Err(ApiError::BadRequest(
                 "slack must be an object or null".into(),
             ))
         }
-    }
+    };
     if let Some(r) = m.get("rules") {
         let r = r
             .as_object()
             .ok_or_else(|| ApiError::BadRequest("rules must be an object".into()))?;
-        let mut rules = n.rules.clone();
         for (k, v) in r {
             match k.as_str() {
-                "email" => rules.email = statuses(v, k)?,
-                "webhook" => rules.webhook = statuses(v, k)?,
-                "slack" => rules.slack = statuses(v, k)?,
+                "email" => change.rules.email = Some(statuses(v, k)?),
+                "webhook" => change.rules.webhook = Some(statuses(v, k)?),
+                "slack" => change.rules.slack = Some(statuses(v, k)?),
                 _ => return Err(ApiError::BadRequest(format!("rules.{k} is not a channel"))),
             }
         }
-        n.rules = rules;
     }
-    Ok(n)
+    Ok(change)
 }

@@ -488,18 +488,24 @@ impl NotifyConfig {
     }
 
     /// The stored form of these settings.
-    pub fn to_settings(&self) -> crate::store::Notify {
-        crate::store::Notify {
+    pub fn to_settings(&self) -> crate::core::settings::Notify {
+        crate::core::settings::Notify {
             email: self.email,
-            webhook: self.webhook.as_ref().map(|w| crate::store::WebhookDest {
-                url: w.url.clone(),
-                secrets: vec![w.secret.expose().to_string()],
-                disabled: None,
-            }),
-            slack: self.slack.as_ref().map(|s| crate::store::SlackDest {
-                url: s.url.clone(),
-                disabled: None,
-            }),
+            webhook: self
+                .webhook
+                .as_ref()
+                .map(|w| crate::core::settings::WebhookDest {
+                    url: w.url.clone(),
+                    secrets: vec![w.secret.expose().to_string()],
+                    disabled: None,
+                }),
+            slack: self
+                .slack
+                .as_ref()
+                .map(|s| crate::core::settings::SlackDest {
+                    url: s.url.clone(),
+                    disabled: None,
+                }),
             rules: self.rules.clone().unwrap_or_default(),
         }
     }

@@ -78,3 +78,93 @@ impl Notify {
         }
     }
 }
+
+/// A change to an account's settings (`PUT /notifications/settings`): each field
+/// given replaces the current one. Applied by the store to the settings as they are
+/// when its write runs, with [`NotifyChange::apply`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifyChange {
+    pub email: Option<bool>,
+    /// `Some(None)` removes the webhook.
+    pub webhook: Option<Option<WebhookChange>>,
+    /// `Some(None)` removes Slack.
+    pub slack: Option<Option<String>>,
+    /// Each channel's statuses given replace that channel's.
+    pub rules: RulesChange,
+}
+
+/// A new webhook destination; without secrets, the current ones stay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookChange {
+    pub url: String,
+    pub secrets: Option<Vec<String>>,
+}
+
+/// New statuses for some channels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RulesChange {
+    pub email: Option<Vec<Status>>,
+    pub webhook: Option<Vec<Status>>,
+    pub slack: Option<Vec<Status>>,
+}
+
+/// Why a change does not fit the current settings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("webhook.secret is required")]
+    WebhookSecretMissing,
+}
+
+impl NotifyChange {
+    /// The settings after this change to `current`. Setting a URL re-enables a
+    /// destination a 410 switched off.
+    pub fn apply(&self, current: &Notify) -> Result<Notify, SettingsError> {
+        let mut n = current.clone();
+        if let Some(email) = self.email {
+            n.email = email;
+        }
+        match &self.webhook {
+            None => {}
+            Some(None) => n.webhook = None,
+            Some(Some(w)) => {
+                let secrets = match &w.secrets {
+                    Some(s) => s.clone(),
+                    None => current
+                        .webhook
+                        .as_ref()
+                        .map(|w| w.secrets.clone())
+                        .unwrap_or_default(),
+                };
+                if secrets.is_empty() {
+                    return Err(SettingsError::WebhookSecretMissing);
+                }
+                n.webhook = Some(WebhookDest {
+                    url: w.url.clone(),
+                    secrets,
+                    disabled: None,
+                });
+            }
+        }
+        match &self.slack {
+            None => {}
+            Some(None) => n.slack = None,
+            Some(Some(url)) => {
+                n.slack = Some(SlackDest {
+                    url: url.clone(),
+                    disabled: None,
+                })
+            }
+        }
+        let r = &self.rules;
+        for (given, rule) in [
+            (&r.email, &mut n.rules.email),
+            (&r.webhook, &mut n.rules.webhook),
+            (&r.slack, &mut n.rules.slack),
+        ] {
+            if let Some(statuses) = given {
+                *rule = statuses.clone();
+            }
+        }
+        Ok(n)
+    }
+}

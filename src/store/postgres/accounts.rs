@@ -3,15 +3,18 @@
 use super::db::Db;
 use super::{decode, PgStore};
 use crate::core::account::{email_key, plan_upsert, AccountSpec};
-use crate::core::settings::Notify;
+use crate::core::settings::{Notify, NotifyChange, SettingsError};
+use crate::store::backend::Accounts;
 use crate::store::types::*;
+use async_trait::async_trait;
 use subtle::ConstantTimeEq;
 use tokio_postgres::types::Json;
 
-impl PgStore {
+#[async_trait]
+impl Accounts for PgStore {
     /// Creates the account or updates its key, profile and (when given) its
     /// notification settings.
-    pub async fn upsert_account(
+    async fn upsert_account(
         &self,
         email: &str,
         profile: Profile<'_>,
@@ -81,7 +84,7 @@ impl PgStore {
     }
 
     /// An account by id.
-    pub async fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
+    async fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
         let row = self
             .client()
             .await?
@@ -95,7 +98,7 @@ impl PgStore {
     /// The account an API key belongs to. A key found is remembered for
     /// [`KEY_CACHE_SECS`]: every API request authenticates, and the key's account
     /// changes only when a node starts with a new config.
-    pub async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
+    async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let presented = hash_key(api_key);
         if let Some(a) = self.inner.keys.get(&presented) {
             return Ok(Some(a));
@@ -107,6 +110,42 @@ impl PgStore {
         Ok(found)
     }
 
+    /// Changes an account's notification settings: `change` gets the current ones
+    /// (read under a row lock, so a concurrent 410-disable is not lost) and returns
+    /// the new ones, or an error that leaves them as they are.
+    async fn set_notify(
+        &self,
+        account: u64,
+        change: &NotifyChange,
+    ) -> Result<Result<Notify, SettingsError>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&(account as i64)],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(change.apply(&Notify::default()));
+        };
+        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
+        let notify = match change.apply(&a.notify) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        a.notify = notify;
+        tx.execute(
+            "UPDATE accounts SET row = $2 WHERE id = $1",
+            &[&(account as i64), &Json(&a)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(a.notify))
+    }
+}
+
+impl PgStore {
     async fn account_by_key_hash(&self, presented: &str) -> Result<Option<Account>, StoreError> {
         let row = self
             .client()
@@ -124,40 +163,6 @@ impl PgStore {
             .ct_eq(presented.as_bytes())
             .into();
         Ok(same.then_some(account))
-    }
-
-    /// Changes an account's notification settings: `change` gets the current ones
-    /// (read under a row lock, so a concurrent 410-disable is not lost) and returns
-    /// the new ones, or an error that leaves them as they are.
-    pub async fn set_notify<E>(
-        &self,
-        account: u64,
-        change: impl FnOnce(&Notify) -> Result<Notify, E>,
-    ) -> Result<Result<Notify, E>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let row = tx
-            .query_opt(
-                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
-                &[&(account as i64)],
-            )
-            .await?;
-        let Some(row) = row else {
-            return Ok(change(&Notify::default()));
-        };
-        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
-        let notify = match change(&a.notify) {
-            Ok(n) => n,
-            Err(e) => return Ok(Err(e)),
-        };
-        a.notify = notify;
-        tx.execute(
-            "UPDATE accounts SET row = $2 WHERE id = $1",
-            &[&(account as i64), &Json(&a)],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(a.notify))
     }
 }
 

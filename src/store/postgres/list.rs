@@ -54,7 +54,7 @@ fn filters(account: u64, q: &ListQuery) -> (String, Vec<Box<dyn ToSql + Sync + S
 
 impl PgStore {
     /// One page of an account's trackings, newest first, and how many match.
-    pub async fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+    pub(super) async fn list_page(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
         let (filter, mut params) = filters(account, q);
         let client = self.client().await?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
@@ -105,7 +105,11 @@ impl PgStore {
 
     /// Trackings per status (by status code), with the created and order-created
     /// ranges of `q` applied.
-    pub async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+    pub(super) async fn count_statuses(
+        &self,
+        account: u64,
+        q: &ListQuery,
+    ) -> Result<[u64; 8], StoreError> {
         if q.counters_answer_status_counts() {
             return super::counts::read(&self.client().await?, account).await;
         }

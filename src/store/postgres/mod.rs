@@ -20,7 +20,9 @@ pub mod schema;
 mod trackings;
 
 use crate::core::schedule::PollPolicy;
+use crate::store::backend::Health;
 use crate::store::types::StoreError;
+use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +137,30 @@ fn decode(table: &str, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+#[async_trait]
+impl Health for PgStore {
+    /// Signalled when a commit (on any node) enqueues notification jobs.
+    fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.jobs_ready.clone()
+    }
+
+    /// Whether the database answers.
+    async fn check(&self) -> Result<(), StoreError> {
+        use db::Db;
+        self.client().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    /// Every commit is durable already; nothing to flush.
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
 impl PgStore {
     /// Connects to `url` with up to `pool_size` connections, migrates the schema,
     /// and starts listening for other nodes' new jobs. Fails with a clear message
@@ -196,23 +222,6 @@ impl PgStore {
 
     async fn client(&self) -> Result<db::Conn, StoreError> {
         Ok(db::Conn(self.inner.pool.get().await?))
-    }
-
-    /// Signalled when a commit (on any node) enqueues notification jobs.
-    pub fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
-        self.inner.jobs_ready.clone()
-    }
-
-    /// Whether the database answers.
-    pub async fn check(&self) -> Result<(), StoreError> {
-        use db::Db;
-        self.client().await?.execute("SELECT 1", &[]).await?;
-        Ok(())
-    }
-
-    /// Every commit is durable already; nothing to flush.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        Ok(())
     }
 
     /// This node's id.

@@ -5,7 +5,9 @@
 use super::db::{Db, Tx};
 use super::{decode, PgStore};
 use crate::core::rules::{lease_until, Attempt, Job, JobState};
+use crate::store::backend::Outbox;
 use crate::store::types::*;
+use async_trait::async_trait;
 use tokio_postgres::types::Json;
 use tokio_postgres::Row as PgRow;
 
@@ -30,11 +32,12 @@ async fn put_job(tx: &Tx<'_>, j: &Job) -> Result<(), StoreError> {
     Ok(())
 }
 
-impl PgStore {
+#[async_trait]
+impl Outbox for PgStore {
     /// Claims up to `limit` due jobs for this node, leased for `lease` seconds (at
     /// most [`MAX_LEASE_SECS`]): a job whose node dies mid-send comes due again
     /// when the lease expires, for any node to take.
-    pub async fn claim_due_jobs(
+    async fn claim_due_jobs(
         &self,
         now: i64,
         limit: usize,
@@ -64,7 +67,7 @@ impl PgStore {
     /// Records tries and what follows each. Those without a destination to switch
     /// off (nearly all) share one statement; a 410's record takes a transaction of
     /// its own that also switches the destination off.
-    pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
+    async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         let (disabling, plain): (Vec<&AttemptRecord>, Vec<&AttemptRecord>) =
             records.iter().partition(|r| r.disable.is_some());
         if !plain.is_empty() {
@@ -76,6 +79,171 @@ impl PgStore {
         Ok(())
     }
 
+    /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]):
+    /// one statement writes the rows core made, for the jobs this node still leases.
+    async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+        let dues: Vec<i64> = jobs.iter().map(|j| j.due).collect();
+        let rows: Vec<Json<&Job>> = jobs.iter().map(Json).collect();
+        self.client()
+            .await?
+            .execute(
+                "UPDATE jobs SET due = r.due, lease_owner = NULL, row = r.row
+                 FROM unnest($1::text[], $2::int8[], $3::jsonb[]) AS r(id, due, row)
+                 WHERE jobs.id = r.id AND jobs.state = 0 AND jobs.lease_owner = $4",
+                &[&ids, &dues, &rows, &self.node()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A job of the account with its attempts, oldest first.
+    async fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
+        let client = self.client().await?;
+        let Some(r) = client
+            .query_opt(
+                "SELECT row FROM jobs WHERE id = $1 AND account = $2",
+                &[&id, &(account as i64)],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let job = job_row(&r)?;
+        let attempts = client
+            .query(
+                "SELECT row FROM attempts WHERE job_id = $1 ORDER BY number",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<Attempt>>(0)
+                    .map(|j| j.0)
+                    .map_err(|e| decode("attempts", e))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Some((job, attempts)))
+    }
+
+    /// An account's jobs, newest first, filtered.
+    async fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
+        let (carrier, number) = match &f.tracking {
+            Some((c, n)) => (Some(c.as_str()), Some(n.as_str())),
+            None => (None, None),
+        };
+        let state = f.state.map(|s| s.code() as i16);
+        let channel = f.channel.map(|c| c.as_str());
+        let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM jobs WHERE account = $1
+                   AND ($2::smallint IS NULL OR state = $2)
+                   AND ($3::text IS NULL OR channel = $3)
+                   AND ($4::text IS NULL OR (carrier = $4 AND number = $5))
+                 ORDER BY created_at DESC, id DESC LIMIT $6",
+                &[
+                    &(account as i64),
+                    &state,
+                    &channel,
+                    &carrier,
+                    &number,
+                    &limit,
+                ],
+            )
+            .await?
+            .iter()
+            .map(job_row)
+            .collect()
+    }
+
+    /// Queues jobs again (now), whatever their state: a manual retry.
+    async fn requeue_jobs(
+        &self,
+        account: u64,
+        ids: &[String],
+        now: i64,
+    ) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "SELECT row FROM jobs WHERE id = ANY($1) AND account = $2 FOR UPDATE",
+                &[&ids, &(account as i64)],
+            )
+            .await?;
+        let mut n = 0;
+        for r in &rows {
+            if let Some(j) = job_row(r)?.requeued(now) {
+                put_job(&tx, &j).await?;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            tx.execute("SELECT pg_notify($1, '')", &[&super::JOBS_CHANNEL])
+                .await?;
+        }
+        tx.commit().await?;
+        if n > 0 {
+            self.inner.jobs_ready.notify_one();
+        }
+        Ok(n)
+    }
+
+    /// Ids of an account's dead jobs created at or after `since`.
+    async fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query(
+                "SELECT id FROM jobs WHERE account = $1 AND state = $2 AND created_at >= $3
+                 ORDER BY created_at",
+                &[&(account as i64), &(JobState::Dead.code() as i16), &since],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// Every job about one tracking of an account, oldest first.
+    async fn jobs_for(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Job>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM jobs WHERE account = $1 AND carrier = $2 AND number = $3
+                 ORDER BY created_at, id",
+                &[&(account as i64), &carrier, &number],
+            )
+            .await?
+            .iter()
+            .map(job_row)
+            .collect()
+    }
+
+    /// Pending jobs and how late the oldest due one is.
+    async fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
+        let r = self
+            .client()
+            .await?
+            .query_one("SELECT count(*), min(due) FROM jobs WHERE state = 0", &[])
+            .await?;
+        let pending: i64 = r.get(0);
+        let oldest: Option<i64> = r.get(1);
+        Ok(OutboxStats {
+            pending: pending as usize,
+            lag_seconds: oldest.map_or(0, |d| (now - d).max(0)),
+        })
+    }
+}
+
+impl PgStore {
     /// A try whose destination answered 410: the job, its attempt and the
     /// account's switched-off destination in one transaction.
     async fn record_disabling(&self, r: &AttemptRecord) -> Result<(), StoreError> {
@@ -160,172 +328,5 @@ impl PgStore {
             )
             .await?;
         Ok(())
-    }
-
-    /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]):
-    /// one statement writes the rows core made, for the jobs this node still leases.
-    pub async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
-        let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
-        let dues: Vec<i64> = jobs.iter().map(|j| j.due).collect();
-        let rows: Vec<Json<&Job>> = jobs.iter().map(Json).collect();
-        self.client()
-            .await?
-            .execute(
-                "UPDATE jobs SET due = r.due, lease_owner = NULL, row = r.row
-                 FROM unnest($1::text[], $2::int8[], $3::jsonb[]) AS r(id, due, row)
-                 WHERE jobs.id = r.id AND jobs.state = 0 AND jobs.lease_owner = $4",
-                &[&ids, &dues, &rows, &self.node()],
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// A job of the account with its attempts, oldest first.
-    pub async fn job(
-        &self,
-        account: u64,
-        id: &str,
-    ) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
-        let client = self.client().await?;
-        let Some(r) = client
-            .query_opt(
-                "SELECT row FROM jobs WHERE id = $1 AND account = $2",
-                &[&id, &(account as i64)],
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        let job = job_row(&r)?;
-        let attempts = client
-            .query(
-                "SELECT row FROM attempts WHERE job_id = $1 ORDER BY number",
-                &[&id],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                r.try_get::<_, Json<Attempt>>(0)
-                    .map(|j| j.0)
-                    .map_err(|e| decode("attempts", e))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Some((job, attempts)))
-    }
-
-    /// An account's jobs, newest first, filtered.
-    pub async fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
-        let (carrier, number) = match &f.tracking {
-            Some((c, n)) => (Some(c.as_str()), Some(n.as_str())),
-            None => (None, None),
-        };
-        let state = f.state.map(|s| s.code() as i16);
-        let channel = f.channel.map(|c| c.as_str());
-        let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
-        self.client()
-            .await?
-            .query(
-                "SELECT row FROM jobs WHERE account = $1
-                   AND ($2::smallint IS NULL OR state = $2)
-                   AND ($3::text IS NULL OR channel = $3)
-                   AND ($4::text IS NULL OR (carrier = $4 AND number = $5))
-                 ORDER BY created_at DESC, id DESC LIMIT $6",
-                &[
-                    &(account as i64),
-                    &state,
-                    &channel,
-                    &carrier,
-                    &number,
-                    &limit,
-                ],
-            )
-            .await?
-            .iter()
-            .map(job_row)
-            .collect()
-    }
-
-    /// Queues jobs again (now), whatever their state: a manual retry.
-    pub async fn requeue_jobs(
-        &self,
-        account: u64,
-        ids: &[String],
-        now: i64,
-    ) -> Result<usize, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let rows = tx
-            .query(
-                "SELECT row FROM jobs WHERE id = ANY($1) AND account = $2 FOR UPDATE",
-                &[&ids, &(account as i64)],
-            )
-            .await?;
-        let mut n = 0;
-        for r in &rows {
-            if let Some(j) = job_row(r)?.requeued(now) {
-                put_job(&tx, &j).await?;
-                n += 1;
-            }
-        }
-        if n > 0 {
-            tx.execute("SELECT pg_notify($1, '')", &[&super::JOBS_CHANNEL])
-                .await?;
-        }
-        tx.commit().await?;
-        if n > 0 {
-            self.inner.jobs_ready.notify_one();
-        }
-        Ok(n)
-    }
-
-    /// Ids of an account's dead jobs created at or after `since`.
-    pub async fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .client()
-            .await?
-            .query(
-                "SELECT id FROM jobs WHERE account = $1 AND state = $2 AND created_at >= $3
-                 ORDER BY created_at",
-                &[&(account as i64), &(JobState::Dead.code() as i16), &since],
-            )
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect())
-    }
-
-    /// Every job about one tracking of an account, oldest first.
-    pub async fn jobs_for(
-        &self,
-        account: u64,
-        carrier: &str,
-        number: &str,
-    ) -> Result<Vec<Job>, StoreError> {
-        self.client()
-            .await?
-            .query(
-                "SELECT row FROM jobs WHERE account = $1 AND carrier = $2 AND number = $3
-                 ORDER BY created_at, id",
-                &[&(account as i64), &carrier, &number],
-            )
-            .await?
-            .iter()
-            .map(job_row)
-            .collect()
-    }
-
-    /// Pending jobs and how late the oldest due one is.
-    pub async fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
-        let r = self
-            .client()
-            .await?
-            .query_one("SELECT count(*), min(due) FROM jobs WHERE state = 0", &[])
-            .await?;
-        let pending: i64 = r.get(0);
-        let oldest: Option<i64> = r.get(1);
-        Ok(OutboxStats {
-            pending: pending as usize,
-            lag_seconds: oldest.map_or(0, |d| (now - d).max(0)),
-        })
     }
 }

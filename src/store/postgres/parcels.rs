@@ -11,8 +11,10 @@ use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::{plan_update, push_dedupe_horizon};
 use crate::core::plan::{Origin, Seen, Subscriber};
 use crate::core::settings::Notify;
+use crate::store::backend::Parcels;
 use crate::store::group::{self, Queued};
 use crate::store::types::*;
+use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::types::Json;
 
@@ -117,24 +119,8 @@ async fn load(tx: &Tx<'_>, keys: &[Key]) -> Result<Loaded, StoreError> {
     Ok(loaded)
 }
 
-impl PgStore {
-    /// The (carrier, number) keys an update names: its own, or every parcel with
-    /// the number when the push names no carrier of ours.
-    async fn keys_of(&self, tx: &Tx<'_>, item: &Incoming) -> Result<Vec<Key>, StoreError> {
-        Ok(match &item.carrier {
-            Some(c) => vec![(c.clone(), item.number.clone())],
-            None => tx
-                .query(
-                    "SELECT carrier FROM parcels WHERE number = $1",
-                    &[&item.number],
-                )
-                .await?
-                .iter()
-                .map(|r| (r.get::<_, String>(0), item.number.clone()))
-                .collect(),
-        })
-    }
-
+#[async_trait]
+impl Parcels for PgStore {
     /// Applies a batch of news in one transaction. With `push_id`, a batch whose id
     /// was seen before has no effect and reports `duplicate` (or `replayed`).
     ///
@@ -142,7 +128,7 @@ impl PgStore {
     /// a caller's turn is one of [`GROUP_SLOTS`](super::GROUP_SLOTS) slots of this node, and the
     /// group's transaction runs in a task of its own, so callers that go away
     /// never leave the others unanswered.
-    pub async fn apply_updates(
+    async fn apply_updates(
         &self,
         items: &[Incoming],
         origin: Origin,
@@ -179,6 +165,87 @@ impl PgStore {
             drop(slot);
         });
         place.answer().await
+    }
+
+    /// A parcel's transitions, oldest first.
+    async fn transitions(
+        &self,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Transition>, StoreError> {
+        self.client()
+            .await?
+            .query(
+                "SELECT row FROM transitions WHERE carrier = $1 AND number = $2 ORDER BY seq",
+                &[&carrier, &number],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                r.try_get::<_, Json<Transition>>(0)
+                    .map(|j| j.0)
+                    .map_err(|e| decode("transitions", e))
+            })
+            .collect()
+    }
+
+    /// Delivery statistics of one account's parcels of a carrier on a route (ISO2
+    /// countries): only that account's trackings, through the route index.
+    async fn route_stats(
+        &self,
+        account: u64,
+        carrier: &str,
+        origin: &str,
+        destination: &str,
+    ) -> Result<RouteStats, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT p.row FROM parcels p JOIN trackings t USING (carrier, number)
+                 WHERE t.account = $1 AND p.carrier = $2 AND p.origin = $3 AND p.destination = $4",
+                &[&(account as i64), &carrier, &origin, &destination],
+            )
+            .await?;
+        let mut stats = RouteStats::default();
+        for r in &rows {
+            let p = parcel_row(r)?;
+            stats.total += 1;
+            stats.delivered_days.extend(p.delivery_days());
+        }
+        Ok(stats)
+    }
+
+    /// A parcel as stored.
+    async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT row FROM parcels WHERE carrier = $1 AND number = $2",
+                &[&carrier, &number],
+            )
+            .await?
+            .map(|r| parcel_row(&r))
+            .transpose()
+    }
+}
+
+impl PgStore {
+    /// The (carrier, number) keys an update names: its own, or every parcel with
+    /// the number when the push names no carrier of ours.
+    async fn keys_of(&self, tx: &Tx<'_>, item: &Incoming) -> Result<Vec<Key>, StoreError> {
+        Ok(match &item.carrier {
+            Some(c) => vec![(c.clone(), item.number.clone())],
+            None => tx
+                .query(
+                    "SELECT carrier FROM parcels WHERE number = $1",
+                    &[&item.number],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), item.number.clone()))
+                .collect(),
+        })
     }
 
     /// Answers a group's callers, and wakes the dispatcher when it made jobs.
@@ -292,54 +359,5 @@ impl PgStore {
         }
         tx.commit().await?;
         Ok(reports)
-    }
-
-    /// A parcel's transitions, oldest first.
-    pub async fn transitions(
-        &self,
-        carrier: &str,
-        number: &str,
-    ) -> Result<Vec<Transition>, StoreError> {
-        self.client()
-            .await?
-            .query(
-                "SELECT row FROM transitions WHERE carrier = $1 AND number = $2 ORDER BY seq",
-                &[&carrier, &number],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                r.try_get::<_, Json<Transition>>(0)
-                    .map(|j| j.0)
-                    .map_err(|e| decode("transitions", e))
-            })
-            .collect()
-    }
-
-    /// Delivery statistics of one account's parcels of a carrier on a route (ISO2
-    /// countries): only that account's trackings, through the route index.
-    pub async fn route_stats(
-        &self,
-        account: u64,
-        carrier: &str,
-        origin: &str,
-        destination: &str,
-    ) -> Result<RouteStats, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT p.row FROM parcels p JOIN trackings t USING (carrier, number)
-                 WHERE t.account = $1 AND p.carrier = $2 AND p.origin = $3 AND p.destination = $4",
-                &[&(account as i64), &carrier, &origin, &destination],
-            )
-            .await?;
-        let mut stats = RouteStats::default();
-        for r in &rows {
-            let p = parcel_row(r)?;
-            stats.total += 1;
-            stats.delivered_days.extend(p.delivery_days());
-        }
-        Ok(stats)
     }
 }

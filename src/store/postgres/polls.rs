@@ -3,14 +3,16 @@
 use super::db::Db;
 use super::rows::{lock_parcel, parcel_row, put_parcel};
 use super::PgStore;
-use crate::core::model::Parcel;
 use crate::core::plan::{plan_poll_claim, plan_poll_retry};
+use crate::store::backend::Polls;
 use crate::store::types::*;
+use async_trait::async_trait;
 
-impl PgStore {
+#[async_trait]
+impl Polls for PgStore {
     /// Claims up to `limit` parcels whose poll is due: each is pushed `lease`
     /// seconds ahead in the same transaction, skipping rows another node holds.
-    pub async fn claim_due_polls(
+    async fn claim_due_polls(
         &self,
         now: i64,
         limit: usize,
@@ -54,7 +56,7 @@ impl PgStore {
 
     /// Reschedules a parcel after a failed poll for `at`, counting the failure
     /// when `failed`.
-    pub async fn reschedule_poll(
+    async fn reschedule_poll(
         &self,
         carrier: &str,
         number: &str,
@@ -71,7 +73,7 @@ impl PgStore {
     }
 
     /// How many polls are due at `now`, counted up to `cap`.
-    pub async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
+    async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
         let n: i64 = self
             .client()
             .await?
@@ -82,18 +84,5 @@ impl PgStore {
             .await?
             .get(0);
         Ok(n as usize)
-    }
-
-    /// A parcel as stored.
-    pub async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
-        self.client()
-            .await?
-            .query_opt(
-                "SELECT row FROM parcels WHERE carrier = $1 AND number = $2",
-                &[&carrier, &number],
-            )
-            .await?
-            .map(|r| parcel_row(&r))
-            .transpose()
     }
 }

@@ -7,7 +7,9 @@ use super::rows::{insert_parcel, joined, load, lock_parcel, put_parcel, put_trac
 use super::PgStore;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_carrier_move, plan_new_parcel};
+use crate::store::backend::Trackings;
 use crate::store::types::*;
+use async_trait::async_trait;
 
 /// The parcel a new (or moved) tracking follows: the one there, resumed if nobody
 /// followed it, or a fresh one; written and locked.
@@ -95,9 +97,10 @@ impl<R> Results<R> {
     }
 }
 
-impl PgStore {
+#[async_trait]
+impl Trackings for PgStore {
     /// A tracking with its parcel by the tracking's id (the page token).
-    pub async fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    async fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
         // Ids are 32 hex digits (as on sled): anything else names no tracking.
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
@@ -112,7 +115,7 @@ impl PgStore {
     }
 
     /// One tracking with its parcel.
-    pub async fn tracking(
+    async fn tracking(
         &self,
         account: u64,
         carrier: &str,
@@ -122,7 +125,7 @@ impl PgStore {
     }
 
     /// Creates trackings in one transaction; each item succeeds or fails on its own.
-    pub async fn create_trackings(
+    async fn create_trackings(
         &self,
         account: u64,
         items: Vec<NewTracking>,
@@ -146,7 +149,7 @@ impl PgStore {
     }
 
     /// Applies patches in one transaction; each item succeeds or fails on its own.
-    pub async fn update_trackings(
+    async fn update_trackings(
         &self,
         account: u64,
         items: Vec<(String, String, TrackingPatch)>,
@@ -177,7 +180,7 @@ impl PgStore {
     }
 
     /// Deletes trackings in one transaction; each item succeeds or fails on its own.
-    pub async fn delete_trackings(
+    async fn delete_trackings(
         &self,
         account: u64,
         items: Vec<(String, String)>,
@@ -211,7 +214,7 @@ impl PgStore {
     }
 
     /// Moves a tracking to another carrier, keeping its id and fields.
-    pub async fn change_carrier(
+    async fn change_carrier(
         &self,
         account: u64,
         carrier: &str,
@@ -253,5 +256,13 @@ impl PgStore {
         counts.write(&tx).await?;
         tx.commit().await?;
         Ok((t, parcel))
+    }
+
+    async fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+        self.list_page(account, q).await
+    }
+
+    async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+        self.count_statuses(account, q).await
     }
 }

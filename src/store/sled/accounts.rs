@@ -4,13 +4,17 @@ use super::keys::T;
 use super::{SledStore, StoreError};
 use crate::core::account::{email_key, plan_upsert, AccountSpec};
 use crate::core::settings::Notify;
+use crate::core::settings::{NotifyChange, SettingsError};
+use crate::store::backend::Accounts;
 use crate::store::types::*;
+use async_trait::async_trait;
 use subtle::ConstantTimeEq;
 
-impl SledStore {
+#[async_trait]
+impl Accounts for SledStore {
     /// Creates the account or updates its key, and its notification settings when
     /// `notify` is given. Returns the account and the write's sequence.
-    pub async fn upsert_account(
+    async fn upsert_account(
         &self,
         email: &str,
         profile: Profile<'_>,
@@ -55,12 +59,12 @@ impl SledStore {
     }
 
     /// An account by id.
-    pub fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
+    async fn account(&self, id: u64) -> Result<Option<Account>, StoreError> {
         self.get(T::Accounts, &id.to_be_bytes())
     }
 
     /// The account an API key belongs to.
-    pub fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
+    async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let presented = hash_key(api_key);
         let Some(id) = self.get::<u64>(T::ApiKeys, &hex_bytes(&presented))? else {
             return Ok(None);
@@ -74,6 +78,28 @@ impl SledStore {
             .ct_eq(presented.as_bytes())
             .into();
         Ok(same.then_some(account))
+    }
+
+    async fn set_notify(
+        &self,
+        account: u64,
+        change: &NotifyChange,
+    ) -> Result<Result<Notify, SettingsError>, StoreError> {
+        self.write(|tx| {
+            let key = account.to_be_bytes();
+            let Some(mut a) = tx.get::<Account>(T::Accounts, &key)? else {
+                return Ok(change.apply(&Notify::default()));
+            };
+            // Read and changed under the writer lock: a destination disabled by a
+            // delivery meanwhile is not overwritten with what was read before.
+            match change.apply(&a.notify) {
+                Ok(n) => a.notify = n,
+                Err(e) => return Ok(Err(e)),
+            }
+            tx.put(T::Accounts, key.to_vec(), &a);
+            Ok(Ok(a.notify))
+        })
+        .await
     }
 }
 

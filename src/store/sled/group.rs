@@ -14,7 +14,7 @@ impl SledStore {
     /// sled batch, and each caller gets its own report once it is on disk. Many
     /// single-change pushes thus cost one commit, and their shared counters one
     /// write.
-    pub async fn apply_updates(
+    pub(super) async fn apply_group(
         &self,
         items: &[Incoming],
         origin: Origin,
@@ -60,6 +60,7 @@ impl SledStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::backend::*;
 
     #[tokio::test]
     async fn a_caller_gone_before_its_turn_takes_its_batch_with_it() {

@@ -103,7 +103,7 @@ impl SledStore {
     }
 
     /// One page of an account's trackings.
-    pub fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+    pub(super) fn read_list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
         let a = account.to_be_bytes();
         let offset = q.page.saturating_sub(1) * q.limit;
         if !q.numbers.is_empty() || !q.orders.is_empty() {
@@ -158,7 +158,7 @@ impl SledStore {
         };
         let unfiltered_total = if q.is_unfiltered() {
             Some(
-                self.status_counts(account, &ListQuery::default())?
+                self.read_status_counts(account, &ListQuery::default())?
                     .iter()
                     .sum::<u64>(),
             )
@@ -198,7 +198,11 @@ impl SledStore {
     /// Trackings per status, from the counters when no time filter applies, else
     /// from the status index over the created range (plus a row check for the
     /// order-created range).
-    pub fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+    pub(super) fn read_status_counts(
+        &self,
+        account: u64,
+        q: &ListQuery,
+    ) -> Result<[u64; 8], StoreError> {
         let a = account.to_be_bytes();
         let mut out = [0u64; 8];
         for s in Status::ALL {

@@ -223,6 +223,7 @@ impl SledStore {
 mod tests {
     use super::super::job_rows::tests::{attempt, job};
     use super::*;
+    use crate::store::backend::*;
 
     #[tokio::test]
     async fn tries_move_into_their_jobs_once_and_the_tracking_index_goes() {
@@ -254,7 +255,10 @@ mod tests {
         store.migrate_attempts().unwrap();
 
         let want: Vec<_> = (1..=3).map(attempt).collect();
-        assert_eq!(store.job(7, "msg_1").unwrap(), Some((job(), want.clone())));
+        assert_eq!(
+            store.job(7, "msg_1").await.unwrap(),
+            Some((job(), want.clone()))
+        );
         assert_eq!(tries.len(), 0, "every try row moved, the orphan's dropped");
         assert_eq!(store.tree(T::JobsByTracking).len(), 0);
         // A start that finds a try both in its job and in its own row (as after a
@@ -266,7 +270,7 @@ mod tests {
         assert_eq!(tries.len(), 1, "marked done: not run again");
         unmark();
         store.migrate_attempts().unwrap();
-        assert_eq!(store.job(7, "msg_1").unwrap(), Some((job(), want)));
+        assert_eq!(store.job(7, "msg_1").await.unwrap(), Some((job(), want)));
         assert_eq!(tries.len(), 0);
     }
 }

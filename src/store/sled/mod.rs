@@ -28,6 +28,8 @@ mod trackings;
 use crate::store::types::*;
 
 use crate::core::schedule::PollPolicy;
+use crate::store::backend::Health;
+use async_trait::async_trait;
 use durability::Flusher;
 use keys::T;
 use rows::Part;
@@ -137,6 +139,18 @@ impl SledStore {
         self.tree(t).get(key)?.map(|v| decode(t, &v)).transpose()
     }
 
+    /// Runs a read that walks many rows on a blocking thread, off the runtime's
+    /// threads (sled's reads are synchronous).
+    async fn off_runtime<R: Send + 'static>(
+        &self,
+        read: impl FnOnce(&SledStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || read(&store))
+            .await
+            .map_err(|e| StoreError::Engine(e.to_string()))?
+    }
+
     /// Runs `f` as the only writer, commits what it staged atomically, and returns
     /// once the commit is on disk. The flush is shared: writers that commit while
     /// one flush runs wait for the next together (group commit), and the writer lock
@@ -193,21 +207,16 @@ impl SledStore {
         }
         Ok((out, self.inner.flusher.note_write()))
     }
+}
 
-    /// Flushes everything; for shutdown.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
-        Ok(())
-    }
-
-    /// Woken whenever a commit enqueues notification jobs, so the dispatcher need
-    /// not poll for them.
-    pub fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
-        self.inner.jobs_ready.clone()
+#[async_trait]
+impl Health for SledStore {
+    fn backend(&self) -> &'static str {
+        "sled"
     }
 
     /// A cheap liveness check of the store; fails for good once a write has.
-    pub fn check(&self) -> Result<(), StoreError> {
+    async fn check(&self) -> Result<(), StoreError> {
         if let Some(why) = self.inner.failure.reason() {
             return Err(StoreError::Engine(format!("writes fail: {why}")));
         }
@@ -215,14 +224,23 @@ impl SledStore {
         Ok(())
     }
 
-    /// Why the store can no longer write, once a write has failed for good.
-    pub fn broken(&self) -> Option<String> {
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    fn broken(&self) -> Option<String> {
         self.inner.failure.reason().map(str::to_string)
     }
 
-    /// Signalled when the store breaks.
-    pub fn broken_signal(&self) -> Arc<tokio::sync::Notify> {
+    fn broken_signal(&self) -> Arc<tokio::sync::Notify> {
         self.inner.failure.signal()
+    }
+
+    /// Woken whenever a commit enqueues notification jobs, so the dispatcher need
+    /// not poll for them.
+    fn jobs_ready(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.jobs_ready.clone()
     }
 }
 

@@ -30,7 +30,11 @@ fn newest_first(
 
 impl SledStore {
     /// A job of the account with its attempts, oldest first.
-    pub fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
+    pub(super) fn read_job(
+        &self,
+        account: u64,
+        id: &str,
+    ) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
         let Some(v) = self.tree(T::Jobs).get(id.as_bytes())? else {
             return Ok(None);
         };
@@ -41,7 +45,7 @@ impl SledStore {
     /// An account's jobs, newest first (by when they were made, then id, as on
     /// PostgreSQL): from the state index, or from the parcel's transitions when a
     /// tracking is named.
-    pub fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
+    pub(super) fn read_jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
         let a = account.to_be_bytes();
         let state_range = |st: JobState| {
             self.tree(T::JobsByState)
@@ -112,7 +116,11 @@ impl SledStore {
     }
 
     /// Ids of an account's dead jobs created at or after `since`.
-    pub fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
+    pub(super) fn read_dead_since(
+        &self,
+        account: u64,
+        since: i64,
+    ) -> Result<Vec<String>, StoreError> {
         let prefix = keys::cat(&[&account.to_be_bytes(), &[JobState::Dead.code()]]);
         let lo = keys::cat(&[&prefix, &keys::ts(since)]);
         self.tree(T::JobsByState)
@@ -123,13 +131,13 @@ impl SledStore {
     }
 
     /// Every job about one tracking of an account, oldest first.
-    pub fn jobs_for(
+    pub(super) fn read_jobs_for(
         &self,
         account: u64,
         carrier: &str,
         number: &str,
     ) -> Result<Vec<Job>, StoreError> {
-        let mut jobs = self.jobs(
+        let mut jobs = self.read_jobs(
             account,
             &JobFilter {
                 tracking: Some((carrier.into(), number.into())),
@@ -142,7 +150,7 @@ impl SledStore {
     }
 
     /// Pending jobs and how late the oldest due one is.
-    pub fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
+    pub(super) fn read_outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
         let due = self.tree(T::JobsDue);
         let lag = match due.first()? {
             Some((k, _)) => (now - keys::ts_decode(&k)).max(0),

@@ -4,15 +4,17 @@
 
 use super::keys::{self, T};
 use super::SledStore;
-use crate::core::rules::{lease_until, Job, JobState};
-use crate::core::settings::Notify;
+use crate::core::rules::{lease_until, Attempt, Job, JobState};
+use crate::store::backend::Outbox;
 use crate::store::types::*;
+use async_trait::async_trait;
 
 /// The count of jobs not yet delivered or dead, kept with every job write so that
 /// `/readyz` need not count them.
 pub(super) const OUTBOX_PENDING: &[u8] = b"outbox_pending";
 
-impl SledStore {
+#[async_trait]
+impl Outbox for SledStore {
     /// Claims up to `limit` due jobs for this process, leased for `lease` seconds
     /// (at most [`MAX_LEASE_SECS`]): until the lease ends or the try is recorded,
     /// no other claim returns the job.
@@ -20,7 +22,7 @@ impl SledStore {
     /// One process owns a sled directory, so leases are kept in memory and a claim
     /// writes nothing: if the process dies mid-send, the job is still pending on
     /// disk and is sent again after the restart, under the same id.
-    pub async fn claim_due_jobs(
+    async fn claim_due_jobs(
         &self,
         now: i64,
         limit: usize,
@@ -52,41 +54,10 @@ impl SledStore {
         Ok(out)
     }
 
-    /// Makes jobs leased on disk due now. Leases now live in memory (see
-    /// [`SledStore::claim_due_jobs`]); a data directory written by an earlier
-    /// release may still hold leased jobs, all stale once the directory is opened.
-    /// Leases end at most [`MAX_LEASE_SECS`] ahead, so only that slice of the due
-    /// index is read.
-    pub(super) async fn release_leases(&self, now: i64) -> Result<usize, StoreError> {
-        let horizon = MAX_LEASE_SECS;
-        let n = self
-            .write(|tx| {
-                let lo = keys::ts(now);
-                let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
-                let mut n = 0;
-                for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
-                    let Some((job, attempts)) = tx.job_row(&k[8..])? else {
-                        continue;
-                    };
-                    if job.leased {
-                        let mut j = job.clone();
-                        j.leased = false;
-                        j.lease_owner = None;
-                        j.due = now;
-                        tx.put_job(Some(&job), &j, &attempts)?;
-                        n += 1;
-                    }
-                }
-                Ok(n)
-            })
-            .await?;
-        Ok(n)
-    }
-
     /// Records tries and what follows each, in one commit; a record with `disable`
     /// also switches the account's destination off (a 410 Gone). A job no longer
     /// there (deleted with its tracking) is skipped.
-    pub async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
+    async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         self.write(|tx| {
             for r in records {
                 let id = r.job.id.as_bytes();
@@ -112,20 +83,7 @@ impl SledStore {
         Ok(())
     }
 
-    /// Ends this process's in-memory leases of these jobs.
-    fn end_leases<'a>(&self, ids: impl Iterator<Item = &'a str>) {
-        let mut leases = self
-            .inner
-            .leases
-            .lock()
-            .expect("the lease table is never poisoned");
-        for id in ids {
-            leases.remove(id.as_bytes());
-        }
-    }
-
-    /// Hands claimed jobs back unsent (see [`crate::store::Store::defer_jobs`]).
-    pub async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
+    async fn defer_jobs(&self, jobs: &[Job]) -> Result<(), StoreError> {
         self.write(|tx| {
             for j in jobs {
                 let Some((job, attempts)) = tx.job_row(j.id.as_bytes())? else {
@@ -143,7 +101,7 @@ impl SledStore {
     }
 
     /// Queues jobs again (now), whatever their state: a manual retry.
-    pub async fn requeue_jobs(
+    async fn requeue_jobs(
         &self,
         account: u64,
         ids: &[String],
@@ -173,28 +131,77 @@ impl SledStore {
         })
     }
 
-    /// Changes an account's notification settings: `change` gets the current ones
-    /// and returns the new ones, or an error that leaves them as they are.
-    pub async fn set_notify<E>(
+    async fn job(&self, account: u64, id: &str) -> Result<Option<(Job, Vec<Attempt>)>, StoreError> {
+        self.read_job(account, id)
+    }
+
+    async fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError> {
+        let f = f.clone();
+        self.off_runtime(move |s| s.read_jobs(account, &f)).await
+    }
+
+    async fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError> {
+        self.off_runtime(move |s| s.read_dead_since(account, since))
+            .await
+    }
+
+    async fn jobs_for(
         &self,
         account: u64,
-        change: impl FnOnce(&Notify) -> Result<Notify, E>,
-    ) -> Result<Result<Notify, E>, StoreError> {
-        self.write(|tx| {
-            let key = account.to_be_bytes();
-            let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? else {
-                return Ok(change(&Notify::default()));
-            };
-            // Read and changed under the writer lock: a destination disabled by a
-            // delivery meanwhile is not overwritten with what was read before.
-            let notify = match change(&a.notify) {
-                Ok(n) => n,
-                Err(e) => return Ok(Err(e)),
-            };
-            a.notify = notify;
-            tx.put(T::Accounts, key.to_vec(), &a);
-            Ok(Ok(a.notify))
-        })
-        .await
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Job>, StoreError> {
+        let (carrier, number) = (carrier.to_string(), number.to_string());
+        self.off_runtime(move |s| s.read_jobs_for(account, &carrier, &number))
+            .await
+    }
+
+    async fn outbox_stats(&self, now: i64) -> Result<OutboxStats, StoreError> {
+        self.read_outbox_stats(now)
+    }
+}
+
+impl SledStore {
+    /// Ends this process's in-memory leases of these jobs.
+    fn end_leases<'a>(&self, ids: impl Iterator<Item = &'a str>) {
+        let mut leases = self
+            .inner
+            .leases
+            .lock()
+            .expect("the lease table is never poisoned");
+        for id in ids {
+            leases.remove(id.as_bytes());
+        }
+    }
+
+    /// Makes jobs leased on disk due now. Leases now live in memory (see
+    /// [`Outbox::claim_due_jobs`]); a data directory written by an earlier
+    /// release may still hold leased jobs, all stale once the directory is opened.
+    /// Leases end at most [`MAX_LEASE_SECS`] ahead, so only that slice of the due
+    /// index is read.
+    pub(super) async fn release_leases(&self, now: i64) -> Result<usize, StoreError> {
+        let horizon = MAX_LEASE_SECS;
+        let n = self
+            .write(|tx| {
+                let lo = keys::ts(now);
+                let hi = keys::ts(now.saturating_add(horizon).saturating_add(1));
+                let mut n = 0;
+                for k in tx.committed_range(T::JobsDue, &lo, &hi, usize::MAX)? {
+                    let Some((job, attempts)) = tx.job_row(&k[8..])? else {
+                        continue;
+                    };
+                    if job.leased {
+                        let mut j = job.clone();
+                        j.leased = false;
+                        j.lease_owner = None;
+                        j.due = now;
+                        tx.put_job(Some(&job), &j, &attempts)?;
+                        n += 1;
+                    }
+                }
+                Ok(n)
+            })
+            .await?;
+        Ok(n)
     }
 }

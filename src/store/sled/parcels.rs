@@ -10,8 +10,10 @@ use crate::core::apply::Update;
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::Origin;
 use crate::core::plan::{plan_update, Subscriber};
+use crate::store::backend::Parcels;
 use crate::store::group::Queued;
 use crate::store::types::*;
+use async_trait::async_trait;
 use std::collections::HashMap;
 
 /// What one commit of updates carries along: where the news came from, the time,
@@ -223,9 +225,51 @@ impl Tx<'_> {
     }
 }
 
+#[async_trait]
+impl Parcels for SledStore {
+    async fn apply_updates(
+        &self,
+        items: &[Incoming],
+        origin: Origin,
+        push_id: Option<PushKey<'_>>,
+        now: i64,
+    ) -> Result<ApplyReport, StoreError> {
+        self.apply_group(items, origin, push_id, now).await
+    }
+
+    async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
+        self.get(T::Parcels, &keys::parcel(carrier, number))
+    }
+
+    async fn transitions(
+        &self,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Vec<Transition>, StoreError> {
+        let (carrier, number) = (carrier.to_string(), number.to_string());
+        self.off_runtime(move |s| s.read_transitions(&carrier, &number))
+            .await
+    }
+
+    async fn route_stats(
+        &self,
+        account: u64,
+        carrier: &str,
+        origin: &str,
+        destination: &str,
+    ) -> Result<RouteStats, StoreError> {
+        let route = [carrier, origin, destination].map(str::to_string);
+        self.off_runtime(move |s| {
+            let [carrier, origin, destination] = &route;
+            s.read_route_stats(account, carrier, origin, destination)
+        })
+        .await
+    }
+}
+
 impl SledStore {
     /// A parcel's transitions, oldest first.
-    pub fn transitions(&self, carrier: &str, number: &str) -> Result<Vec<Transition>, StoreError> {
+    fn read_transitions(&self, carrier: &str, number: &str) -> Result<Vec<Transition>, StoreError> {
         let prefix = keys::parcel_prefix(&keys::parcel(carrier, number));
         self.tree(T::Transitions)
             .scan_prefix(prefix)
@@ -237,7 +281,7 @@ impl SledStore {
     /// Delivery statistics of one account's parcels of a carrier on a route (ISO2
     /// countries), from the account's route index: one prefix scan over just
     /// those parcels, never another shop's.
-    pub fn route_stats(
+    fn read_route_stats(
         &self,
         account: u64,
         carrier: &str,

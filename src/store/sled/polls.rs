@@ -5,18 +5,21 @@ use super::Tx;
 use super::{SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_poll_claim, plan_poll_retry};
+use crate::store::backend::Polls;
 use crate::store::types::*;
+use async_trait::async_trait;
 use std::collections::HashSet;
 
 /// Schedule entries a claim may walk past beyond its limit: ones whose parcel's poll
 /// moved later since they were written.
 const STALE_BUDGET: usize = 1024;
 
-impl SledStore {
+#[async_trait]
+impl Polls for SledStore {
     /// Claims up to `limit` parcels whose poll is due at `now`: each is pushed
     /// `lease` seconds into the future in the same commit, so a poller that dies
     /// mid-fetch leaves the parcel to be polled again, never forgotten.
-    pub async fn claim_due_polls(
+    async fn claim_due_polls(
         &self,
         now: i64,
         limit: usize,
@@ -43,7 +46,7 @@ impl SledStore {
 
     /// Reschedules a parcel after a failed poll (or one no provider could serve)
     /// for `at`, counting the failure when `failed`.
-    pub async fn reschedule_poll(
+    async fn reschedule_poll(
         &self,
         carrier: &str,
         number: &str,
@@ -60,11 +63,17 @@ impl SledStore {
         .await
     }
 
+    async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
+        self.off_runtime(move |s| s.count_due_polls(now, cap)).await
+    }
+}
+
+impl SledStore {
     /// How many parcels' polls are due at `now`, counted up to `cap`. Each entry
     /// walked is checked against its parcel, as the schedule lags behind pushes
     /// (see [`Tx::keep_scheduled`]); the walk stops after `2 × cap` entries, so
     /// the cost is the backlog's, never the store's size.
-    pub fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
+    fn count_due_polls(&self, now: i64, cap: usize) -> Result<usize, StoreError> {
         let mut due = HashSet::new();
         let entries = self
             .tree(T::PollsDue)
@@ -86,11 +95,6 @@ impl SledStore {
             }
         }
         Ok(due.len())
-    }
-
-    /// A parcel as stored.
-    pub fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
-        self.get(T::Parcels, &keys::parcel(carrier, number))
     }
 }
 
@@ -153,6 +157,7 @@ mod tests {
     use crate::core::model::Checkpoint;
     use crate::core::plan::Origin;
     use crate::core::status::Status;
+    use crate::store::backend::*;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -237,9 +242,9 @@ mod tests {
         // OLD1's first push had no record, so wrote an entry; the pickup (polled
         // sooner) came before that entry and wrote another; the last one nothing.
         assert_eq!(entries(&store), 4);
-        let later = store.parcel("usps", "OLD1").unwrap().unwrap();
+        let later = store.parcel("usps", "OLD1").await.unwrap().unwrap();
         let later = later.next_poll_at.unwrap();
-        assert_eq!(store.due_poll_count(NOW, 10).unwrap(), 0);
+        assert_eq!(store.due_poll_count(NOW, 10).await.unwrap(), 0);
         assert!(store
             .claim_due_polls(NOW, 10, 120)
             .await

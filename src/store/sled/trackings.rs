@@ -5,7 +5,9 @@ use super::keys::{self, T};
 use super::{SledStore, StoreError, Tx};
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_carrier_move, plan_new_parcel};
+use crate::store::backend::Trackings;
 use crate::store::types::*;
+use async_trait::async_trait;
 
 /// Index entries of a tracking as it stands with its parcel.
 fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
@@ -141,10 +143,22 @@ impl Tx<'_> {
     }
 }
 
-impl SledStore {
+#[async_trait]
+impl Trackings for SledStore {
+    async fn list(&self, account: u64, q: &ListQuery) -> Result<Page, StoreError> {
+        let q = q.clone();
+        self.off_runtime(move |s| s.read_list(account, &q)).await
+    }
+
+    async fn status_counts(&self, account: u64, q: &ListQuery) -> Result<[u64; 8], StoreError> {
+        let q = q.clone();
+        self.off_runtime(move |s| s.read_status_counts(account, &q))
+            .await
+    }
+
     /// A tracking with its parcel by the tracking's id (32 hex characters, the
     /// tracking page's token), whichever account it belongs to.
-    pub fn tracking_by_id(&self, id: &str) -> Result<Option<(Tracking, Parcel)>, StoreError> {
+    async fn tracking_by_id(&self, id: &str) -> Result<Option<Row>, StoreError> {
         let Ok(raw) = hex::decode(id) else {
             return Ok(None);
         };
@@ -162,28 +176,20 @@ impl SledStore {
         else {
             return Ok(None);
         };
-        self.tracking(account, carrier, number)
+        self.read_tracking(account, carrier, number)
     }
 
-    /// One tracking with its parcel.
-    pub fn tracking(
+    async fn tracking(
         &self,
         account: u64,
         carrier: &str,
         number: &str,
-    ) -> Result<Option<(Tracking, Parcel)>, StoreError> {
-        let pk = keys::parcel(carrier, number);
-        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
-            return Ok(None);
-        };
-        let p = self
-            .get::<Parcel>(T::Parcels, &pk)?
-            .unwrap_or_else(|| Parcel::new(carrier, number, t.created_at));
-        Ok(Some((t, p)))
+    ) -> Result<Option<Row>, StoreError> {
+        self.read_tracking(account, carrier, number)
     }
 
     /// Creates trackings in one commit; each item succeeds or fails on its own.
-    pub async fn create_trackings(
+    async fn create_trackings(
         &self,
         account: u64,
         items: Vec<NewTracking>,
@@ -203,7 +209,7 @@ impl SledStore {
     }
 
     /// Applies patches in one commit; each item succeeds or fails on its own.
-    pub async fn update_trackings(
+    async fn update_trackings(
         &self,
         account: u64,
         items: Vec<(String, String, TrackingPatch)>,
@@ -231,7 +237,7 @@ impl SledStore {
     }
 
     /// Deletes trackings in one commit; each item succeeds or fails on its own.
-    pub async fn delete_trackings(
+    async fn delete_trackings(
         &self,
         account: u64,
         items: Vec<(String, String)>,
@@ -258,7 +264,7 @@ impl SledStore {
     }
 
     /// Moves a tracking to another carrier, keeping its id and fields.
-    pub async fn change_carrier(
+    async fn change_carrier(
         &self,
         account: u64,
         carrier: &str,
@@ -301,5 +307,24 @@ impl SledStore {
             })
             .await?;
         r
+    }
+}
+
+impl SledStore {
+    /// One tracking with its parcel.
+    fn read_tracking(
+        &self,
+        account: u64,
+        carrier: &str,
+        number: &str,
+    ) -> Result<Option<Row>, StoreError> {
+        let pk = keys::parcel(carrier, number);
+        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
+            return Ok(None);
+        };
+        let p = self
+            .get::<Parcel>(T::Parcels, &pk)?
+            .unwrap_or_else(|| Parcel::new(carrier, number, t.created_at));
+        Ok(Some((t, p)))
     }
 }
