@@ -93,6 +93,15 @@ pub fn load_tables(cfg: &Config) -> anyhow::Result<(RemoteAreas, Airlines)> {
 impl App {
     /// Opens the store, upserts the configured accounts and binds the listener.
     pub async fn build(cfg: Config) -> anyhow::Result<App> {
+        App::build_with_clock(cfg, crate::core::time::Clock::system()).await
+    }
+
+    /// [`App::build`] reading the time from `clock` everywhere (handlers, poller,
+    /// dispatcher): tests pass a manual clock and move it instead of waiting.
+    pub async fn build_with_clock(
+        cfg: Config,
+        clock: crate::core::time::Clock,
+    ) -> anyhow::Result<App> {
         let (remote, airlines) = load_tables(&cfg)?;
         telemetry::install();
         tracing::info!("starting: {}", cfg.summary());
@@ -116,7 +125,7 @@ impl App {
             .await
             .context("cannot open the PostgreSQL store (store.url)")?,
         };
-        let now = crate::core::time::now();
+        let now = clock.now();
         for a in &cfg.accounts {
             let hash = match (&a.api_key, &a.api_key_sha256) {
                 (Some(k), _) => store::accounts_hash_key(k.expose()),
@@ -148,13 +157,14 @@ impl App {
             list_calls: Arc::default(),
             guesses: Arc::new(api::guesses::Guesses::new(cfg_guess_burst, cfg_guess_rate)),
             templates: Arc::new(notify::templates::Templates::new(&cfg_templates_dir)),
+            clock,
         };
         // One set of templates: the page's and the notifications'.
         let dispatcher = notify::Dispatcher::with_templates(
             state.store.clone(),
             state.cfg.clone(),
             state.carriers.clone(),
-            crate::core::time::Clock::system(),
+            state.clock.clone(),
             state.templates.clone(),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -199,7 +209,7 @@ impl App {
                     rate_per_second: cfg.poll.rate_per_second,
                     timeout: cfg.poll.realtime_timeout.0,
                 },
-                crate::core::time::Clock::system(),
+                self.state.clock.clone(),
             );
             tokio::spawn(poller.run(self.shutdown.clone()))
         });

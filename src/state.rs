@@ -6,11 +6,11 @@ use crate::config::Config;
 use crate::core::awb::Airlines;
 use crate::core::carriers::Carriers;
 use crate::core::remote::RemoteAreas;
+use crate::core::time::Clock;
 use crate::poll::Providers;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// Everything handlers share.
 #[derive(Clone)]
@@ -27,12 +27,14 @@ pub struct AppState {
     pub airlines: Arc<Airlines>,
     /// Status providers.
     pub providers: Providers,
-    /// Last `/trackings/get` per account, for its rate limit.
-    pub list_calls: Arc<Mutex<HashMap<u64, Instant>>>,
+    /// Last `/trackings/get` per account (clock milliseconds), for its rate limit.
+    pub list_calls: Arc<Mutex<HashMap<u64, i64>>>,
     /// Wrong API keys per client address, for their throttle.
     pub guesses: Arc<crate::api::guesses::Guesses>,
     /// The templates (the tracking page renders from them).
     pub templates: Arc<crate::notify::templates::Templates>,
+    /// Where handlers and workers read the time (a manual clock in tests).
+    pub clock: Clock,
 }
 
 impl AppState {

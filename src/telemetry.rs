@@ -84,7 +84,7 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 .into_response();
         }
     }
-    match state.store.outbox_stats(crate::core::time::now()).await {
+    match state.store.outbox_stats(state.clock.now()).await {
         Ok(o) => {
             metrics::gauge!("trackgate_outbox_pending").set(o.pending as f64);
             metrics::gauge!("trackgate_outbox_lag_seconds").set(o.lag_seconds as f64);

@@ -33,7 +33,7 @@ const POLL_BACKLOG_CAP: usize = 10_000;
         (status = 503, description = "The store does not answer", body = Ready),
     ))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let now = crate::core::time::now();
+    let now = state.clock.now();
     let stats = async {
         state.store.check().await?;
         let outbox = state.store.outbox_stats(now).await?;

@@ -13,7 +13,6 @@ use crate::store::{ListQuery, TimeRange};
 use axum::extract::{Query, State};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest page.
@@ -128,14 +127,14 @@ fn query(p: &Params) -> Result<ListQuery, ApiError> {
 
 /// TrackingMore allows one list call per second per key.
 fn rate_limit(state: &AppState, account: u64) -> Result<(), ApiError> {
-    let min_gap = Duration::from_secs_f64(1.0 / state.cfg.limits.list_per_second);
+    let min_gap_ms = (1000.0 / state.cfg.limits.list_per_second) as i64;
     let mut calls = state
         .list_calls
         .lock()
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("rate-limit lock poisoned")))?;
-    let now = Instant::now();
+    let now = state.clock.now_ms();
     if let Some(last) = calls.get(&account) {
-        if now.duration_since(*last) < min_gap {
+        if now - last < min_gap_ms {
             return Err(ApiError::RateLimited(format!(
                 "Too many requests: /trackings/get allows {} call(s) per second per API key",
                 state.cfg.limits.list_per_second
@@ -171,7 +170,7 @@ async fn list_trackings(
     let q = query(&p)?;
     rate_limit(&state, acct.id)?;
     let page = state.store.list(acct.id, &q).await?;
-    let now = time::now();
+    let now = state.clock.now();
     let items: Vec<TrackingView> = page
         .items
         .iter()

@@ -37,7 +37,7 @@ impl AppState {
         at: &str,
     ) -> Result<crate::store::NewTracking, ApiError> {
         let mut t = fields::new_tracking(m, at, &self.carriers)?;
-        self.schedule_first_poll(&mut t, crate::core::time::now());
+        self.schedule_first_poll(&mut t, self.clock.now());
         Ok(t)
     }
 }

@@ -148,7 +148,7 @@ async fn retry_one(
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
     let n = state
         .store
-        .requeue_jobs(acct.id, &[job.id], time::now())
+        .requeue_jobs(acct.id, &[job.id], state.clock.now())
         .await?;
     Ok(Success(json!({"requeued": n})))
 }
@@ -177,7 +177,10 @@ async fn retry_dead(
         }
     };
     let ids = state.store.dead_since(acct.id, since).await?;
-    let n = state.store.requeue_jobs(acct.id, &ids, time::now()).await?;
+    let n = state
+        .store
+        .requeue_jobs(acct.id, &ids, state.clock.now())
+        .await?;
     Ok(Success(json!({"requeued": n})))
 }
 

@@ -111,8 +111,13 @@ async fn tracking_page(
         account.as_ref().and_then(|a| a.name.as_deref()),
         account.as_ref().and_then(|a| a.logo_url.as_deref()),
     );
-    let view = serde_json::to_value(TrackingView::new(&t, &p, &state.carriers, time::now()))
-        .unwrap_or(Value::Null);
+    let view = serde_json::to_value(TrackingView::new(
+        &t,
+        &p,
+        &state.carriers,
+        state.clock.now(),
+    ))
+    .unwrap_or(Value::Null);
     let carrier = state
         .carriers
         .resolve(&t.carrier_code)

@@ -39,7 +39,7 @@ async fn realtime(
     // Register the tracking if this account does not have it yet (as TrackingMore does).
     let mut created = state
         .store
-        .create_trackings(acct.id, vec![item], time::now())
+        .create_trackings(acct.id, vec![item], state.clock.now())
         .await?;
     let registered_at = match created.pop().expect("one result per item") {
         Ok((t, p)) => p.created_at.min(t.created_at),
@@ -81,7 +81,7 @@ async fn realtime(
     };
     let report = state
         .store
-        .apply_updates(&[incoming], Origin::Realtime, None, time::now())
+        .apply_updates(&[incoming], Origin::Realtime, None, state.clock.now())
         .await?;
     crate::telemetry::transitions(&report);
     let (t, p) = state
@@ -90,6 +90,6 @@ async fn realtime(
         .await?
         .ok_or(ApiError::DoesNotExist)?;
     Ok(Success(
-        json!({"items": [TrackingView::new(&t, &p, &state.carriers, time::now())]}),
+        json!({"items": [TrackingView::new(&t, &p, &state.carriers, state.clock.now())]}),
     ))
 }

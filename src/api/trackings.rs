@@ -52,7 +52,7 @@ fn created_view(t: &Tracking, p: &Parcel) -> Value {
 }
 
 fn view(state: &AppState, t: &Tracking, p: &Parcel) -> TrackingView {
-    TrackingView::new(t, p, &state.carriers, time::now())
+    TrackingView::new(t, p, &state.carriers, state.clock.now())
 }
 
 /// Path parameters, checked like body fields.
@@ -80,7 +80,7 @@ async fn create_tracking(
     let item = state.new_tracking(&m, "")?;
     let mut results = state
         .store
-        .create_trackings(acct.id, vec![item], time::now())
+        .create_trackings(acct.id, vec![item], state.clock.now())
         .await?;
     let (t, p) = results.pop().expect("one result per item")?;
     Ok(Success(created_view(&t, &p)))
@@ -110,7 +110,7 @@ async fn create_trackings(
         .collect();
     let results = state
         .store
-        .create_trackings(acct.id, valid, time::now())
+        .create_trackings(acct.id, valid, state.clock.now())
         .await?;
     let mut created = Vec::new();
     for ((number, carrier), r) in keys.iter().zip(results) {
@@ -194,7 +194,7 @@ async fn update_tracking(
     let patch = fields::patch(&object(&body, "request body")?, "")?;
     let mut results = state
         .store
-        .update_trackings(acct.id, vec![(carrier, number, patch)], time::now())
+        .update_trackings(acct.id, vec![(carrier, number, patch)], state.clock.now())
         .await?;
     let (t, p) = results.pop().expect("one result per item")?;
     Ok(Success(view(&state, &t, &p)))
@@ -278,12 +278,9 @@ async fn update_trackings(
     Caller(acct): Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
-    let store = state.store.clone();
+    let (store, now) = (state.store.clone(), state.clock.now());
     per_item(&state, &body, "updated", fields::patch, |v| async move {
-        store
-            .update_trackings(acct.id, v, time::now())
-            .await
-            .map(drop_rows)
+        store.update_trackings(acct.id, v, now).await.map(drop_rows)
     })
     .await
 }
@@ -327,11 +324,9 @@ async fn stop_updating(
             ..TrackingPatch::default()
         })
     };
+    let now = state.clock.now();
     per_item(&state, &body, "updated", stop, |v| async move {
-        store
-            .update_trackings(acct.id, v, time::now())
-            .await
-            .map(drop_rows)
+        store.update_trackings(acct.id, v, now).await.map(drop_rows)
     })
     .await
 }
@@ -355,7 +350,7 @@ async fn change_carrier(
             &carrier,
             number.as_str(),
             &new_carrier,
-            time::now(),
+            state.clock.now(),
         )
         .await?;
     Ok(Success(view(&state, &t, &p)))

@@ -48,7 +48,7 @@ pub(super) async fn receive(
     let secret = super::secret(&state.cfg.push.aftership, "aftership")?;
     signature::verify_aftership(secret, header(&headers, "aftership-hmac-sha256"), &body)?;
     let v = parse_json(&body)?;
-    let now = time::now();
+    let now = state.clock.now();
     // AfterShip always sends `ts` as an integer; anything else would skip the
     // staleness check and let an old push be replayed once its id is forgotten.
     let ts = match v.get("ts") {

@@ -112,7 +112,7 @@ async fn accept(
     crate::core::plan::check_push_id(push_id.id).map_err(PushError::Malformed)?;
     let report = state
         .store
-        .apply_updates(&updates, Origin::Push, Some(push_id), time::now())
+        .apply_updates(&updates, Origin::Push, Some(push_id), state.clock.now())
         .await?;
     if report.replayed {
         return Err(SigError::Replayed.into());

@@ -45,7 +45,7 @@ pub(super) async fn receive(
         header(&headers, "webhook-timestamp"),
         header(&headers, "webhook-signature"),
         &body,
-        time::now(),
+        state.clock.now(),
     )?;
     let updates = parse(&state, &parse_json(&body)?)?;
     accept(

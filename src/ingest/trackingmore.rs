@@ -11,7 +11,7 @@
 use super::openapi::{PushAnswers, TrackingMorePush};
 use super::{accept, parse_json, signature, PushError, RawBody};
 use crate::core::number::TrackingNumber;
-use crate::core::{time, tmwire};
+use crate::core::tmwire;
 use crate::state::AppState;
 use crate::store::{Incoming, PushKey};
 use axum::extract::{Path, State};
@@ -83,7 +83,7 @@ async fn receive_at(
             .ok_or(signature::SigError::Missing(k))
     };
     let (time_str, sig) = (field("timeStr")?, field("signature")?);
-    signature::verify_trackingmore(email.email.expose(), &time_str, &sig, time::now())?;
+    signature::verify_trackingmore(email.email.expose(), &time_str, &sig, state.clock.now())?;
     let data = v
         .get("data")
         .ok_or_else(|| PushError::Malformed("data is missing".into()))?;

@@ -19,7 +19,7 @@ fn step_body(number: &str, s: u32) -> String {
 
 #[test]
 fn after_sigkill_every_acknowledged_push_is_there_exactly_once() {
-    let mut g = Gateway::with_config(&push_config());
+    let mut g = Gateway::process(&push_config());
     let numbers: Vec<String> = (0..8).map(|i| s10(500 + i, "US")).collect();
     for n in &numbers {
         g.create(n, "usps");

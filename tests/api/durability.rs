@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 #[test]
 fn acknowledged_writes_survive_a_graceful_restart_and_sigterm_exits_zero() {
-    let mut g = Gateway::start();
+    let mut g = Gateway::process("limits:\n  list_per_second: 10000\n");
     g.post(
         "/v2/trackings/post",
         &json!({"tracking_number": s10(1, "CH"), "carrier_code": "swiss-post", "title": "Watch"}),
@@ -28,7 +28,7 @@ fn acknowledged_writes_survive_a_graceful_restart_and_sigterm_exits_zero() {
 
 #[test]
 fn every_acknowledged_create_survives_kill_9_mid_stream() {
-    let mut g = Gateway::start();
+    let mut g = Gateway::process("limits:\n  list_per_second: 10000\n");
     let acked = Arc::new(Mutex::new(Vec::new()));
     let base = g.base.clone();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

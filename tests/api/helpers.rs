@@ -1,4 +1,7 @@
-//! Test helpers: the real `trackgate` binary on a random port with a temp data dir.
+//! Test helpers: a gateway on a random port with a temp data dir — in this process
+//! (`App::build`, the default: fast, and its clock can be a manual one) or as the
+//! real `trackgate` binary (`Gateway::process`, for tests that kill it, read its
+//! log or its process-wide metrics).
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -10,9 +13,39 @@ use std::time::Duration;
 pub const KEY_A: &str = "key-shop-a";
 pub const KEY_B: &str = "key-shop-b";
 
-/// A running gateway process.
+/// How a gateway runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `App::build` + `App::run` on a runtime of its own thread.
+    InProcess,
+    /// The `trackgate` binary.
+    Process,
+}
+
+/// A gateway running in this process; stopped gracefully when dropped.
+struct Running {
+    stop: tokio_util::sync::CancellationToken,
+    done: std::sync::Mutex<mpsc::Receiver<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        // A request still in flight is given a moment; the thread is left behind
+        // rather than hanging the test.
+        if let Ok(done) = self.done.lock() {
+            let _ = done.recv_timeout(Duration::from_secs(10));
+        }
+    }
+}
+
+/// A running gateway.
 pub struct Gateway {
+    mode: Mode,
     child: Option<Child>,
+    running: Option<Running>,
+    /// The clock of an in-process gateway (the system's unless a test gave one).
+    pub clock: trackgate::core::time::Clock,
     pub base: String,
     pub dir: tempfile::TempDir,
     extra: String,
@@ -65,6 +98,66 @@ impl Gateway {
         Gateway::with_data(None, extra)
     }
 
+    /// An in-process gateway reading the time from `clock` (handlers, poller and
+    /// dispatcher), for tests that move time instead of waiting for it.
+    pub fn with_clock(clock: trackgate::core::time::Clock, extra: &str) -> Gateway {
+        Gateway::launched_as(
+            Mode::InProcess,
+            tempfile::tempdir().unwrap(),
+            store_section(),
+            extra,
+            "warn",
+            clock,
+        )
+    }
+
+    /// The real binary, for tests that kill it, stop it with a signal, or read
+    /// what only a process has (its log, its metrics).
+    pub fn process(extra: &str) -> Gateway {
+        Gateway::launched_as(
+            Mode::Process,
+            tempfile::tempdir().unwrap(),
+            store_section(),
+            extra,
+            "warn",
+            trackgate::core::time::Clock::system(),
+        )
+    }
+
+    /// [`Gateway::process`] on a copy of the data directory `data` (a sled store).
+    pub fn process_with_data(data: &Path, extra: &str) -> Gateway {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(data, &dir.path().join("data"));
+        Gateway::launched_as(
+            Mode::Process,
+            dir,
+            String::new(),
+            extra,
+            "warn",
+            trackgate::core::time::Clock::system(),
+        )
+    }
+
+    /// [`Gateway::process`] over the PostgreSQL database at `url`.
+    pub fn process_on_database(url: &str, extra: &str) -> Gateway {
+        Gateway::process_on_store(
+            &format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 8\n"),
+            extra,
+        )
+    }
+
+    /// [`Gateway::process`] with this `store:` section.
+    pub fn process_on_store(store: &str, extra: &str) -> Gateway {
+        Gateway::launched_as(
+            Mode::Process,
+            tempfile::tempdir().unwrap(),
+            store.to_string(),
+            extra,
+            "warn",
+            trackgate::core::time::Clock::system(),
+        )
+    }
+
     /// Starts a gateway on a copy of the data directory `data` (e.g. one written
     /// by an older release), with extra YAML appended to the base config.
     pub fn with_data(data: Option<&Path>, extra: &str) -> Gateway {
@@ -94,24 +187,43 @@ impl Gateway {
         Gateway::launched(tempfile::tempdir().unwrap(), store.to_string(), extra)
     }
 
-    /// A gateway on the suite's backend logging at `level`; [`Gateway::log`] has
-    /// what it wrote.
+    /// A gateway process on the suite's backend logging at `level`;
+    /// [`Gateway::log`] has what it wrote.
     pub fn logging(level: &str, extra: &str) -> Gateway {
-        Gateway::launched_with(tempfile::tempdir().unwrap(), store_section(), extra, level)
+        Gateway::launched_as(
+            Mode::Process,
+            tempfile::tempdir().unwrap(),
+            store_section(),
+            extra,
+            level,
+            trackgate::core::time::Clock::system(),
+        )
     }
 
     /// What the process has logged so far.
     pub fn log(&self) -> Vec<String> {
+        assert!(self.mode == Mode::Process, "the log is a process's");
         self.log.lock().unwrap().clone()
     }
 
     fn launched(dir: tempfile::TempDir, store: String, extra: &str) -> Gateway {
-        Gateway::launched_with(dir, store, extra, "warn")
+        let clock = trackgate::core::time::Clock::system();
+        Gateway::launched_as(Mode::InProcess, dir, store, extra, "warn", clock)
     }
 
-    fn launched_with(dir: tempfile::TempDir, store: String, extra: &str, level: &str) -> Gateway {
+    fn launched_as(
+        mode: Mode,
+        dir: tempfile::TempDir,
+        store: String,
+        extra: &str,
+        level: &str,
+        clock: trackgate::core::time::Clock,
+    ) -> Gateway {
         let mut g = Gateway {
+            mode,
             child: None,
+            running: None,
+            clock,
             base: String::new(),
             dir,
             extra: extra.to_string(),
@@ -137,6 +249,9 @@ impl Gateway {
             config_yaml(self.dir.path(), &self.store, &self.extra),
         )
         .unwrap();
+        if self.mode == Mode::InProcess {
+            return self.launch_in_process();
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
             .args(["serve", "--config"])
             .arg(self.config_path())
@@ -174,8 +289,55 @@ impl Gateway {
         self.child = Some(child);
     }
 
+    /// Builds and runs the app on a thread of its own, as `serve` would.
+    fn launch_in_process(&mut self) {
+        let source = trackgate::config::Source::File(self.config_path());
+        let cfg = trackgate::config::load(&source, std::iter::empty()).expect("the config loads");
+        let clock = self.clock.clone();
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let (done_tx, done) = mpsc::channel();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let token = stop.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let app = match trackgate::App::build_with_clock(cfg, clock).await {
+                    Ok(app) => app,
+                    Err(e) => return drop(addr_tx.send(Err(format!("{e:#}")))),
+                };
+                let _ = addr_tx.send(Ok(app.local_addr()));
+                let shutdown = app.shutdown_token();
+                tokio::spawn(async move {
+                    token.cancelled().await;
+                    shutdown.cancel();
+                });
+                if let Err(e) = app.run().await {
+                    eprintln!("[gateway] stopped: {e:#}");
+                }
+            });
+            let _ = done_tx.send(());
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the gateway starts")
+            .unwrap_or_else(|e| panic!("the gateway does not start: {e}"));
+        self.base = format!("http://{addr}");
+        self.running = Some(Running {
+            stop,
+            done: std::sync::Mutex::new(done),
+        });
+    }
+
     /// Stops with SIGKILL: no chance to flush anything.
     pub fn kill9(&mut self) {
+        assert!(
+            self.mode == Mode::Process,
+            "kill -9 needs a process: start this gateway with Gateway::process"
+        );
         if let Some(mut c) = self.child.take() {
             c.kill().unwrap();
             c.wait().unwrap();
@@ -184,6 +346,10 @@ impl Gateway {
 
     /// Stops with SIGTERM and returns the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
+        assert!(
+            self.mode == Mode::Process,
+            "SIGTERM needs a process: start this gateway with Gateway::process"
+        );
         let mut c = self.child.take().expect("running");
         let pid = c.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -325,7 +491,11 @@ impl Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        self.kill9();
+        self.running.take();
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }
 

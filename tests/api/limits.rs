@@ -64,7 +64,7 @@ fn an_announced_body_over_the_limit_is_refused_before_it_is_sent() {
 
 #[test]
 fn sigterm_does_not_wait_for_a_stalled_client() {
-    let mut g = Gateway::with_config("limits:\n  header_timeout: \"60s\"\n");
+    let mut g = Gateway::process("limits:\n  header_timeout: \"60s\"\n");
     let mut s = connect(&g);
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .unwrap();

@@ -18,7 +18,7 @@ fn scrape(g: &Gateway, token: Option<&str>) -> (u16, String) {
 #[test]
 fn metrics_count_requests_pushes_transitions_polls_and_notifications() {
     let r = Receiver::start(vec![]);
-    let g = Gateway::with_config(&format!(
+    let g = Gateway::process(&format!(
         "{}allow_private_destinations: true\n",
         push_config().replace("poll:\n  enabled: false\n", "poll:\n  provider: sandbox\n")
     ));

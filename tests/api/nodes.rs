@@ -156,7 +156,7 @@ fn a_killed_nodes_deliveries_are_taken_over_under_the_same_ids() {
         retry_after: None,
         delay: Duration::from_millis(30),
     });
-    let mut a = Gateway::on_database(&db, &node_config());
+    let mut a = Gateway::process_on_database(&db, &node_config());
     let b = Gateway::on_database(&db, &node_config());
     webhook_to(&a, &r);
     let numbers: Vec<String> = (0..40).map(|i| s10(800 + i, "US")).collect();
@@ -237,7 +237,7 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
     let Some(db) = pg_server::database() else {
         return;
     };
-    let mut g = Gateway::on_database(&db, "limits:\n  list_per_second: 10000\n");
+    let mut g = Gateway::process_on_database(&db, "limits:\n  list_per_second: 10000\n");
     for i in 0..3 {
         g.create(&s10(950 + i, "US"), "usps");
     }
@@ -358,7 +358,7 @@ fn a_killed_nodes_polls_are_taken_over() {
         return;
     };
     let up = Upstream::start();
-    let mut a = Gateway::on_database(&db, &up.gateway_config());
+    let mut a = Gateway::process_on_database(&db, &up.gateway_config());
     let number = "HANG0001X";
     a.create(number, "usps");
     a.wait_until(10, "the first poll reached the upstream", |_| {

@@ -102,10 +102,13 @@ fn the_webhook_is_signed_and_carries_the_trackingmore_body_and_an_event() {
             Some("delivered")
         )
     );
-    std::thread::sleep(Duration::from_millis(500));
+    // One job, delivered: nothing is left to send again.
+    g.wait_until(5, "the job recorded as delivered", |g| {
+        notifications(g, "channel=webhook&state=delivered").len() == 1
+    });
     assert_eq!(
-        r.got().len(),
-        1,
+        (notifications(&g, "channel=webhook").len(), r.got().len()),
+        (1, 1),
         "one notification per status change, not per scan"
     );
 }
@@ -155,7 +158,9 @@ fn a_400_is_permanent_and_a_410_switches_the_destination_off() {
     g.wait_until(5, "dead after 400", |g| {
         notifications(g, "state=dead").len() == 1
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    // Dead is final: no retry is scheduled.
+    assert!(notifications(&g, "state=pending").is_empty());
+    assert_eq!(notifications(&g, "state=dead")[0]["attempts"], 1);
     assert_eq!(r.got().len(), 1, "a 400 is not retried");
 
     r.always(answer(410));
@@ -166,7 +171,6 @@ fn a_400_is_permanent_and_a_410_switches_the_destination_off() {
     });
     // A disabled destination gets nothing: no job, no send.
     change(&g, "SANDBOX-TRANSIT-4");
-    std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         r.got().len(),
         2,
@@ -272,7 +276,8 @@ fn slack_gets_text_naming_the_number_and_status_and_blocks() {
     change(&g, "SANDBOX-DELIVERED-2"); // delivered: not a Slack status by default
     change(&g, "SANDBOX-EXCEPTION-1");
     let got = slack.wait_for(1, 10);
-    std::thread::sleep(Duration::from_millis(500));
+    // Jobs are made with the status change: the delivered one made none for Slack.
+    assert_eq!(notifications(&g, "channel=slack").len(), 1);
     assert_eq!(slack.got().len(), 1, "only the exception reaches Slack");
     let b = got[0].json();
     let text = b["text"].as_str().unwrap();
@@ -321,7 +326,11 @@ fn the_customer_gets_a_multipart_email_over_real_smtp() {
     );
     // In-transit changes are not emailed.
     change(&g, "SANDBOX-TRANSIT-9");
-    std::thread::sleep(Duration::from_secs(1));
+    assert!(notifications(
+        &g,
+        "channel=email&tracking_number=SANDBOX-TRANSIT-9&carrier_code=sandbox"
+    )
+    .is_empty());
     assert_eq!(smtp.messages().len(), 1);
 }
 
@@ -410,7 +419,7 @@ fn private_destinations_are_refused_unless_allowed() {
 
 #[test]
 fn settings_are_validated_never_show_secrets_and_survive_a_restart() {
-    let mut g = Gateway::with_config(&config(free_port(), ""));
+    let mut g = Gateway::process(&config(free_port(), ""));
     let (_, v) = g.send(
         reqwest::Method::PUT,
         "/v2/notifications/settings",
@@ -453,7 +462,7 @@ fn after_sigkill_mid_burst_every_notification_is_delivered_at_least_once_under_o
         retry_after: None,
         delay: Duration::from_millis(30),
     });
-    let mut g = Gateway::with_config(&config(free_port(), ""));
+    let mut g = Gateway::process(&config(free_port(), ""));
     settings(
         &g,
         json!({"webhook": {"url": r.url, "secret": HOOK_SECRET}}),

@@ -26,8 +26,8 @@ fn a_data_directory_with_a_tree_per_table_opens_with_everything() {
 }
 
 fn opens_with_everything(name: &str) {
-    let mut g = Gateway::with_data(
-        Some(&fixture(name)),
+    let mut g = Gateway::process_with_data(
+        &fixture(name),
         "poll:\n  enabled: false\nlimits:\n  list_per_second: 10000\n",
     );
     let all = |g: &Gateway, key: &str| {
