@@ -155,7 +155,10 @@ impl App {
             airlines: Arc::new(airlines),
             providers,
             list_calls: Arc::default(),
-            guesses: Arc::new(api::guesses::Guesses::new(cfg_guess_burst, cfg_guess_rate)),
+            guesses: Arc::new(throttle::guesses::Guesses::new(
+                cfg_guess_burst,
+                cfg_guess_rate,
+            )),
             templates: Arc::new(notify::templates::Templates::new(&cfg_templates_dir)),
             clock,
         };

@@ -30,23 +30,9 @@ pub struct AppState {
     /// Last `/trackings/get` per account (clock milliseconds), for its rate limit.
     pub list_calls: Arc<Mutex<HashMap<u64, i64>>>,
     /// Wrong API keys per client address, for their throttle.
-    pub guesses: Arc<crate::api::guesses::Guesses>,
+    pub guesses: Arc<crate::throttle::guesses::Guesses>,
     /// The templates (the tracking page renders from them).
     pub templates: Arc<crate::notify::templates::Templates>,
     /// Where handlers and workers read the time (a manual clock in tests).
     pub clock: Clock,
-}
-
-impl AppState {
-    /// The customer's tracking page of a tracking (its id is the page's token).
-    pub fn tracking_url(&self, tracking_id: &str) -> String {
-        crate::core::links::tracking_page(&self.cfg.public_url, tracking_id)
-    }
-
-    /// Sets when the poller first looks at a new tracking
-    /// ([`crate::core::schedule::first_poll_at`]), from whether a provider serves it.
-    pub fn schedule_first_poll(&self, t: &mut crate::store::NewTracking, now: i64) {
-        let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
-        t.first_poll_at = Some(crate::core::schedule::first_poll_at(served, now));
-    }
 }

@@ -1,5 +1,5 @@
 //! The caller's account, from the `Trackingmore-Api-Key` (or `Tracking-Api-Key`)
-//! header; wrong keys are throttled per client address ([`super::guesses`]).
+//! header; wrong keys are throttled per client address ([`crate::throttle::guesses`]).
 
 use super::error::ApiError;
 use super::AppState;

@@ -7,7 +7,6 @@ mod auth;
 mod carriers;
 pub mod error;
 mod fields;
-pub mod guesses;
 mod health;
 mod input;
 mod list;
@@ -37,7 +36,11 @@ impl AppState {
         at: &str,
     ) -> Result<crate::store::NewTracking, ApiError> {
         let mut t = fields::new_tracking(m, at, &self.carriers)?;
-        self.schedule_first_poll(&mut t, self.clock.now());
+        let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
+        t.first_poll_at = Some(crate::core::schedule::first_poll_at(
+            served,
+            self.clock.now(),
+        ));
         Ok(t)
     }
 }

@@ -160,7 +160,7 @@ async fn get_tracking(
         .await?
         .ok_or(ApiError::DoesNotExist)?;
     Ok(Success(WithPage {
-        tracking_url: state.tracking_url(&t.id),
+        tracking_url: crate::core::links::tracking_page(&state.cfg.public_url, &t.id),
         view: view(&state, &t, &p),
     }))
 }

@@ -1,5 +1,8 @@
-//! Concurrency and rate limits keyed by destination or provider, so one slow or
-//! dead endpoint never delays the others.
+//! Limits: concurrency and rate keyed by destination or provider, so one slow or
+//! dead endpoint never delays the others; and the wrong-key throttle per client
+//! address ([`guesses`]).
+
+pub mod guesses;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
