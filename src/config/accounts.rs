@@ -1,0 +1,100 @@
+//! The shops' accounts: keys, profile and notification settings.
+
+use super::values::Secret;
+use serde::Deserialize;
+
+/// One account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The account's email; also its identity.
+    pub email: String,
+    /// The shop's name as its customers know it, shown in emails and on the
+    /// tracking page.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The shop's logo, an http(s) URL, shown in emails and on the tracking page.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    /// The API key in clear (hashed before it is stored).
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// Or the hex SHA-256 of the API key.
+    #[serde(default)]
+    pub api_key_sha256: Option<String>,
+    /// Notification settings.
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+impl AccountConfig {
+    /// How the shop presents itself to its customers.
+    pub fn profile(&self) -> crate::store::Profile<'_> {
+        crate::store::Profile {
+            name: self.name.as_deref(),
+            logo_url: self.logo_url.as_deref(),
+        }
+    }
+}
+
+/// Per-account notification channels.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Email the tracking's `customer_email`.
+    pub email: bool,
+    /// The shop backend's webhook.
+    pub webhook: Option<WebhookTarget>,
+    /// The shop team's Slack incoming webhook.
+    pub slack: Option<SlackTarget>,
+    /// Which status changes notify which channel; defaults to the contract's rules.
+    pub rules: Option<crate::core::rules::Rules>,
+}
+
+/// A signed-webhook destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookTarget {
+    /// Where to POST.
+    pub url: String,
+    /// Standard Webhooks secret (`whsec_<base64>`).
+    pub secret: Secret,
+}
+
+/// A Slack incoming-webhook destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackTarget {
+    /// Incoming-webhook URL.
+    pub url: String,
+}
+
+impl NotifyConfig {
+    /// Whether the config says anything about notifications for this account.
+    pub fn is_set(&self) -> bool {
+        self.email || self.webhook.is_some() || self.slack.is_some() || self.rules.is_some()
+    }
+
+    /// The stored form of these settings.
+    pub fn to_settings(&self) -> crate::core::settings::Notify {
+        crate::core::settings::Notify {
+            email: self.email,
+            webhook: self
+                .webhook
+                .as_ref()
+                .map(|w| crate::core::settings::WebhookDest {
+                    url: w.url.clone(),
+                    secrets: vec![w.secret.expose().to_string()],
+                    disabled: None,
+                }),
+            slack: self
+                .slack
+                .as_ref()
+                .map(|s| crate::core::settings::SlackDest {
+                    url: s.url.clone(),
+                    disabled: None,
+                }),
+            rules: self.rules.clone().unwrap_or_default(),
+        }
+    }
+}
