@@ -6,10 +6,10 @@ use super::error::{ApiError, ApiResult, Success};
 use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
-use crate::core::time;
 use crate::core::view::TrackingView;
+use crate::poll::fetch::{self, FetchError};
 use crate::poll::{FetchRequest, ProviderError};
-use crate::store::{Incoming, Origin, TrackingError};
+use crate::store::{Origin, TrackingError};
 use axum::extract::State;
 use serde_json::{json, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -48,7 +48,7 @@ async fn realtime(
             .tracking(acct.id, &carrier, &number)
             .await?
             .map(|(_, p)| p.created_at)
-            .unwrap_or_else(time::now),
+            .unwrap_or_else(|| state.clock.now()),
         Err(e) => return Err(e.into()),
     };
     let req = FetchRequest {
@@ -57,33 +57,38 @@ async fn realtime(
         registered_at,
     };
     let timeout = state.cfg.poll.realtime_timeout.0;
-    let update = match tokio::time::timeout(timeout, provider.fetch(&req)).await {
-        Err(_) => {
+    let quiet_limit = fetch::quiet_limit(&state.cfg.poll_policy(), &state.carriers, &carrier);
+    let clock = &state.clock;
+    let done = fetch::fetch_and_apply(
+        &state.store,
+        provider.as_ref(),
+        &req,
+        timeout,
+        quiet_limit,
+        Origin::Realtime,
+        || clock.now(),
+    )
+    .await;
+    match done {
+        Ok(_) => {}
+        Err(FetchError::Store(e)) => return Err(e.into()),
+        Err(FetchError::Provider(ProviderError::TimedOut(t))) => {
             return Err(ApiError::Unavailable(format!(
-                "{} did not answer within {timeout:?}",
+                "{} did not answer within {t:?}",
                 provider.name()
             )))
         }
-        Ok(Err(ProviderError::RateLimited(m))) => return Err(ApiError::RateLimited(m)),
-        Ok(Err(e)) => {
+        Err(FetchError::Provider(ProviderError::RateLimited(m))) => {
+            return Err(ApiError::RateLimited(m))
+        }
+        Err(FetchError::Provider(e)) => {
             tracing::warn!(provider = provider.name(), error = %e, "realtime fetch failed");
             return Err(ApiError::Unavailable(format!(
                 "{} failed to answer; try again later",
                 provider.name()
             )));
         }
-        Ok(Ok(u)) => u,
-    };
-    let incoming = Incoming {
-        carrier: Some(carrier.clone()),
-        number: number.clone(),
-        update,
-    };
-    let report = state
-        .store
-        .apply_updates(&[incoming], Origin::Realtime, None, state.clock.now())
-        .await?;
-    crate::telemetry::transitions(&report);
+    }
     let (t, p) = state
         .store
         .tracking(acct.id, &carrier, &number)

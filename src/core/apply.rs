@@ -29,6 +29,11 @@ pub struct Update {
     pub estimated_delivery: Option<i64>,
     /// `realtime`, `poll`, `push:native`, ...
     pub source: String,
+    /// Seconds without news after which the parcel expires. The poller sets it
+    /// from the carrier's kind, so that whether a poll's parcel expires is decided
+    /// in the same plan (and commit) as the news it fetched, against the parcel as
+    /// stored ([`crate::core::plan::plan_update`]).
+    pub expire_after_quiet: Option<i64>,
 }
 
 impl Update {
@@ -43,7 +48,8 @@ impl Update {
 pub struct Applied {
     /// The parcel after the update.
     pub next: Parcel,
-    /// Status changes the update caused: none or one.
+    /// Status changes the update caused: none or one (two when a poll's news is
+    /// followed by its expiry).
     pub transitions: Vec<Transition>,
     /// Whether anything stored changed (events, countries, status).
     pub changed: bool,

@@ -7,6 +7,7 @@
 //! | next parcel state, transitions | [`crate::core::apply::apply`] via [`plan_update`] |
 //! | which subscribers change, which notifications go out | [`plan_update`] |
 //! | next poll after news; stop when nobody follows | [`plan_update`] |
+//! | a polled parcel quiet too long expires (in the poll's own commit) | [`plan_update`] via `expire_if_quiet` |
 //! | a new tracking's parcel and first poll (or resuming a stopped one) | [`plan_new_parcel`] |
 //! | a due poll claimed (lease) or stopped | [`plan_poll_claim`] |
 //! | a failed poll rescheduled | [`plan_poll_retry`] |
@@ -28,11 +29,12 @@
 //! the counters' moves on create and delete, and which fields of a claimed job's
 //! row PostgreSQL's claim statement sets (the values come from core).
 
-use super::apply::{apply, Update};
+use super::apply::{apply, Applied, Update};
 use super::model::{Parcel, Tracking, Transition};
 use super::rules::{Channel, Job, JobState};
-use super::schedule::PollPolicy;
+use super::schedule::{is_quiet_past, PollPolicy};
 use super::settings::Notify;
+use super::status::Status;
 
 const DAY: i64 = 86_400;
 
@@ -151,7 +153,7 @@ pub fn plan_update(
     policy: &PollPolicy,
     now: i64,
 ) -> UpdatePlan {
-    let applied = apply(prev, update, now);
+    let applied = expire_if_quiet(apply(prev, update, now), update.expire_after_quiet, now);
     let mut next = applied.next;
     let everyone_stopped = subscribers.iter().all(|s| s.tracking.notupdate);
     next.next_poll_at = if everyone_stopped {
@@ -174,11 +176,13 @@ pub fn plan_update(
         return plan;
     }
     plan.transitions = applied.transitions;
+    // Notifications say where the parcel ended up (a poll's news then its expiry
+    // make two transitions in one commit: one notification, of the last).
     for s in subscribers {
         let before = s.tracking.clone();
         let mut after = before.clone();
         after.updated_at = now;
-        if let Some(tr) = plan.transitions.first() {
+        if let Some(tr) = plan.transitions.last() {
             plan.jobs.extend(jobs_for(
                 &after,
                 s.notify.as_ref(),
@@ -191,6 +195,28 @@ pub fn plan_update(
         plan.trackings.push((before, after));
     }
     plan
+}
+
+/// `applied`, then its parcel expired if it has been quiet past `limit` (a poll's
+/// news is applied first: news resets the quiet time).
+fn expire_if_quiet(applied: Applied, limit: Option<i64>, now: i64) -> Applied {
+    if !limit.is_some_and(|l| is_quiet_past(&applied.next, l, now)) {
+        return applied;
+    }
+    let expiry = Update {
+        status: Some(Status::Expired),
+        source: "expiry".into(),
+        ..Update::default()
+    };
+    let expired = apply(&applied.next, &expiry, now);
+    let mut transitions = applied.transitions;
+    transitions.extend(expired.transitions);
+    Applied {
+        next: expired.next,
+        transitions,
+        changed: applied.changed || expired.changed,
+        ignored_events: applied.ignored_events,
+    }
 }
 
 /// The notifications one subscriber gets for a transition.

@@ -235,3 +235,55 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_polls_old_news_and_its_expiry_are_one_plan_notifying_once() {
+    let subs = [sub(tracking(1, None), Some(all_channels()))];
+    let month = 30 * 86_400;
+    let old_scan = Update {
+        expire_after_quiet: Some(month),
+        ..scan(Status::Transit, NOW - 2 * month)
+    };
+    let p = plan_update(
+        &parcel(),
+        &old_scan,
+        &subs,
+        Origin::Poll,
+        &PollPolicy::default(),
+        NOW,
+    );
+    let moves: Vec<_> = p
+        .transitions
+        .iter()
+        .map(|t| (t.from, t.to, t.source.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Status::Pending, Status::Transit, "test"),
+            (Status::Transit, Status::Expired, "expiry")
+        ]
+    );
+    assert_eq!(
+        (p.next.status, p.next.next_poll_at),
+        (Status::Expired, None)
+    );
+    assert_eq!(p.jobs.len(), 1, "one webhook, about where the parcel ended");
+    assert_eq!(p.jobs[0].transition.to, Status::Expired);
+
+    // Fresh news resets the quiet time: the same limit expires nothing.
+    let fresh = Update {
+        expire_after_quiet: Some(month),
+        ..scan(Status::Transit, NOW - 60)
+    };
+    let p = plan_update(
+        &parcel(),
+        &fresh,
+        &subs,
+        Origin::Poll,
+        &PollPolicy::default(),
+        NOW,
+    );
+    assert_eq!(p.next.status, Status::Transit);
+    assert_eq!(p.transitions.len(), 1);
+}

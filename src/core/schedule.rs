@@ -63,17 +63,27 @@ impl PollPolicy {
 
     /// Whether the parcel has had no news for longer than its carrier kind allows.
     pub fn is_expired(&self, p: &Parcel, postal: bool, now: i64) -> bool {
-        if p.status.is_final() {
-            return false;
-        }
-        let last_news = p.last_event_at().unwrap_or(p.created_at);
-        let limit = if postal {
+        is_quiet_past(p, self.quiet_limit(postal), now)
+    }
+
+    /// How long a parcel of this carrier kind may go without news.
+    pub fn quiet_limit(&self, postal: bool) -> i64 {
+        if postal {
             self.expire_postal
         } else {
             self.expire_express
-        };
-        now - last_news > limit
+        }
     }
+}
+
+/// Whether a parcel not yet final has had no news for longer than `limit` seconds
+/// (news: its newest event, else its registration).
+pub fn is_quiet_past(p: &Parcel, limit: i64, now: i64) -> bool {
+    if p.status.is_final() {
+        return false;
+    }
+    let last_news = p.last_event_at().unwrap_or(p.created_at);
+    now - last_news > limit
 }
 
 #[cfg(test)]

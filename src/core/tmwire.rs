@@ -95,6 +95,7 @@ pub fn update(v: &Value, source: &str) -> Result<Update, WireError> {
         status_text: (status.is_none() && !raw_status.is_empty()).then(|| raw_status.to_string()),
         estimated_delivery: None,
         source: source.to_string(),
+        expire_after_quiet: None,
     })
 }
 

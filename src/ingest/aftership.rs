@@ -136,6 +136,7 @@ fn parse(state: &AppState, v: &Value) -> Result<Incoming, PushError> {
                 ],
             ),
             source: "push:aftership".into(),
+            expire_after_quiet: None,
         },
     })
 }

@@ -165,6 +165,7 @@ fn item(state: &AppState, at: &str, m: &Map<String, Value>) -> Result<Incoming, 
             status_text: None,
             estimated_delivery,
             source: "push:native".into(),
+            expire_after_quiet: None,
         },
     })
 }

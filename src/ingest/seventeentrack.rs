@@ -126,6 +126,7 @@ fn parse(v: &Value) -> Result<Incoming, PushError> {
                 ],
             ),
             source: "push:17track".into(),
+            expire_after_quiet: None,
         },
     })
 }

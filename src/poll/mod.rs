@@ -2,6 +2,7 @@
 //! now; the poller later). Each provider turns its wire format into an
 //! [`Update`](crate::core::apply::Update) for `apply`.
 
+pub mod fetch;
 pub mod sandbox;
 pub mod scheduler;
 pub mod trackingmore;
@@ -34,9 +35,12 @@ pub enum ProviderError {
     /// The provider answered with an error code of its own.
     #[error("provider answered meta code {0}: {1}")]
     Meta(i64, String),
-    /// The provider answered something we cannot read, timed out, or failed.
+    /// The provider answered something we cannot read, or failed.
     #[error("provider failed: {0}")]
     Failed(String),
+    /// The provider did not answer within this long.
+    #[error("provider did not answer within {0:?}")]
+    TimedOut(std::time::Duration),
 }
 
 /// A source of carrier status.

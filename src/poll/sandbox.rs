@@ -111,6 +111,7 @@ pub fn journey(number: &str, registered_at: i64) -> Update {
         )
         .then_some(registered_at + 2 * 86_400),
         source: "sandbox".into(),
+        expire_after_quiet: None,
     }
 }
 

@@ -3,13 +3,13 @@
 //! through the one write path. Each poll runs as its own task with a timeout, so an
 //! upstream that hangs or answers garbage holds up only its own parcels.
 
-use super::{FetchRequest, ProviderError, Providers};
+use super::fetch::{self, FetchError};
+use super::{FetchRequest, Providers};
 use crate::core::apply::Update;
 use crate::core::carriers::Carriers;
-use crate::core::schedule::PollPolicy;
-use crate::core::status::Status;
+use crate::core::schedule::{is_quiet_past, PollPolicy};
 use crate::core::time::Clock;
-use crate::store::{Incoming, Origin, PollTarget, Store, StoreError};
+use crate::store::{Origin, PollTarget, Store, StoreError};
 use crate::telemetry;
 use crate::throttle::Keyed;
 use crate::worker::{self, Outcome};
@@ -115,37 +115,29 @@ impl Poller {
         worker::settle(&self.inflight, MAX_INFLIGHT, Some(Duration::from_secs(5))).await;
     }
 
-    async fn expire(&self, carrier: &str, number: &str) -> Result<(), StoreError> {
-        let update = Update {
-            status: Some(Status::Expired),
-            source: "expiry".into(),
-            ..Update::default()
-        };
-        let item = Incoming {
-            carrier: Some(carrier.into()),
-            number: number.into(),
-            update,
-        };
-        self.store
-            .apply_updates(&[item], Origin::Poll, None, self.clock.now())
-            .await?;
-        telemetry::poll("expiry", "expired");
-        Ok(())
-    }
-
-    fn postal(&self, carrier: &str) -> bool {
-        self.carriers
-            .resolve(carrier)
-            .is_some_and(|c| c.is_postal())
-    }
-
     async fn poll_one(&self, target: PollTarget) -> Result<(), StoreError> {
         let p = target.parcel;
         let (carrier, number) = (p.carrier_code.clone(), p.tracking_number.clone());
         let policy = self.cfg.policy;
         let now = self.clock.now();
-        if policy.is_expired(&p, self.postal(&carrier), now) {
-            return self.expire(&carrier, &number).await;
+        let quiet_limit = fetch::quiet_limit(&policy, &self.carriers, &carrier);
+        if is_quiet_past(&p, quiet_limit, now) {
+            // Nothing to fetch: the plan expires it, unless news came meanwhile.
+            let quiet = Update {
+                source: "expiry".into(),
+                ..Update::default()
+            };
+            fetch::apply_news(
+                &self.store,
+                &carrier,
+                &number,
+                quiet,
+                quiet_limit,
+                Origin::Poll,
+                now,
+            )
+            .await?;
+            return Ok(());
         }
         let Some(provider) = self.providers.for_carrier(&carrier) else {
             // No provider serves this carrier: look again later (pushes may still come).
@@ -161,30 +153,21 @@ impl Poller {
             tracking_number: number.clone(),
             registered_at: p.created_at,
         };
-        let result = match tokio::time::timeout(self.cfg.timeout, provider.fetch(&req)).await {
-            Ok(r) => r,
-            Err(_) => Err(ProviderError::Failed("timed out".into())),
-        };
-        match result {
-            Ok(update) => {
-                let item = Incoming {
-                    carrier: Some(carrier.clone()),
-                    number: number.clone(),
-                    update,
-                };
-                let report = self
-                    .store
-                    .apply_updates(&[item], Origin::Poll, None, self.clock.now())
-                    .await?;
-                telemetry::transitions(&report);
-                telemetry::poll(provider.name(), "ok");
-                if let Some(after) = self.store.parcel(&carrier, &number).await? {
-                    if policy.is_expired(&after, self.postal(&carrier), self.clock.now()) {
-                        self.expire(&carrier, &number).await?;
-                    }
-                }
-            }
-            Err(e) => {
+        let clock = &self.clock;
+        let done = fetch::fetch_and_apply(
+            &self.store,
+            provider.as_ref(),
+            &req,
+            self.cfg.timeout,
+            quiet_limit,
+            Origin::Poll,
+            || clock.now(),
+        )
+        .await;
+        match done {
+            Ok(_) => telemetry::poll(provider.name(), "ok"),
+            Err(FetchError::Store(e)) => return Err(e),
+            Err(FetchError::Provider(e)) => {
                 telemetry::poll(provider.name(), "failed");
                 tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
                 let jitter: f64 = rand::thread_rng().gen();
