@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use trackgate::config::{self, Config};
+use trackgate::notify::preview::{render, Preview};
 use trackgate::App;
 
 #[derive(Parser)]
@@ -115,9 +116,15 @@ fn main() -> ExitCode {
             tracking,
             config,
         } => {
-            match load(config)
-                .and_then(|(cfg, _)| render(&cfg, &channel, &status, lang.as_deref(), tracking))
-            {
+            match load(config).and_then(|(cfg, _)| {
+                let preview = Preview {
+                    channel: &channel,
+                    status: &status,
+                    lang: lang.as_deref(),
+                    tracking: tracking.as_deref(),
+                };
+                render(&cfg, &preview)
+            }) {
                 Ok(out) => {
                     println!("{out}");
                     ExitCode::SUCCESS
@@ -195,106 +202,6 @@ fn healthcheck(url: &str) -> Result<(), String> {
             Err(format!("{url} answered {}", resp.status()))
         }
     })
-}
-
-fn render(
-    cfg: &Config,
-    channel: &str,
-    status: &str,
-    lang: Option<&str>,
-    tracking: Option<PathBuf>,
-) -> Result<String, String> {
-    use trackgate::core::status::Status;
-    use trackgate::notify::templates::{context, sample_context_for, Templates};
-    let st = Status::parse(status).ok_or_else(|| format!("--status {status:?} is not a status"))?;
-    // The sample parcel has just reached the status previewed.
-    let sample = sample_context_for(st);
-    let ctx = match tracking {
-        None => sample,
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("--tracking {}: {e}", path.display()))?;
-            let t: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("--tracking {}: not JSON: {e}", path.display()))?;
-            let t = t.get("data").cloned().unwrap_or(t);
-            let transition = serde_json::json!({"from": "transit", "to": st, "from_substatus": null, "to_substatus": null, "at": trackgate::core::time::rfc3339(trackgate::core::time::now())});
-            let carriers = trackgate::core::carriers::Carriers::builtin();
-            let carrier = t["carrier_code"]
-                .as_str()
-                .and_then(|c| carriers.resolve(c))
-                .map(|c| serde_json::to_value(c).unwrap_or_default())
-                .unwrap_or_default();
-            let first = cfg.accounts.first();
-            let shop = trackgate::notify::templates::shop(
-                first.and_then(|a| a.name.as_deref()),
-                first.and_then(|a| a.logo_url.as_deref()),
-            );
-            context(
-                &t,
-                &transition,
-                &carrier,
-                &shop,
-                &cfg.public_url,
-                "msg_preview",
-            )
-        }
-    };
-    // The configured shop, when there is one, rather than the sample's.
-    let mut ctx = ctx;
-    if let Some(a) = cfg.accounts.first() {
-        ctx["shop"] = trackgate::notify::templates::shop(
-            a.name.as_deref().or(ctx["shop"]["name"].as_str()),
-            a.logo_url.as_deref(),
-        );
-    }
-    let templates = Templates::new(&cfg.templates_dir);
-    match channel {
-        "email" => {
-            let e = templates.email(st, lang, &ctx).map_err(|e| e.to_string())?;
-            Ok(format!(
-                "Subject: {}\n\n--- text/plain ---\n{}\n--- text/html ---\n{}",
-                e.subject, e.text, e.html
-            ))
-        }
-        "slack" => {
-            let m = templates.slack(st, lang, &ctx).map_err(|e| e.to_string())?;
-            Ok(serde_json::to_string_pretty(
-                &serde_json::json!({"text": m.text, "blocks": m.blocks}),
-            )
-            .unwrap_or_default())
-        }
-        "webhook" => {
-            let body = trackgate::notify::webhook::body(
-                &ctx["tracking"],
-                &ctx["transition"],
-                "msg_preview",
-                "whsec_preview",
-                ctx["link"].as_str().unwrap_or(""),
-                trackgate::core::time::now(),
-            );
-            Ok(serde_json::to_string_pretty(&body).unwrap_or_default())
-        }
-        "page" => {
-            let lang = templates.language("page", lang);
-            let carrier = trackgate::core::carriers::Carriers::builtin()
-                .resolve(ctx["tracking"]["carrier_code"].as_str().unwrap_or(""))
-                .map(|c| serde_json::to_value(c).unwrap_or_default())
-                .unwrap_or_default();
-            let page = trackgate::notify::templates::page_context(
-                &ctx["tracking"],
-                &carrier,
-                &ctx["shop"],
-                &lang,
-                ctx["tracking"]["lastUpdateTime"].as_str().unwrap_or(""),
-            );
-            templates
-                .page("index.html", &lang, &page)
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!(
-            "--channel {other:?} is not email, slack, webhook or page"
-        )),
-    }
 }
 
 async fn serve(cfg: Config) -> anyhow::Result<()> {

@@ -3,15 +3,14 @@
 //! the browser's, else English). The token is the tracking's id (128 random bits,
 //! stable for its life). It never shows the customer's email or name.
 
-use crate::core::time;
 use crate::core::view::TrackingView;
-use crate::notify::templates::{page_context, shop};
+use crate::notify::context::{CarrierView, PageContext, ShopView};
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -107,23 +106,13 @@ async fn tracking_page(
     };
     let lang = lang(t.fields.lang.as_deref().or(browser.as_deref()));
     let account = state.store.account(t.account).await.ok().flatten();
-    let shop = shop(
+    let shop = ShopView::new(
         account.as_ref().and_then(|a| a.name.as_deref()),
         account.as_ref().and_then(|a| a.logo_url.as_deref()),
     );
-    let view = serde_json::to_value(TrackingView::new(
-        &t,
-        &p,
-        &state.carriers,
-        state.clock.now(),
-    ))
-    .unwrap_or(Value::Null);
-    let carrier = state
-        .carriers
-        .resolve(&t.carrier_code)
-        .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
-        .unwrap_or(Value::Null);
-    let ctx = page_context(&view, &carrier, &shop, &lang, &time::tm_date(p.updated_at));
+    let view = TrackingView::new(&t, &p, &state.carriers, state.clock.now());
+    let carrier = CarrierView::of(&state.carriers, &t.carrier_code);
+    let ctx = PageContext::new(&view, &p, &carrier, &shop, &lang);
     match state.templates.page("index.html", &lang, &ctx) {
         Ok(body) => html(StatusCode::OK, body, "private, max-age=60"),
         Err(e) => {

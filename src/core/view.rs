@@ -8,7 +8,7 @@ use super::time::{rfc3339, tm_date};
 use serde::Serialize;
 
 /// One entry of `origin_info.trackinfo`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Default, Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrackInfo {
     #[serde(rename = "Date")]
     pub date: String,

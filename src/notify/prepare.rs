@@ -2,15 +2,14 @@
 //! for a place: the destination checks, the rendered message, and the lane it
 //! queues in. A job that cannot be sent at all ends here with a permanent outcome.
 
+use super::context::{MessageContext, TransitionView};
 use super::dispatcher::Dispatcher;
 use super::lanes::Limits;
 use super::outcome::{permanent, Sent};
 use super::subject::Subject;
-use super::templates::{self, Email, Slack};
+use super::templates::{Email, Slack};
 use super::{destination, slack, webhook};
 use crate::core::rules::{Channel, Job};
-use crate::core::time;
-use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +31,7 @@ pub enum Message {
         url: String,
         secrets: Vec<String>,
         subject: Arc<Subject>,
-        transition: Value,
+        transition: TransitionView,
     },
     /// A Slack post.
     Slack { url: String, message: Slack },
@@ -53,18 +52,14 @@ pub struct Prepared {
 impl Dispatcher {
     /// What `job` sends, or how its try ends without a send.
     pub(super) fn prepare(&self, job: &Job, subject: &Arc<Subject>) -> Result<Prepared, Sent> {
-        let tr = &job.transition;
-        let transition = json!({
-            "from": tr.from, "to": tr.to, "from_substatus": tr.from_substatus,
-            "to_substatus": tr.to_substatus, "at": time::rfc3339(tr.at),
-        });
+        let transition = TransitionView::from(&job.transition);
         let account = &subject.account;
         let cfg = self.cfg();
         // Only email and Slack render templates; a webhook sends the JSON as is.
-        let ctx = || {
-            templates::context(
-                subject.tracking(),
-                &transition,
+        let ctx = |transition| {
+            MessageContext::new(
+                &subject.view,
+                transition,
                 &subject.carrier,
                 &subject.shop,
                 &cfg.public_url,
@@ -115,7 +110,7 @@ impl Dispatcher {
                 )?;
                 let message = self
                     .templates()
-                    .slack(status, lang, &ctx())
+                    .slack(status, lang, &ctx(&transition))
                     .map_err(|e| permanent(e.to_string()))?;
                 Ok(Prepared {
                     lane: dest.url.clone(),
@@ -136,7 +131,7 @@ impl Dispatcher {
                 };
                 let email = self
                     .templates()
-                    .email(status, lang, &ctx())
+                    .email(status, lang, &ctx(&transition))
                     .map_err(|e| permanent(e.to_string()))?;
                 Ok(Prepared {
                     // Every account's mail shares the SMTP pool, but queues on its own.

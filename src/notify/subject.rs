@@ -1,10 +1,10 @@
 //! What a batch of claimed jobs is about. Each (account, tracking) of the batch is
-//! read once and turned into the messages' JSON once, and every job about it (one
+//! read once and turned into what its messages show once, and every job about it (one
 //! per channel, or several changes of one parcel) shares that: no job re-reads
 //! the store for its own message.
 
+use super::context::{CarrierView, ShopView};
 use super::outcome::{permanent, Sent};
-use super::templates;
 use crate::core::carriers::Carriers;
 use crate::core::rules::Job;
 use crate::core::view::TrackingView;
@@ -12,36 +12,27 @@ use crate::store::types::Account;
 use crate::store::Store;
 use futures_util::future::join_all;
 use serde_json::value::RawValue;
-use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// One tracking as its messages show it, with its shop.
 pub struct Subject {
     /// The account, with its destinations.
     pub account: Arc<Account>,
-    /// The tracking object (TrackingMore v2 form), serialised once.
+    /// The tracking object (TrackingMore v2 form).
+    pub view: TrackingView,
+    /// The same, serialised once for every webhook body about it.
     pub tracking_json: Box<RawValue>,
-    /// The same as JSON, for templates; made on first use.
-    tracking: OnceLock<Value>,
-    /// The carrier as templates see it.
-    pub carrier: Value,
-    /// The shop as templates see it.
-    pub shop: Value,
+    /// The carrier as messages show it.
+    pub carrier: CarrierView,
+    /// The shop as messages show it.
+    pub shop: ShopView,
     /// The tracking's language, for templates.
     pub lang: Option<String>,
     /// The customer's address, for email.
     pub customer_email: Option<String>,
     /// The customer's tracking page.
     pub link: String,
-}
-
-impl Subject {
-    /// The tracking object as JSON, for templates.
-    pub fn tracking(&self) -> &Value {
-        self.tracking
-            .get_or_init(|| serde_json::from_str(self.tracking_json.get()).unwrap_or(Value::Null))
-    }
 }
 
 /// A job's subject, or how its try ends without a send (a deleted tracking is
@@ -94,19 +85,14 @@ impl Sources<'_> {
             Err(e) => return Err(store_failed(e)),
         };
         let view = TrackingView::new(&t, &p, self.carriers, self.now);
-        let carrier = self
-            .carriers
-            .resolve(&k.1)
-            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null);
         Ok(Arc::new(Subject {
             link: crate::core::links::tracking_page(self.public_url, &t.id),
-            shop: templates::shop(account.name.as_deref(), account.logo_url.as_deref()),
+            shop: ShopView::new(account.name.as_deref(), account.logo_url.as_deref()),
             account: account.clone(),
             tracking_json: serde_json::value::to_raw_value(&view)
                 .map_err(|e| permanent(format!("the tracking did not serialise: {e}")))?,
-            tracking: OnceLock::new(),
-            carrier,
+            view,
+            carrier: CarrierView::of(self.carriers, &k.1),
             lang: t.fields.lang.clone(),
             customer_email: t.fields.customer_email.clone(),
         }))

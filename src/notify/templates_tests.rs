@@ -1,6 +1,7 @@
 //! Snapshots of the shipped templates (ids and dates redacted), and strictness.
 
 use super::*;
+use crate::notify::sample::Sample;
 
 fn shipped() -> Templates {
     Templates::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
@@ -23,7 +24,7 @@ fn the_shipped_templates_render_for_every_status_and_language() {
 #[test]
 fn delivered_email_in_english() {
     let e = shipped()
-        .email(Status::Delivered, None, &sample_context())
+        .email(Status::Delivered, None, &Sample::delivered().context())
         .unwrap();
     insta::assert_snapshot!(redact(&format!(
         "Subject: {}\n--- text ---\n{}--- html ---\n{}",
@@ -34,7 +35,11 @@ fn delivered_email_in_english() {
 #[test]
 fn delivered_email_in_german_falls_back_per_part() {
     let e = shipped()
-        .email(Status::Delivered, Some("de"), &sample_context())
+        .email(
+            Status::Delivered,
+            Some("de"),
+            &Sample::delivered().context(),
+        )
         .unwrap();
     insta::assert_snapshot!(redact(&format!(
         "Subject: {}\n--- text ---\n{}--- html ---\n{}",
@@ -45,7 +50,11 @@ fn delivered_email_in_german_falls_back_per_part() {
 #[test]
 fn an_unknown_language_falls_back_to_english() {
     let e = shipped()
-        .email(Status::Delivered, Some("xx"), &sample_context())
+        .email(
+            Status::Delivered,
+            Some("xx"),
+            &Sample::delivered().context(),
+        )
         .unwrap();
     assert!(
         e.subject.starts_with("Delivered: your parcel"),
@@ -57,7 +66,11 @@ fn an_unknown_language_falls_back_to_english() {
 #[test]
 fn undelivered_email_text() {
     let e = shipped()
-        .email(Status::Undelivered, None, &sample_context())
+        .email(
+            Status::Undelivered,
+            None,
+            &Sample::reaching(Status::Undelivered).context(),
+        )
         .unwrap();
     insta::assert_snapshot!(redact(&format!(
         "Subject: {}\n--- text ---\n{}",
@@ -67,10 +80,10 @@ fn undelivered_email_text() {
 
 #[test]
 fn exception_slack_message() {
-    let mut ctx = sample_context();
-    ctx["transition"]["to"] = json!("exception");
-    ctx["status_label"] = json!(status_label(Status::Exception, None));
-    let m = shipped().slack(Status::Exception, None, &ctx).unwrap();
+    let sample = Sample::reaching(Status::Exception);
+    let m = shipped()
+        .slack(Status::Exception, None, &sample.context())
+        .unwrap();
     insta::assert_snapshot!(redact(
         &serde_json::to_string_pretty(&json!({"text": m.text, "blocks": m.blocks})).unwrap()
     ));
@@ -78,10 +91,10 @@ fn exception_slack_message() {
 
 #[test]
 fn the_webhook_body() {
-    let ctx = sample_context();
+    let sample = Sample::delivered();
     let body = super::super::webhook::body(
-        &ctx["tracking"],
-        &ctx["transition"],
+        &sample.view,
+        &sample.transition,
         "msg_0123456789abcdef0123456789abcdef",
         "whsec_c2VjcmV0",
         "http://127.0.0.1:8080/t/0123456789abcdef0123456789abcdef",
@@ -102,7 +115,7 @@ fn a_missing_variable_is_an_error_naming_the_file() {
     std::fs::write(dir.path().join("email/default/body.txt"), "x").unwrap();
     std::fs::write(dir.path().join("email/default/body.html"), "x").unwrap();
     let err = Templates::new(dir.path())
-        .email(Status::Delivered, None, &sample_context())
+        .email(Status::Delivered, None, &Sample::delivered().context())
         .unwrap_err()
         .to_string();
     assert!(

@@ -2,7 +2,9 @@
 //! with Standard Webhooks headers by every secret of the account (rotation), and
 //! its sender.
 
+use super::context::TransitionView;
 use super::outcome::{classify, transport_error, Sent};
+use crate::core::view::TrackingView;
 use crate::signing::{hmac, standard_sign};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -24,7 +26,7 @@ struct Body<'a, T: Serialize + ?Sized> {
 
 fn typed<'a, T: Serialize + ?Sized>(
     tracking: &'a T,
-    transition: &Value,
+    transition: &TransitionView,
     job_id: &str,
     secret: &str,
     tracking_url: &str,
@@ -41,9 +43,9 @@ fn typed<'a, T: Serialize + ?Sized>(
         event: json!({
             "id": job_id,
             "type": "tracking.status_changed",
-            "from": transition["from"],
-            "to": transition["to"],
-            "at": transition["at"],
+            "from": transition.from,
+            "to": transition.to,
+            "at": transition.at,
             "tracking_url": tracking_url,
         }),
     }
@@ -51,8 +53,8 @@ fn typed<'a, T: Serialize + ?Sized>(
 
 /// The body as JSON (previews, tests).
 pub fn body(
-    tracking: &Value,
-    transition: &Value,
+    tracking: &TrackingView,
+    transition: &TransitionView,
     job_id: &str,
     secret: &str,
     tracking_url: &str,
@@ -73,7 +75,7 @@ pub fn body(
 /// notifications, is written into it as is.
 pub fn body_text(
     tracking: &RawValue,
-    transition: &Value,
+    transition: &TransitionView,
     job_id: &str,
     secret: &str,
     tracking_url: &str,

@@ -1,0 +1,143 @@
+//! `trackgate render`: one message or page as the gateway would make it, from the
+//! sample parcel that has just reached the status, or from a TrackingMore tracking
+//! object in a file, with the configured shop.
+
+use super::context::{CarrierView, MessageContext, ShopView, TransitionView};
+use super::sample::{Sample, NOTIFICATION_ID};
+use super::templates::Templates;
+use crate::config::Config;
+use crate::core::apply::apply;
+use crate::core::carriers::Carriers;
+use crate::core::model::{Parcel, Tracking, TrackingFields};
+use crate::core::status::Status;
+use crate::core::view::TrackingView;
+use crate::core::{time, tmwire};
+use serde_json::Value;
+use std::path::Path;
+
+/// What to preview.
+pub struct Preview<'a> {
+    /// `email`, `slack`, `webhook` or `page`.
+    pub channel: &'a str,
+    /// The status the parcel has just reached.
+    pub status: &'a str,
+    pub lang: Option<&'a str>,
+    /// A TrackingMore tracking object (or an answer whose `data` is one).
+    pub tracking: Option<&'a Path>,
+}
+
+/// The message or page as text; an error names the argument at fault.
+pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
+    let status = Status::parse(p.status)
+        .ok_or_else(|| format!("--status {:?} is not a status", p.status))?;
+    let mut sample = match p.tracking {
+        None => Sample::reaching(status),
+        Some(path) => from_file(path, status)?,
+    };
+    // The configured shop, when there is one, rather than the sample's.
+    if let Some(a) = cfg.accounts.first() {
+        let name = a.name.as_deref().unwrap_or(&sample.shop.name).to_string();
+        sample.shop = ShopView::new(Some(&name), a.logo_url.as_deref());
+    }
+    let ctx = MessageContext::new(
+        &sample.view,
+        &sample.transition,
+        &sample.carrier,
+        &sample.shop,
+        &cfg.public_url,
+        NOTIFICATION_ID,
+    );
+    let templates = Templates::new(&cfg.templates_dir);
+    match p.channel {
+        "email" => {
+            let e = templates
+                .email(status, p.lang, &ctx)
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Subject: {}\n\n--- text/plain ---\n{}\n--- text/html ---\n{}",
+                e.subject, e.text, e.html
+            ))
+        }
+        "slack" => {
+            let m = templates
+                .slack(status, p.lang, &ctx)
+                .map_err(|e| e.to_string())?;
+            let out = serde_json::json!({"text": m.text, "blocks": m.blocks});
+            Ok(serde_json::to_string_pretty(&out).unwrap_or_default())
+        }
+        "webhook" => {
+            let body = super::webhook::body(
+                ctx.tracking,
+                ctx.transition,
+                NOTIFICATION_ID,
+                "whsec_preview",
+                &ctx.link,
+                time::now(),
+            );
+            Ok(serde_json::to_string_pretty(&body).unwrap_or_default())
+        }
+        "page" => {
+            let lang = templates.language("page", p.lang);
+            templates
+                .page("index.html", &lang, &sample.page(&lang))
+                .map_err(|e| e.to_string())
+        }
+        other => Err(format!(
+            "--channel {other:?} is not email, slack, webhook or page"
+        )),
+    }
+}
+
+/// A sample made from a tracking object in a file: its number, carrier, scans and
+/// order fields, having just reached `status`.
+fn from_file(path: &Path, status: Status) -> Result<Sample, String> {
+    let bad = |e: &dyn std::fmt::Display| format!("--tracking {}: {e}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| bad(&e))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON: {e}")))?;
+    let v = v.get("data").cloned().unwrap_or(v);
+    let (carrier, number) = tmwire::identity(&v).map_err(|e| bad(&e))?;
+    let update = tmwire::update(&v, "preview").map_err(|e| bad(&e))?;
+    let now = time::now();
+    let mut parcel = apply(&Parcel::new(&carrier, &number, now), &update, now).next;
+    parcel.status = status;
+    let text_of = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+    let tracking = Tracking {
+        id: text_of("id").unwrap_or_else(|| "0".repeat(32)),
+        account: 1,
+        carrier_code: carrier.clone(),
+        tracking_number: number,
+        created_at: now,
+        updated_at: now,
+        fields: TrackingFields {
+            title: text_of("title"),
+            order_id: text_of("order_id"),
+            customer_name: text_of("customer_name"),
+            customer_email: text_of("customer_email"),
+            order_create_time: text_of("order_create_time"),
+            lang: text_of("lang"),
+            ..TrackingFields::default()
+        },
+        order_created_at: None,
+        archived: false,
+        status_override: None,
+        notupdate: false,
+    };
+    let transition = crate::core::model::Transition {
+        seq: 1,
+        from: Status::Transit,
+        to: status,
+        from_substatus: None,
+        to_substatus: None,
+        at: now,
+        source: "preview".into(),
+    };
+    let carriers = Carriers::builtin();
+    Ok(Sample {
+        view: TrackingView::new(&tracking, &parcel, &carriers, now),
+        transition: TransitionView::from(&transition),
+        carrier: CarrierView::of(&carriers, &carrier),
+        shop: ShopView::default(),
+        tracking,
+        parcel,
+    })
+}

@@ -1,0 +1,103 @@
+//! A made-up parcel that has just reached a status, its events told by the sandbox
+//! carrier's script for that outcome: what `check-config` renders every template
+//! with, what `trackgate render` previews, and what the snapshots show.
+
+use super::context::{CarrierView, MessageContext, PageContext, ShopView, TransitionView};
+use crate::core::apply::apply;
+use crate::core::carriers::Carriers;
+use crate::core::model::{Parcel, Tracking, TrackingFields, Transition};
+use crate::core::status::Status;
+use crate::core::view::TrackingView;
+
+/// A fixed time, so previews and snapshots are stable: 2025-11-20 17:12 UTC.
+const AT: i64 = 1_763_658_720;
+
+/// The sample's page token and notification id.
+pub const TRACKING_ID: &str = "0123456789abcdef0123456789abcdef";
+pub const NOTIFICATION_ID: &str = "msg_0123456789abcdef0123456789abcdef";
+pub const PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// One sample tracking, with everything its messages are made from.
+pub struct Sample {
+    pub tracking: Tracking,
+    pub parcel: Parcel,
+    pub view: TrackingView,
+    pub transition: TransitionView,
+    pub carrier: CarrierView,
+    pub shop: ShopView,
+}
+
+impl Sample {
+    /// A Philippines Post parcel of an outdoor shop that has just reached `status`.
+    pub fn reaching(status: Status) -> Sample {
+        let carriers = Carriers::builtin();
+        let script = format!("SANDBOX-{}-1", status.as_str().to_ascii_uppercase());
+        let fresh = Parcel::new("phlpost", "RR050349575PH", AT);
+        let mut parcel = apply(&fresh, &crate::poll::sandbox::journey(&script, AT), AT).next;
+        parcel.status = status;
+        let tracking = Tracking {
+            id: TRACKING_ID.into(),
+            account: 1,
+            carrier_code: "phlpost".into(),
+            tracking_number: "RR050349575PH".into(),
+            created_at: AT,
+            updated_at: AT,
+            fields: TrackingFields {
+                title: Some("Walking boots".into()),
+                order_id: Some("#1001".into()),
+                customer_name: Some("Jo Example".into()),
+                customer_email: Some("jo@example.com".into()),
+                order_create_time: Some("2025-11-01 10:00".into()),
+                ..TrackingFields::default()
+            },
+            order_created_at: None,
+            archived: false,
+            status_override: None,
+            notupdate: false,
+        };
+        let from = match status {
+            Status::Transit => Status::Notfound,
+            Status::Pending | Status::Notfound => Status::Pending,
+            _ => Status::Transit,
+        };
+        let transition = Transition {
+            seq: 1,
+            from,
+            to: status,
+            from_substatus: None,
+            to_substatus: parcel.substatus.clone(),
+            at: AT,
+            source: "sandbox".into(),
+        };
+        Sample {
+            view: TrackingView::new(&tracking, &parcel, &carriers, AT),
+            transition: TransitionView::from(&transition),
+            carrier: CarrierView::of(&carriers, "phlpost"),
+            shop: ShopView::new(Some("Example Outdoor Shop"), None),
+            tracking,
+            parcel,
+        }
+    }
+
+    /// A delivered one.
+    pub fn delivered() -> Sample {
+        Sample::reaching(Status::Delivered)
+    }
+
+    /// What its notification's templates see.
+    pub fn context(&self) -> MessageContext<'_> {
+        MessageContext::new(
+            &self.view,
+            &self.transition,
+            &self.carrier,
+            &self.shop,
+            PUBLIC_URL,
+            NOTIFICATION_ID,
+        )
+    }
+
+    /// What its tracking page in `lang` shows.
+    pub fn page<'a>(&'a self, lang: &'a str) -> PageContext<'a> {
+        PageContext::new(&self.view, &self.parcel, &self.carrier, &self.shop, lang)
+    }
+}
