@@ -6,8 +6,8 @@ use crate::core::carriers::Carriers;
 use crate::core::model::TrackingFields;
 use crate::core::number::{NumberError, TrackingNumber};
 use crate::core::status::StatusOverride;
+use crate::core::writes::{NewTracking, TrackingPatch};
 use crate::core::{country, time};
-use crate::store::{NewTracking, TrackingPatch};
 use serde_json::{Map, Value};
 
 /// `tracking_number` and `carrier_code` of an item, checked.

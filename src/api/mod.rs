@@ -34,7 +34,7 @@ impl AppState {
         &self,
         m: &serde_json::Map<String, serde_json::Value>,
         at: &str,
-    ) -> Result<crate::store::NewTracking, ApiError> {
+    ) -> Result<crate::core::writes::NewTracking, ApiError> {
         let mut t = fields::new_tracking(m, at, &self.carriers)?;
         let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
         t.first_poll_at = Some(crate::core::schedule::first_poll_at(

@@ -22,3 +22,4 @@ pub mod status;
 pub mod time;
 pub mod tmwire;
 pub mod view;
+pub mod writes;

@@ -14,6 +14,9 @@
 //! | a push id seen before: resend or replay | [`Seen::of_held`], its report [`Seen::report`] |
 //! | how long push ids are remembered; which ids may be kept | [`push_dedupe_horizon`], [`check_push_id`] |
 //! | what an apply reports (matched, transitions by status, jobs) | [`crate::core::report::ApplyReport::record`] |
+//! | a new tracking's row (its id, the page token) | [`crate::core::writes::NewTracking::into_tracking`] |
+//! | what a patch (update, archive, notupdate, forced status) does to a tracking | [`crate::core::writes::TrackingPatch::apply_to`] |
+//! | an account's settings after a `PUT` (applied to what is stored) | [`crate::core::settings::NotifyChange::apply`] |
 //! | a tracking moved to another carrier | [`plan_carrier_move`] |
 //! | an account created or brought up to date from the config | [`crate::core::account::plan_upsert`] |
 //! | a claimed job's lease (owner, end) | [`crate::core::rules::lease_until`], [`Job::leased`] |

@@ -11,10 +11,11 @@ use super::{accept, header, parse_json, signature, str_field as s, PushError, Ra
 use crate::core::apply::Update;
 use crate::core::model::Checkpoint;
 use crate::core::number::TrackingNumber;
+use crate::core::plan::PUSH_ID_RETENTION;
 use crate::core::status::Status;
 use crate::core::time;
+use crate::core::writes::Incoming;
 use crate::state::AppState;
-use crate::store::{Incoming, PUSH_ID_RETENTION};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde_json::Value;

@@ -12,10 +12,12 @@ mod seventeentrack;
 pub mod signature;
 mod trackingmore;
 
+use crate::core::plan::Origin;
 use crate::core::time;
+use crate::core::writes::Incoming;
 use crate::server::{read_body, BodyError};
 use crate::state::AppState;
-use crate::store::{Incoming, Origin, PushKey};
+use crate::store::PushKey;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;

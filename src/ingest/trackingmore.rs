@@ -12,8 +12,9 @@ use super::openapi::{PushAnswers, TrackingMorePush};
 use super::{accept, parse_json, signature, PushError, RawBody};
 use crate::core::number::TrackingNumber;
 use crate::core::tmwire;
+use crate::core::writes::Incoming;
 use crate::state::AppState;
-use crate::store::{Incoming, PushKey};
+use crate::store::PushKey;
 use axum::extract::{Path, State};
 use serde_json::Value;
 

@@ -7,7 +7,8 @@ use crate::core::apply::Update;
 use crate::core::carriers::Carriers;
 use crate::core::schedule::PollPolicy;
 use crate::core::status::Status;
-use crate::store::{ApplyReport, Incoming, Origin, Store, StoreError};
+use crate::core::writes::Incoming;
+use crate::store::{ApplyReport, Origin, Store, StoreError};
 use crate::telemetry;
 use std::time::Duration;
 
