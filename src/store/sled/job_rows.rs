@@ -20,23 +20,44 @@ pub(super) fn encode(job: &Job, attempts: &[Attempt]) -> Vec<u8> {
     postcard::to_extend(&(job, attempts), out).expect("model types always serialise")
 }
 
-/// Reads a row. A row written before tries lived in it (or still in JSON, before
-/// the compact encoding) holds the job alone.
+/// Reads a row: the job and its tries.
 pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
-    let err = |e: postcard::Error| StoreError::Decode {
+    let err = |message: String| StoreError::Decode {
         tree: T::Jobs.name(),
-        message: e.to_string(),
+        message,
     };
     let Some((&COMPACT_V1, rest)) = bytes.split_first() else {
-        return Ok((super::decode(T::Jobs, bytes)?, Vec::new()));
+        return Err(err("not in the compact encoding".into()));
     };
-    let (job, tail) = postcard::take_from_bytes::<Job>(rest).map_err(err)?;
-    let attempts = if tail.is_empty() {
-        Vec::new()
-    } else {
-        postcard::from_bytes(tail).map_err(err)?
-    };
+    let (job, tail) = postcard::take_from_bytes::<Job>(rest).map_err(|e| err(e.to_string()))?;
+    if tail.is_empty() {
+        return Err(err(format!(
+            "job {} has no tries list (a row of an older release)",
+            job.id
+        )));
+    }
+    let attempts = postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?;
     Ok((job, attempts))
+}
+
+/// Reads a row of any release, for the upgrade at open: one written before tries
+/// lived in it (or still in JSON, before the compact encoding) holds the job alone.
+pub(super) fn decode_any(bytes: &[u8]) -> Result<JobRow, StoreError> {
+    match bytes.split_first() {
+        Some((&COMPACT_V1, rest)) => {
+            let (job, tail) =
+                postcard::take_from_bytes::<Job>(rest).map_err(|e| StoreError::Decode {
+                    tree: T::Jobs.name(),
+                    message: e.to_string(),
+                })?;
+            if tail.is_empty() {
+                Ok((job, Vec::new()))
+            } else {
+                decode(bytes)
+            }
+        }
+        _ => Ok((super::decode_any(T::Jobs, bytes)?, Vec::new())),
+    }
 }
 
 fn state_key(job: &Job) -> Vec<u8> {
@@ -154,11 +175,15 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn rows_from_before_tries_lived_in_them_read_with_none() {
+    fn rows_from_before_tries_lived_in_them_read_with_none_by_the_upgrade_only() {
         let compact = super::super::encode(&job());
-        assert_eq!(decode(&compact).unwrap(), (job(), Vec::new()));
+        assert_eq!(decode_any(&compact).unwrap(), (job(), Vec::new()));
         let json = serde_json::to_vec(&job()).unwrap();
-        assert_eq!(decode(&json).unwrap(), (job(), Vec::new()));
+        assert_eq!(decode_any(&json).unwrap(), (job(), Vec::new()));
+        for old in [compact, json] {
+            let err = decode(&old).unwrap_err().to_string();
+            assert!(err.contains("jobs"), "{err}");
+        }
     }
 
     #[test]

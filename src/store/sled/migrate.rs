@@ -5,7 +5,7 @@
 use super::keys::{self, T};
 use super::outbox::OUTBOX_PENDING;
 use super::parcels::route_entry;
-use super::{decode, encode, job_rows, SledStore, StoreError};
+use super::{decode, decode_any, encode, job_rows, SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::{Attempt, Job};
 use serde::{de::DeserializeOwned, Serialize};
@@ -24,6 +24,9 @@ const ROUTES_PER_ACCOUNT: &[u8] = b"routes_per_account";
 /// (layout 4, see `job_rows.rs`).
 const ATTEMPTS_IN_JOBS: &[u8] = b"attempts_in_jobs";
 
+/// Set once every job row holds its tries list (see `migrate_job_rows`).
+const JOB_ROWS_WHOLE: &[u8] = b"job_rows_whole";
+
 /// Rows changed per atomic batch while moving tries into their jobs.
 const MOVE_BATCH: usize = 10_000;
 
@@ -35,6 +38,39 @@ impl SledStore {
         self.migrate_outbox_count()?;
         self.migrate_ids()?;
         self.migrate_attempts()?;
+        self.migrate_job_rows()?;
+        Ok(())
+    }
+
+    /// Gives every job row its tries list (empty for a job never tried), so that
+    /// reads know one row format: rows of jobs never tried before layout 4 held
+    /// the job alone.
+    fn migrate_job_rows(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(JOB_ROWS_WHOLE)?.is_some() {
+            return Ok(());
+        }
+        let (mut n, mut batch) = (0usize, sled::Batch::default());
+        for kv in self.tree(T::Jobs).iter() {
+            let (k, v) = kv?;
+            if job_rows::decode(&v).is_ok() {
+                continue;
+            }
+            let (job, tries) = job_rows::decode_any(&v)?;
+            batch.insert(
+                super::rows::key(T::Jobs, &k),
+                job_rows::encode(&job, &tries),
+            );
+            n += 1;
+            if n % MOVE_BATCH == 0 {
+                self.inner.rows.apply_batch(std::mem::take(&mut batch))?;
+            }
+        }
+        self.inner.rows.apply_batch(batch)?;
+        self.tree(T::Meta).insert(JOB_ROWS_WHOLE, &[1u8][..])?;
+        self.inner.db.flush()?;
+        if n > 0 {
+            tracing::info!(jobs = n, "job rows given their tries list");
+        }
         Ok(())
     }
 
@@ -95,7 +131,7 @@ impl SledStore {
         let Some(v) = self.tree(T::Jobs).get(id)? else {
             return Ok(0);
         };
-        let (job, mut held) = job_rows::decode(&v)?;
+        let (job, mut held) = job_rows::decode_any(&v)?;
         for t in tries {
             if !held.iter().any(|h| h.number == t.number) {
                 held.push(t);
@@ -128,8 +164,9 @@ impl SledStore {
     }
 
     /// Rewrites rows still in JSON (releases before the compact encoding) in the
-    /// compact one, tree by tree. Reads accept both, so this only saves space; a
-    /// row that decodes in neither stops the start with its tree named.
+    /// compact one, tree by tree, before anything else reads them (reads know the
+    /// compact encoding only); a row that decodes in neither stops the start with
+    /// its tree named.
     fn migrate_rows(&self) -> Result<(), StoreError> {
         if self.tree(T::Meta).get(COMPACT_ROWS)?.is_some() {
             return Ok(());
@@ -145,7 +182,7 @@ impl SledStore {
         n += self.rewrite::<Attempt>(T::Attempts)?;
         let meta = self.tree(T::Meta);
         if let Some(v) = meta.get(b"next_account_id")? {
-            let id: u64 = decode(T::Meta, &v)?;
+            let id: u64 = decode_any(T::Meta, &v)?;
             meta.insert(b"next_account_id", encode(&id))?;
         }
         meta.insert(COMPACT_ROWS, &[1u8][..])?;
@@ -166,7 +203,7 @@ impl SledStore {
             if v.first() == Some(&super::COMPACT_V1) {
                 continue;
             }
-            let row: V = decode(t, &v)?;
+            let row: V = decode_any(t, &v)?;
             batch.insert(super::rows::key(t, &k), encode(&row));
             n += 1;
             if n % 10_000 == 0 {

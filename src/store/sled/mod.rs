@@ -314,8 +314,8 @@ impl Tx<'_> {
 }
 
 /// The first byte of a value in the compact encoding (postcard). Values written by
-/// releases before it are JSON, whose first byte is never this; they are read as
-/// JSON and rewritten at open (`migrate.rs`).
+/// releases before it are JSON, whose first byte is never this; they are rewritten
+/// at open (`migrate.rs`), and only that upgrade reads JSON ([`decode_any`]).
 ///
 /// postcard is positional: changing the fields of a stored type (`Parcel`,
 /// `Tracking`, `Job`, `Account`, ...) changes its encoding. Such a change needs a
@@ -328,6 +328,8 @@ fn encode<V: Serialize>(value: &V) -> Vec<u8> {
     postcard::to_extend(value, out).expect("model types always serialise")
 }
 
+/// A row's value, which is in the compact encoding: the upgrade at open
+/// (`migrate.rs`) rewrites rows of older releases before anything reads them.
 fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
     let err = |message: String| StoreError::Decode {
         tree: t.name(),
@@ -335,7 +337,21 @@ fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
     };
     match bytes.split_first() {
         Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
-        _ => serde_json::from_slice(bytes).map_err(|e| err(e.to_string())),
+        _ => Err(err(
+            "not in the compact encoding (a row of an older release that the upgrade at open did not rewrite)".into(),
+        )),
+    }
+}
+
+/// A row's value in either encoding: for the upgrade at open only, which rewrites
+/// the JSON rows of releases before the compact encoding.
+fn decode_any<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
+    match bytes.first() {
+        Some(&COMPACT_V1) => decode(t, bytes),
+        _ => serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
+            tree: t.name(),
+            message: e.to_string(),
+        }),
     }
 }
 
