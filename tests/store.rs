@@ -761,3 +761,5 @@ async fn both_backends_decide_a_jobs_life_alike() {
     let on_pg = a_jobs_life(&pg).await;
     assert_eq!(on_sled, on_pg);
 }
+#[path = "store/equivalence.rs"]
+mod equivalence;

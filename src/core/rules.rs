@@ -178,22 +178,21 @@ pub enum Next {
 }
 
 impl Job {
-    /// The job after a try that ended with `error` (if any) and `next`: what every
-    /// backend records. The lease ends; the try counts in all and in this round.
-    pub fn after_try(mut self, next: &Next, error: Option<&String>) -> Job {
+    /// The job after `attempt`, followed by `next`: what every backend records.
+    /// The lease ends; the try counts in all and in this round. A finished job's
+    /// `due` is when its last try was made (not whatever its lease said).
+    pub fn after_try(mut self, next: &Next, attempt: &Attempt) -> Job {
         self.leased = false;
         self.lease_owner = None;
         self.attempts += 1;
         self.round_tries += 1;
-        self.last_error = error.cloned();
-        match next {
-            Next::Delivered => self.state = JobState::Delivered,
-            Next::Dead => self.state = JobState::Dead,
-            Next::RetryAt(at) => {
-                self.state = JobState::Pending;
-                self.due = *at;
-            }
-        }
+        self.last_error = attempt.error.clone();
+        let tried_at = attempt.at_ms.div_euclid(1000);
+        (self.state, self.due) = match next {
+            Next::Delivered => (JobState::Delivered, tried_at),
+            Next::Dead => (JobState::Dead, tried_at),
+            Next::RetryAt(at) => (JobState::Pending, *at),
+        };
         self
     }
 

@@ -123,9 +123,7 @@ pub struct AttemptRecord {
 impl AttemptRecord {
     /// The job as the try leaves it ([`crate::core::rules::Job::after_try`]).
     pub fn job_after(&self) -> crate::core::rules::Job {
-        self.job
-            .clone()
-            .after_try(&self.next, self.attempt.error.as_ref())
+        self.job.clone().after_try(&self.next, &self.attempt)
     }
 }
 

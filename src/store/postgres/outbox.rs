@@ -256,7 +256,7 @@ impl PgStore {
         else {
             return Ok(());
         };
-        let j = job_row(&row)?.after_try(&r.next, attempt.error.as_ref());
+        let j = job_row(&row)?.after_try(&r.next, attempt);
         tx.execute(
             "INSERT INTO attempts (job_id, number, row) VALUES ($1, $2, $3)
              ON CONFLICT (job_id, number) DO UPDATE SET row = EXCLUDED.row",

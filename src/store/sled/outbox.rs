@@ -64,7 +64,7 @@ impl Outbox for SledStore {
                 let Some((job, mut attempts)) = tx.job_row(id)? else {
                     continue;
                 };
-                let j = job.clone().after_try(&r.next, r.attempt.error.as_ref());
+                let j = job.clone().after_try(&r.next, &r.attempt);
                 attempts.push(r.attempt.clone());
                 tx.put_job(Some(&job), &j, &attempts)?;
                 if let Some(reason) = &r.disable {
