@@ -61,7 +61,7 @@ enum Command {
         /// A TrackingMore tracking object (JSON file) to render; default: a sample.
         #[arg(long)]
         tracking: Option<PathBuf>,
-        /// Config file (for templates_dir and public_url).
+        /// Config file (for templates_dir, public_url, and the shop: the first account's name and logo).
         #[arg(long)]
         config: Option<PathBuf>,
     },

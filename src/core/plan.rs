@@ -24,13 +24,15 @@
 //! | what a try does to a job | [`Job::after_try`] |
 //! | a manual retry (a pending job is left as it is) | [`Job::requeued`] |
 //! | a claimed job handed back unsent (its lane is busy) | [`Job::deferred`], decided by `notify::lanes::decide` |
+//! | what a stopped node held (PostgreSQL): its jobs and polls due now | [`Job::deferred`], [`plan_poll_retry`] (`store/postgres/nodes.rs` finds them) |
 //! | a delivered parcel's days in transit (costtime) | [`Parcel::delivery_days`] |
 //! | whether counters answer a status count | `store::ListQuery::counters_answer_status_counts` |
 //! | a new tracking's first poll (served by a provider or not) | [`crate::core::schedule::first_poll_at`] |
 //!
-//! Still written in each backend (next steps of the "one plan per write" issue):
-//! the counters' moves on create and delete, and which fields of a claimed job's
-//! row PostgreSQL's claim statement sets (the values come from core).
+//! What backends still write on their own is bookkeeping, not decisions: index
+//! and counter entries that follow a row (sled's per-status counters, PostgreSQL's
+//! sharded ones), and guards that make a write apply only to the row as it was read
+//! (a job still pending and still leased to its claimer).
 
 use super::apply::{apply, Applied, Update};
 use super::model::{Parcel, Tracking, Transition};

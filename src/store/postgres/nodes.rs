@@ -5,10 +5,14 @@
 //! lease would expire.
 
 use super::{Inner, PgStore, Tls, JOBS_CHANNEL};
+use crate::core::model::Parcel;
+use crate::core::plan::plan_poll_retry;
+use crate::core::rules::Job;
 use crate::store::types::StoreError;
 use futures_util::StreamExt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio_postgres::types::Json;
 use tokio_postgres::GenericClient;
 
 /// How often a node records its heartbeat and looks for dead nodes' leases.
@@ -20,28 +24,61 @@ const FORGET_AFTER_SECS: i64 = 86_400;
 
 const HEARTBEAT: &str = "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
      ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at";
-const RELEASE: &str = "UPDATE jobs SET due = $1, lease_owner = NULL,
-         row = row || jsonb_build_object('due', $1::bigint, 'leased', false, 'lease_owner', NULL)
+/// Jobs and parcels leased by nodes not heard from since `$1`, with their owners.
+const DEAD_JOBS: &str = "SELECT row, lease_owner FROM jobs
      WHERE state = 0 AND lease_owner IS NOT NULL AND lease_owner NOT IN
-         (SELECT id FROM nodes WHERE seen_at >= $2)";
-const RELEASE_POLLS: &str = "UPDATE parcels SET next_poll_at = $1, poll_owner = NULL,
-         row = row || jsonb_build_object('next_poll_at', $1::bigint)
+         (SELECT id FROM nodes WHERE seen_at >= $1)";
+const DEAD_POLLS: &str = "SELECT row, poll_owner FROM parcels
      WHERE poll_owner IS NOT NULL AND poll_owner NOT IN
-         (SELECT id FROM nodes WHERE seen_at >= $2)";
+         (SELECT id FROM nodes WHERE seen_at >= $1)";
+/// Writes the jobs core handed back, each only if its dead owner still holds it.
+const RELEASE: &str = "UPDATE jobs SET due = r.due, lease_owner = NULL, row = r.row
+     FROM unnest($1::text[], $2::int8[], $3::jsonb[], $4::text[]) AS r(id, due, row, owner)
+     WHERE jobs.id = r.id AND jobs.state = 0 AND jobs.lease_owner = r.owner";
+/// Writes the parcels core rescheduled, each only if its dead owner still holds it.
+const RELEASE_POLLS: &str = "UPDATE parcels SET next_poll_at = r.at, poll_owner = NULL, row = r.row
+     FROM unnest($1::text[], $2::text[], $3::int8[], $4::jsonb[], $5::text[])
+         AS r(carrier, number, at, row, owner)
+     WHERE parcels.carrier = r.carrier AND parcels.number = r.number
+         AND parcels.poll_owner = r.owner";
 const FORGET: &str = "DELETE FROM nodes WHERE seen_at < $1";
 
-/// Records `node`'s heartbeat and releases the jobs of nodes that stopped beating.
+/// Records `node`'s heartbeat and hands back what nodes that stopped beating held:
+/// their claimed jobs as [`Job::deferred`] makes them (due now, lease ended), their
+/// claimed polls as [`plan_poll_retry`] makes them (due now, no failure counted).
 async fn beat_on<C: GenericClient>(
     c: &C,
     node: &str,
     now: i64,
 ) -> Result<u64, tokio_postgres::Error> {
     c.execute(HEARTBEAT, &[&node, &now]).await?;
-    let released = c
-        .execute(RELEASE, &[&now, &(now - DEAD_AFTER_SECS)])
-        .await?;
+    let alive_since = now - DEAD_AFTER_SECS;
+    let (mut ids, mut dues, mut rows, mut owners) = (vec![], vec![], vec![], vec![]);
+    for r in c.query(DEAD_JOBS, &[&alive_since]).await? {
+        let Json(job): Json<Job> = r.try_get(0)?;
+        let back = job.deferred(now);
+        ids.push(back.id.clone());
+        dues.push(back.due);
+        rows.push(Json(back));
+        owners.push(r.try_get::<_, String>(1)?);
+    }
+    let released = c.execute(RELEASE, &[&ids, &dues, &rows, &owners]).await?;
+    let (mut carriers, mut numbers, mut ats, mut parcels, mut owners) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for r in c.query(DEAD_POLLS, &[&alive_since]).await? {
+        let Json(p): Json<Parcel> = r.try_get(0)?;
+        let again = plan_poll_retry(&p, now, false);
+        carriers.push(again.carrier_code.clone());
+        numbers.push(again.tracking_number.clone());
+        ats.push(again.next_poll_at);
+        parcels.push(Json(again));
+        owners.push(r.try_get::<_, String>(1)?);
+    }
     let polls = c
-        .execute(RELEASE_POLLS, &[&now, &(now - DEAD_AFTER_SECS)])
+        .execute(
+            RELEASE_POLLS,
+            &[&carriers, &numbers, &ats, &parcels, &owners],
+        )
         .await?;
     if polls > 0 {
         tracing::info!(

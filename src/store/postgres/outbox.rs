@@ -44,22 +44,32 @@ impl Outbox for PgStore {
         lease: i64,
     ) -> Result<Vec<Job>, StoreError> {
         let until = lease_until(now, lease);
-        // One statement: pick the due jobs no other node holds and lease them.
-        let rows = self
-            .client()
-            .await?
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Pick the due jobs no other node holds; lease them as core says.
+        let rows = tx
             .query(
-                "WITH due AS (
-                     SELECT id FROM jobs WHERE state = 0 AND due <= $1
-                     ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 UPDATE jobs j SET due = $3, lease_owner = $4,
-                     row = j.row || jsonb_build_object('due', $3::bigint, 'leased', true, 'lease_owner', $4::text)
-                 FROM due WHERE j.id = due.id
-                 RETURNING j.row",
-                &[&now, &(limit as i64), &until, &self.node()],
+                "SELECT row FROM jobs WHERE state = 0 AND due <= $1
+                 ORDER BY due LIMIT $2 FOR UPDATE SKIP LOCKED",
+                &[&now, &(limit as i64)],
             )
             .await?;
-        let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>, _>>()?;
+        let leased: Vec<Job> = rows
+            .iter()
+            .map(|r| job_row(r).map(|j| j.leased(self.node(), until)))
+            .collect::<Result<_, _>>()?;
+        let ids: Vec<&str> = leased.iter().map(|j| j.id.as_str()).collect();
+        let dues: Vec<i64> = leased.iter().map(|j| j.due).collect();
+        let json: Vec<Json<&Job>> = leased.iter().map(Json).collect();
+        tx.execute(
+            "UPDATE jobs SET due = r.due, lease_owner = $4, row = r.row
+             FROM unnest($1::text[], $2::int8[], $3::jsonb[]) AS r(id, due, row)
+             WHERE jobs.id = r.id",
+            &[&ids, &dues, &json, &self.node()],
+        )
+        .await?;
+        tx.commit().await?;
+        let mut jobs = leased;
         jobs.sort_by_key(|j| j.created_at);
         Ok(jobs)
     }
