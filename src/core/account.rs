@@ -49,6 +49,18 @@ pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
+impl Account {
+    /// Whether `key_sha256` (a presented key's [`hash_key`]) is this account's,
+    /// compared in constant time.
+    pub fn holds_key(&self, key_sha256: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.key_sha256
+            .as_bytes()
+            .ct_eq(key_sha256.as_bytes())
+            .into()
+    }
+}
+
 /// The key an account is found by: its email, trimmed and lower-cased.
 pub fn email_key(email: &str) -> String {
     email.trim().to_ascii_lowercase()

@@ -7,7 +7,6 @@ use crate::core::settings::{Notify, NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
 use crate::store::types::*;
 use async_trait::async_trait;
-use subtle::ConstantTimeEq;
 use tokio_postgres::types::Json;
 
 #[async_trait]
@@ -157,12 +156,7 @@ impl PgStore {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let Json(account): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
-        let same: bool = account
-            .key_sha256
-            .as_bytes()
-            .ct_eq(presented.as_bytes())
-            .into();
-        Ok(same.then_some(account))
+        Ok(account.holds_key(presented).then_some(account))
     }
 }
 

@@ -8,7 +8,6 @@ use crate::core::settings::{NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
 use crate::store::types::*;
 use async_trait::async_trait;
-use subtle::ConstantTimeEq;
 
 #[async_trait]
 impl Accounts for SledStore {
@@ -72,12 +71,7 @@ impl Accounts for SledStore {
         let Some(account) = self.get::<Account>(T::Accounts, &id.to_be_bytes())? else {
             return Ok(None);
         };
-        let same: bool = account
-            .key_sha256
-            .as_bytes()
-            .ct_eq(presented.as_bytes())
-            .into();
-        Ok(same.then_some(account))
+        Ok(account.holds_key(&presented).then_some(account))
     }
 
     async fn set_notify(
