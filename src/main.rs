@@ -166,6 +166,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            tracing::info!("configuration: {src}");
             if src == config::Source::Defaults {
                 tracing::warn!("no config file found: using built-in defaults with the demo account shop@example.com (its key is in README.md)");
             }

@@ -261,12 +261,38 @@ async fn put_settings(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let change = settings_change(&object(&body, "request body")?)?;
+    reachable(&change, state.cfg.allow_private_destinations)?;
     let saved = state
         .store
         .set_notify(acct.id, &change)
         .await?
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(Success(settings_view(&saved)))
+}
+
+/// Refuses a destination the delivery policy would refuse at every send (a private,
+/// loopback or reserved address, unless `allow_private_destinations`), naming the
+/// setting, instead of accepting it and letting every notification die. Host names
+/// are checked again at each send, against what they resolve to then.
+fn reachable(change: &NotifyChange, allow_private: bool) -> Result<(), ApiError> {
+    let urls = [
+        change
+            .webhook
+            .as_ref()
+            .and_then(|w| w.as_ref())
+            .map(|w| ("webhook.url", &w.url)),
+        change
+            .slack
+            .as_ref()
+            .and_then(|s| s.as_ref())
+            .map(|u| ("slack.url", u)),
+    ];
+    for (at, url) in urls.into_iter().flatten() {
+        crate::notify::destination::check_url(url, allow_private).map_err(|why| {
+            ApiError::BadRequest(format!("{at} {url:?} would never be delivered to: {why}"))
+        })?;
+    }
+    Ok(())
 }
 
 /// The change a PUT body asks for; an error names the field.

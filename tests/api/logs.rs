@@ -50,6 +50,11 @@ fn a_debug_log_holds_no_secret_token_key_or_customer_address() {
         log.contains("route=\"/hooks/trackingmore/{token}\""),
         "the span names the route template:\n{log}"
     );
+    let loaded = format!("configuration: {}", g.config_path().display());
+    assert!(
+        log.contains(&loaded),
+        "the log names the config file:\n{log}"
+    );
     for secret in [
         PATH_TOKEN,
         &page_token,
