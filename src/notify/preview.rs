@@ -2,15 +2,13 @@
 //! sample parcel that has just reached the status, or from a TrackingMore tracking
 //! object in a file, with the configured shop.
 
-use super::context::{CarrierView, MessageContext, ShopView, TransitionView};
-use super::sample::{Sample, NOTIFICATION_ID};
+use super::context::ShopView;
+use super::sample::{self, Sample, NOTIFICATION_ID};
 use super::templates::Templates;
 use crate::config::Config;
 use crate::core::apply::apply;
-use crate::core::carriers::Carriers;
 use crate::core::model::{Parcel, Tracking, TrackingFields};
 use crate::core::status::Status;
-use crate::core::view::TrackingView;
 use crate::core::{time, tmwire};
 use serde_json::Value;
 use std::path::Path;
@@ -39,14 +37,7 @@ pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
         let name = a.name.as_deref().unwrap_or(&sample.shop.name).to_string();
         sample.shop = ShopView::new(Some(&name), a.logo_url.as_deref());
     }
-    let ctx = MessageContext::new(
-        &sample.view,
-        &sample.transition,
-        &sample.carrier,
-        &sample.shop,
-        &cfg.public_url,
-        NOTIFICATION_ID,
-    );
+    let ctx = sample.context_at(&cfg.public_url);
     let templates = Templates::new(&cfg.templates_dir);
     match p.channel {
         "email" => {
@@ -101,13 +92,8 @@ fn from_file(path: &Path, status: Status) -> Result<Sample, String> {
     let mut parcel = apply(&Parcel::new(&carrier, &number, now), &update, now).next;
     parcel.status = status;
     let text_of = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+    let id = text_of("id").unwrap_or_else(|| "0".repeat(32));
     let tracking = Tracking {
-        id: text_of("id").unwrap_or_else(|| "0".repeat(32)),
-        account: 1,
-        carrier_code: carrier.clone(),
-        tracking_number: number,
-        created_at: now,
-        updated_at: now,
         fields: TrackingFields {
             title: text_of("title"),
             order_id: text_of("order_id"),
@@ -117,27 +103,9 @@ fn from_file(path: &Path, status: Status) -> Result<Sample, String> {
             lang: text_of("lang"),
             ..TrackingFields::default()
         },
-        order_created_at: None,
-        archived: false,
-        status_override: None,
-        notupdate: false,
+        ..sample::tracking(&id, &parcel, now)
     };
-    let transition = crate::core::model::Transition {
-        seq: 1,
-        from: Status::Transit,
-        to: status,
-        from_substatus: None,
-        to_substatus: None,
-        at: now,
-        source: "preview".into(),
-    };
-    let carriers = Carriers::builtin();
-    Ok(Sample {
-        view: TrackingView::new(&tracking, &parcel, &carriers, now),
-        transition: TransitionView::from(&transition),
-        carrier: CarrierView::of(&carriers, &carrier),
-        shop: ShopView::default(),
-        tracking,
-        parcel,
-    })
+    let mut s = Sample::new(tracking, parcel, Status::Transit, now);
+    s.shop = ShopView::default();
+    Ok(s)
 }

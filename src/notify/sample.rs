@@ -30,18 +30,11 @@ pub struct Sample {
 impl Sample {
     /// A Philippines Post parcel of an outdoor shop that has just reached `status`.
     pub fn reaching(status: Status) -> Sample {
-        let carriers = Carriers::builtin();
         let script = format!("SANDBOX-{}-1", status.as_str().to_ascii_uppercase());
         let fresh = Parcel::new("phlpost", "RR050349575PH", AT);
         let mut parcel = apply(&fresh, &crate::poll::sandbox::journey(&script, AT), AT).next;
         parcel.status = status;
         let tracking = Tracking {
-            id: TRACKING_ID.into(),
-            account: 1,
-            carrier_code: "phlpost".into(),
-            tracking_number: "RR050349575PH".into(),
-            created_at: AT,
-            updated_at: AT,
             fields: TrackingFields {
                 title: Some("Walking boots".into()),
                 order_id: Some("#1001".into()),
@@ -50,29 +43,33 @@ impl Sample {
                 order_create_time: Some("2025-11-01 10:00".into()),
                 ..TrackingFields::default()
             },
-            order_created_at: None,
-            archived: false,
-            status_override: None,
-            notupdate: false,
+            ..tracking(TRACKING_ID, &parcel, AT)
         };
         let from = match status {
             Status::Transit => Status::Notfound,
             Status::Pending | Status::Notfound => Status::Pending,
             _ => Status::Transit,
         };
+        Sample::new(tracking, parcel, from, AT)
+    }
+
+    /// The sample of `tracking`, whose parcel `parcel` has just moved from `from`
+    /// to its status at `at`, for an outdoor shop.
+    pub fn new(tracking: Tracking, parcel: Parcel, from: Status, at: i64) -> Sample {
+        let carriers = Carriers::builtin();
         let transition = Transition {
             seq: 1,
             from,
-            to: status,
+            to: parcel.status,
             from_substatus: None,
             to_substatus: parcel.substatus.clone(),
-            at: AT,
-            source: "sandbox".into(),
+            at,
+            source: "sample".into(),
         };
         Sample {
-            view: TrackingView::new(&tracking, &parcel, &carriers, AT),
+            view: TrackingView::new(&tracking, &parcel, &carriers, at),
             transition: TransitionView::from(&transition),
-            carrier: CarrierView::of(&carriers, "phlpost"),
+            carrier: CarrierView::of(&carriers, &tracking.carrier_code),
             shop: ShopView::new(Some("Example Outdoor Shop"), None),
             tracking,
             parcel,
@@ -86,12 +83,17 @@ impl Sample {
 
     /// What its notification's templates see.
     pub fn context(&self) -> MessageContext<'_> {
+        self.context_at(PUBLIC_URL)
+    }
+
+    /// The same, for a gateway whose public address is `public_url`.
+    pub fn context_at<'a>(&'a self, public_url: &'a str) -> MessageContext<'a> {
         MessageContext::new(
             &self.view,
             &self.transition,
             &self.carrier,
             &self.shop,
-            PUBLIC_URL,
+            public_url,
             NOTIFICATION_ID,
         )
     }
@@ -99,5 +101,23 @@ impl Sample {
     /// What its tracking page in `lang` shows.
     pub fn page<'a>(&'a self, lang: &'a str) -> PageContext<'a> {
         PageContext::new(&self.view, &self.parcel, &self.carrier, &self.shop, lang)
+    }
+}
+
+/// A tracking with page token `id` of account 1 for `parcel`, registered at `at`,
+/// with no shop fields.
+pub fn tracking(id: &str, parcel: &Parcel, at: i64) -> Tracking {
+    Tracking {
+        id: id.into(),
+        account: 1,
+        carrier_code: parcel.carrier_code.clone(),
+        tracking_number: parcel.tracking_number.clone(),
+        created_at: at,
+        updated_at: at,
+        fields: TrackingFields::default(),
+        order_created_at: None,
+        archived: false,
+        status_override: None,
+        notupdate: false,
     }
 }

@@ -139,6 +139,16 @@ impl SledStore {
         self.tree(t).get(key)?.map(|v| decode(t, &v)).transpose()
     }
 
+    /// A transaction that has staged nothing: what a write starts from, and how a
+    /// read outside a write sees committed rows through the same code as writes.
+    fn reader(&self) -> Tx<'_> {
+        Tx {
+            store: self,
+            staged: HashMap::new(),
+            seen: Default::default(),
+        }
+    }
+
     /// Runs a read that walks many rows on a blocking thread, off the runtime's
     /// threads (sled's reads are synchronous).
     async fn off_runtime<R: Send + 'static>(
@@ -184,11 +194,7 @@ impl SledStore {
         _guard: tokio::sync::MutexGuard<'_, ()>,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, StoreError>,
     ) -> Result<(R, u64), StoreError> {
-        let mut tx = Tx {
-            store: self,
-            staged: HashMap::new(),
-            seen: Default::default(),
-        };
+        let mut tx = self.reader();
         let out = f(&mut tx)?;
         tx.close_seen()?;
         if tx.staged.is_empty() {

@@ -176,7 +176,7 @@ impl Trackings for SledStore {
         else {
             return Ok(None);
         };
-        self.read_tracking(account, carrier, number)
+        self.reader().load(account, carrier, number)
     }
 
     async fn tracking(
@@ -185,7 +185,7 @@ impl Trackings for SledStore {
         carrier: &str,
         number: &str,
     ) -> Result<Option<Row>, StoreError> {
-        self.read_tracking(account, carrier, number)
+        self.reader().load(account, carrier, number)
     }
 
     /// Creates trackings in one commit; each item succeeds or fails on its own.
@@ -307,24 +307,5 @@ impl Trackings for SledStore {
             })
             .await?;
         r
-    }
-}
-
-impl SledStore {
-    /// One tracking with its parcel.
-    fn read_tracking(
-        &self,
-        account: u64,
-        carrier: &str,
-        number: &str,
-    ) -> Result<Option<Row>, StoreError> {
-        let pk = keys::parcel(carrier, number);
-        let Some(t) = self.get::<Tracking>(T::Trackings, &keys::tracking(account, &pk))? else {
-            return Ok(None);
-        };
-        let p = self
-            .get::<Parcel>(T::Parcels, &pk)?
-            .unwrap_or_else(|| Parcel::new(carrier, number, t.created_at));
-        Ok(Some((t, p)))
     }
 }
