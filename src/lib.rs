@@ -127,15 +127,22 @@ impl App {
         };
         let now = clock.now();
         for a in &cfg.accounts {
-            let hash = match (&a.api_key, &a.api_key_sha256) {
-                (Some(k), _) => store::accounts_hash_key(k.expose()),
-                (None, Some(h)) => h.clone(),
-                (None, None) => unreachable!("validated: every account has a key"),
-            };
             let notify = a.notify.is_set().then(|| a.notify.to_settings());
             store
-                .upsert_account(&a.email, a.profile(), &hash, notify, now)
+                .upsert_account(&a.email, a.profile(), &a.key_sha256s(), notify, now)
                 .await?;
+        }
+        let configured: Vec<String> = cfg
+            .accounts
+            .iter()
+            .map(|a| core::account::email_key(&a.email))
+            .collect();
+        for a in store.retire_accounts(&configured, now).await? {
+            tracing::warn!(
+                account = %a.email,
+                disabled_since = a.disabled_at.unwrap_or(now),
+                "account not in the config: disabled, its keys refused and its data kept (add it back to enable it)"
+            );
         }
         store.flush()?;
         let listener = TcpListener::bind(&cfg.listen)

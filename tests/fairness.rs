@@ -110,7 +110,7 @@ async fn account_with_changes(store: &Store, email: &str, notify: Notify, n: usi
         .upsert_account(
             email,
             Default::default(),
-            &"ab".repeat(32),
+            &["ab".repeat(32)],
             Some(notify),
             T0,
         )

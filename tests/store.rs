@@ -98,7 +98,7 @@ async fn account(store: &Store, email: &str, webhook: bool) -> u64 {
         ..Notify::default()
     });
     store
-        .upsert_account(email, Default::default(), &"ab".repeat(32), notify, NOW)
+        .upsert_account(email, Default::default(), &["ab".repeat(32)], notify, NOW)
         .await
         .unwrap()
         .id

@@ -22,12 +22,29 @@ pub struct AccountConfig {
     /// Or the hex SHA-256 of the API key.
     #[serde(default)]
     pub api_key_sha256: Option<String>,
+    /// More keys in clear: every listed key works (rotation with overlap).
+    #[serde(default)]
+    pub api_keys: Vec<Secret>,
+    /// More keys as hex SHA-256.
+    #[serde(default)]
+    pub api_key_sha256s: Vec<String>,
     /// Notification settings.
     #[serde(default)]
     pub notify: NotifyConfig,
 }
 
 impl AccountConfig {
+    /// The hex SHA-256 (lower case) of every key the account is given, in clear or
+    /// hashed.
+    pub fn key_sha256s(&self) -> Vec<String> {
+        let clear = self.api_key.iter().chain(&self.api_keys);
+        let hashed = self.api_key_sha256.iter().chain(&self.api_key_sha256s);
+        clear
+            .map(|k| crate::core::account::hash_key(k.expose()))
+            .chain(hashed.map(|h| h.to_ascii_lowercase()))
+            .collect()
+    }
+
     /// How the shop presents itself to its customers.
     pub fn profile(&self) -> crate::store::Profile<'_> {
         crate::store::Profile {

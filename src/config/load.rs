@@ -146,6 +146,7 @@ fn validate(cfg: &Config) -> Vec<String> {
         errs.push("store.cache_mb: must be at least 1".to_string());
     }
     let mut seen = std::collections::HashSet::new();
+    let mut keys = std::collections::HashMap::new();
     for (i, a) in cfg.accounts.iter().enumerate() {
         let at = format!("accounts[{i}]");
         if let Some(logo) = a.logo_url.as_deref().filter(|l| !l.is_empty()) {
@@ -157,14 +158,29 @@ fn validate(cfg: &Config) -> Vec<String> {
         if !seen.insert(a.email.to_ascii_lowercase()) {
             errs.push(format!("{at}.email: {:?} appears twice", a.email));
         }
-        match (&a.api_key, &a.api_key_sha256) {
-            (Some(k), None) if !k.is_empty() => {}
-            (None, Some(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {}
-            (None, Some(_)) => errs.push(format!("{at}.api_key_sha256: must be 64 hex characters")),
-            (Some(_), Some(_)) => {
-                errs.push(format!("{at}: set api_key or api_key_sha256, not both"))
+        let clear = a.api_key.iter().chain(&a.api_keys);
+        if clear.clone().any(|k| k.is_empty()) {
+            errs.push(format!("{at}: an api_key (or api_keys entry) is empty"));
+        }
+        let hashed = a.api_key_sha256.iter().chain(&a.api_key_sha256s);
+        for h in hashed.clone() {
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                errs.push(format!(
+                    "{at}: api_key_sha256 {h:?} is not 64 hex characters"
+                ));
             }
-            _ => errs.push(format!("{at}: api_key or api_key_sha256 is required")),
+        }
+        if clear.count() + hashed.count() == 0 {
+            errs.push(format!(
+                "{at}: api_key or api_key_sha256 is required (or api_keys / api_key_sha256s)"
+            ));
+        }
+        for k in a.key_sha256s() {
+            if let Some(other) = keys.insert(k, i) {
+                errs.push(format!(
+                    "{at}: one of its keys is also accounts[{other}]'s; a key belongs to one account"
+                ));
+            }
         }
         if let Some(w) = &a.notify.webhook {
             check_url(&mut errs, &format!("{at}.notify.webhook.url"), &w.url);

@@ -162,3 +162,31 @@ fn test_suite_variables_are_not_config_keys() {
     let env = [("TRACKGATE_TEST_BROWSER".to_string(), "required".to_string())];
     assert!(load(&Source::Defaults, env).is_ok());
 }
+
+#[test]
+fn every_listed_key_counts_and_a_key_belongs_to_one_account() {
+    let hash = "ab".repeat(32);
+    let (_f, src) = file(&format!(
+        "accounts:\n  - email: a@example.com\n    api_key: one\n    api_keys: [two]\n    api_key_sha256s: [\"{}\"]\n",
+        hash.to_uppercase()
+    ));
+    let cfg = load(&src, no_env()).unwrap();
+    let keys = cfg.accounts[0].key_sha256s();
+    let want = [
+        crate::core::account::hash_key("one"),
+        crate::core::account::hash_key("two"),
+        hash,
+    ];
+    assert_eq!(keys, want);
+    let (_f, src) = file(
+        "accounts:\n  - email: a@example.com\n    api_keys: [shared, \"\"]\n  - email: b@example.com\n    api_key_sha256s: [nothex]\n    api_key: shared\n",
+    );
+    let err = load(&src, no_env()).unwrap_err().to_string();
+    for want in [
+        "accounts[0]: an api_key (or api_keys entry) is empty",
+        "accounts[1]: api_key_sha256 \"nothex\" is not 64 hex characters",
+        "accounts[1]: one of its keys is also accounts[0]'s",
+    ] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
+}

@@ -1,5 +1,6 @@
-//! Accounts: who a shop is, its key, and how a configured account becomes a
-//! stored one. Every backend stores what [`plan_upsert`] decides.
+//! Accounts: who a shop is, its keys, and how the configured accounts become the
+//! stored ones. Every backend stores what [`plan_upsert`] and [`plan_retire`]
+//! decide, and admits a key as [`Account::admits`] says.
 
 use super::settings::Notify;
 use serde::{Deserialize, Serialize};
@@ -12,10 +13,14 @@ pub struct Account {
     pub id: u64,
     /// The account's email.
     pub email: String,
-    /// Hex SHA-256 of the API key.
-    pub key_sha256: String,
+    /// Hex SHA-256 of each API key that works (several while one is rotated).
+    pub key_sha256s: Vec<String>,
     /// Registered, unix seconds.
     pub created_at: i64,
+    /// When a start found it no longer in the config (unix seconds): its keys
+    /// are refused, its data kept. `None` while it is configured.
+    #[serde(default)]
+    pub disabled_at: Option<i64>,
     /// Notification channels and rules.
     #[serde(default)]
     pub notify: Notify,
@@ -50,14 +55,15 @@ pub fn hash_key(key: &str) -> String {
 }
 
 impl Account {
-    /// Whether `key_sha256` (a presented key's [`hash_key`]) is this account's,
-    /// compared in constant time.
-    pub fn holds_key(&self, key_sha256: &str) -> bool {
+    /// Whether a request presenting the key whose [`hash_key`] is `key_sha256`
+    /// acts as this account: the key is one of its keys (each compared in
+    /// constant time) and the account is not disabled.
+    pub fn admits(&self, key_sha256: &str) -> bool {
         use subtle::ConstantTimeEq;
-        self.key_sha256
-            .as_bytes()
-            .ct_eq(key_sha256.as_bytes())
-            .into()
+        let held = self.key_sha256s.iter().fold(false, |held, k| {
+            held | bool::from(k.as_bytes().ct_eq(key_sha256.as_bytes()))
+        });
+        held && self.disabled_at.is_none()
     }
 }
 
@@ -72,16 +78,17 @@ pub struct AccountSpec<'a> {
     pub email: &'a str,
     /// Its name and logo.
     pub profile: Profile<'a>,
-    /// Hex SHA-256 of its API key, any case.
-    pub key_sha256: &'a str,
+    /// Hex SHA-256 of each of its API keys, any case.
+    pub key_sha256s: &'a [String],
     /// Settings the config names for it, if any.
     pub notify: Option<Notify>,
 }
 
 /// The account to store for `spec`: the `existing` one brought up to date (its
-/// name, logo and key as configured; its settings only when the config names
-/// some, so settings changed through the API survive a restart otherwise), or a
-/// new one with id `new_id` (unused for an existing one).
+/// name, logo and keys as configured, enabled again if it was disabled; its
+/// settings only when the config names some, so settings changed through the API
+/// survive a restart otherwise), or a new one with id `new_id` (unused for an
+/// existing one).
 pub fn plan_upsert(
     existing: Option<Account>,
     spec: AccountSpec<'_>,
@@ -89,7 +96,13 @@ pub fn plan_upsert(
     now: i64,
 ) -> Account {
     let (name, logo_url) = spec.profile.owned();
-    let key_sha256 = spec.key_sha256.to_ascii_lowercase();
+    let mut key_sha256s: Vec<String> = spec
+        .key_sha256s
+        .iter()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    key_sha256s.sort();
+    key_sha256s.dedup();
     match existing {
         Some(mut a) => {
             if let Some(n) = spec.notify {
@@ -97,17 +110,41 @@ pub fn plan_upsert(
             }
             a.name = name;
             a.logo_url = logo_url;
-            a.key_sha256 = key_sha256;
+            a.key_sha256s = key_sha256s;
+            a.disabled_at = None;
             a
         }
         None => Account {
             id: new_id,
             email: spec.email.trim().to_string(),
-            key_sha256,
+            key_sha256s,
             created_at: now,
+            disabled_at: None,
             notify: spec.notify.unwrap_or_default(),
             name,
             logo_url,
         },
     }
+}
+
+/// What a start does with a stored account the config no longer names: disables
+/// it (keys refused, data kept), or `None` when it already is.
+pub fn plan_retire(existing: &Account, now: i64) -> Option<Account> {
+    existing.disabled_at.is_none().then(|| Account {
+        disabled_at: Some(now),
+        ..existing.clone()
+    })
+}
+
+/// The keys `before` held that `after` does not: the key index entries to drop.
+pub fn keys_dropped<'a>(before: Option<&'a Account>, after: &Account) -> Vec<&'a str> {
+    before
+        .map(|b| {
+            b.key_sha256s
+                .iter()
+                .filter(|k| !after.key_sha256s.contains(k))
+                .map(String::as_str)
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -19,16 +19,25 @@ use std::sync::Arc;
 /// Accounts and their notification settings.
 #[async_trait]
 pub trait Accounts: Send + Sync {
-    /// Creates the account for `email`, or updates its profile, key and (when given)
-    /// settings, as `core::account::plan_upsert` decides.
+    /// Creates the account for `email`, or updates its profile, keys and (when
+    /// given) settings, as `core::account::plan_upsert` decides.
     async fn upsert_account(
         &self,
         email: &str,
         profile: Profile<'_>,
-        key_sha256: &str,
+        key_sha256s: &[String],
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError>;
+
+    /// Disables every account whose email key (`core::account::email_key`) is not
+    /// in `configured`, as `core::account::plan_retire` decides; returns every
+    /// such account, disabled now or at an earlier start.
+    async fn retire_accounts(
+        &self,
+        configured: &[String],
+        now: i64,
+    ) -> Result<Vec<Account>, StoreError>;
 
     async fn account(&self, id: u64) -> Result<Option<Account>, StoreError>;
 

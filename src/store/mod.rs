@@ -19,7 +19,6 @@ pub use self::postgres::schema::current as postgres_schema_version;
 pub use self::postgres::PgStore;
 pub use self::sled::SledStore;
 pub use crate::core::plan::{Origin, PUSH_ID_RETENTION};
-pub use types::hash_key as accounts_hash_key;
 pub use types::*;
 
 use crate::core::schedule::PollPolicy;

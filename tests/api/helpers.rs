@@ -49,6 +49,8 @@ pub struct Gateway {
     pub base: String,
     pub dir: tempfile::TempDir,
     extra: String,
+    /// The `accounts:` section.
+    accounts: String,
     /// The `store:` section: empty for sled (the default), else a PostgreSQL
     /// database of this gateway's own, kept across restarts.
     store: String,
@@ -59,12 +61,18 @@ pub struct Gateway {
     http: reqwest::blocking::Client,
 }
 
-fn config_yaml(dir: &Path, store: &str, extra: &str) -> String {
+/// The `accounts:` section of every test gateway unless a test changes it.
+fn default_accounts() -> String {
+    format!(
+        "accounts:\n  - email: a@shop-a.example\n    name: Shop A\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n"
+    )
+}
+
+fn config_yaml(dir: &Path, accounts: &str, store: &str, extra: &str) -> String {
     format!(
         "listen: 127.0.0.1:0\n\
          data_dir: {data}\n\
-         accounts:\n  - email: a@shop-a.example\n    name: Shop A\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n\
-         {store}{extra}\n",
+         {accounts}{store}{extra}\n",
         data = dir.join("data").display(),
     )
 }
@@ -227,6 +235,7 @@ impl Gateway {
             base: String::new(),
             dir,
             extra: extra.to_string(),
+            accounts: default_accounts(),
             store,
             log_level: level.to_string(),
             log: Default::default(),
@@ -246,7 +255,7 @@ impl Gateway {
     fn launch(&mut self) {
         std::fs::write(
             self.config_path(),
-            config_yaml(self.dir.path(), &self.store, &self.extra),
+            config_yaml(self.dir.path(), &self.accounts, &self.store, &self.extra),
         )
         .unwrap();
         if self.mode == Mode::InProcess {
@@ -360,6 +369,17 @@ impl Gateway {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("gateway did not exit within 10 s of SIGTERM");
+    }
+
+    /// Stops, then starts again on the same data with `accounts` (a YAML
+    /// `accounts:` section) in place of the two test accounts.
+    pub fn restart_with_accounts(&mut self, accounts: &str) {
+        self.running.take();
+        if self.child.is_some() {
+            assert!(self.terminate().success());
+        }
+        self.accounts = accounts.to_string();
+        self.launch();
     }
 
     /// Starts again on the same data directory.

@@ -9,6 +9,7 @@ mod signing;
 mod smtp;
 mod upstream;
 
+mod accounts;
 mod batch;
 mod bounds;
 mod browser;

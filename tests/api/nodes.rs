@@ -229,9 +229,9 @@ fn a_lost_database_answers_503_and_recovers_without_a_restart() {
     assert_eq!(g.status_of("usps", &before), "transit");
 }
 
-/// A database at schema version 1 (before the status counters, the list index and
-/// the poll owner) is brought up to date at start, its counters counted from the
-/// rows there.
+/// A database at schema version 1 (before the status counters, the list index,
+/// the poll owner and the key table) is brought up to date at start, its counters
+/// counted from the rows there and its keys still working.
 #[test]
 fn an_older_schema_is_migrated_at_start_with_its_counts() {
     let Some(db) = pg_server::database() else {
@@ -245,6 +245,11 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
     pg_server::execute(
         &db,
         "DROP TABLE status_counts; ALTER TABLE parcels DROP COLUMN poll_owner;
+         ALTER TABLE accounts ADD COLUMN key_sha256 text;
+         UPDATE accounts SET key_sha256 = row->'key_sha256s'->>0,
+             row = (row - 'key_sha256s' - 'disabled_at')
+                 || jsonb_build_object('key_sha256', row->'key_sha256s'->0);
+         DROP TABLE api_keys; ALTER TABLE accounts ALTER COLUMN key_sha256 SET NOT NULL;
          UPDATE trackgate_schema SET version = 1",
     )
     .unwrap();

@@ -87,7 +87,7 @@ async fn store_with_account(dir: &std::path::Path, notify: Option<Notify>) -> (S
         .upsert_account(
             "a@example.com",
             Default::default(),
-            &"ab".repeat(32),
+            &["ab".repeat(32)],
             notify,
             T0,
         )

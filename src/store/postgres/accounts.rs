@@ -2,7 +2,7 @@
 
 use super::db::Db;
 use super::{decode, PgStore};
-use crate::core::account::{email_key, plan_upsert, AccountSpec};
+use crate::core::account::{email_key, plan_retire, plan_upsert, AccountSpec};
 use crate::core::settings::{Notify, NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
 use crate::store::types::*;
@@ -11,13 +11,13 @@ use tokio_postgres::types::Json;
 
 #[async_trait]
 impl Accounts for PgStore {
-    /// Creates the account or updates its key, profile and (when given) its
+    /// Creates the account or updates its keys, profile and (when given) its
     /// notification settings.
     async fn upsert_account(
         &self,
         email: &str,
         profile: Profile<'_>,
-        key_sha256: &str,
+        key_sha256s: &[String],
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
@@ -57,29 +57,64 @@ impl Accounts for PgStore {
         let spec = AccountSpec {
             email,
             profile,
-            key_sha256,
+            key_sha256s,
             notify,
         };
         let account = plan_upsert(existing, spec, new_id, now);
-        // A key belongs to one account: the one that names it last.
+        let id = account.id as i64;
         tx.execute(
-            "UPDATE accounts SET key_sha256 = 'moved:' || id WHERE key_sha256 = $1 AND id <> $2",
-            &[&account.key_sha256, &(account.id as i64)],
+            "INSERT INTO accounts (id, email_key, row) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET row = EXCLUDED.row",
+            &[&id, &email_key, &Json(&account)],
         )
         .await?;
         tx.execute(
-            "INSERT INTO accounts (id, email_key, key_sha256, row) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, row = EXCLUDED.row",
-            &[
-                &(account.id as i64),
-                &email_key,
-                &account.key_sha256,
-                &Json(&account),
-            ],
+            "DELETE FROM api_keys WHERE account = $1 AND key_sha256 <> ALL($2)",
+            &[&id, &account.key_sha256s],
+        )
+        .await?;
+        // A key belongs to one account: the one that names it last.
+        tx.execute(
+            "INSERT INTO api_keys (key_sha256, account) SELECT unnest($2::text[]), $1
+             ON CONFLICT (key_sha256) DO UPDATE SET account = EXCLUDED.account",
+            &[&id, &account.key_sha256s],
         )
         .await?;
         tx.commit().await?;
         Ok(account)
+    }
+
+    /// Disables the accounts not configured, each under its row lock.
+    async fn retire_accounts(
+        &self,
+        configured: &[String],
+        now: i64,
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "SELECT row FROM accounts WHERE email_key <> ALL($1) FOR UPDATE",
+                &[&configured],
+            )
+            .await?;
+        let mut retired = Vec::new();
+        for row in rows {
+            let Json(a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
+            match plan_retire(&a, now) {
+                Some(off) => {
+                    tx.execute(
+                        "UPDATE accounts SET row = $2 WHERE id = $1",
+                        &[&(off.id as i64), &Json(&off)],
+                    )
+                    .await?;
+                    retired.push(off);
+                }
+                None => retired.push(a),
+            }
+        }
+        tx.commit().await?;
+        Ok(retired)
     }
 
     /// An account by id.
@@ -150,13 +185,14 @@ impl PgStore {
             .client()
             .await?
             .query_opt(
-                "SELECT row FROM accounts WHERE key_sha256 = $1",
+                "SELECT a.row FROM api_keys k JOIN accounts a ON a.id = k.account
+                 WHERE k.key_sha256 = $1",
                 &[&presented],
             )
             .await?;
         let Some(row) = row else { return Ok(None) };
         let Json(account): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
-        Ok(account.holds_key(presented).then_some(account))
+        Ok(account.admits(presented).then_some(account))
     }
 }
 

@@ -118,6 +118,19 @@ CREATE INDEX trackings_by_created ON trackings (account, created_at DESC, carrie
 ALTER TABLE parcels ADD COLUMN poll_owner text;
 CREATE INDEX parcels_polled ON parcels (poll_owner) WHERE poll_owner IS NOT NULL;
 "#,
+    // 5: several keys per account (rotation with overlap): the keys move to a
+    // table of their own; each row lists its account's keys.
+    r#"
+CREATE TABLE api_keys (
+    key_sha256  text PRIMARY KEY,
+    account     bigint NOT NULL REFERENCES accounts (id)
+);
+INSERT INTO api_keys (key_sha256, account)
+    SELECT key_sha256, id FROM accounts WHERE key_sha256 NOT LIKE 'moved:%';
+UPDATE accounts SET row = (row - 'key_sha256') || jsonb_build_object('key_sha256s',
+    CASE WHEN key_sha256 LIKE 'moved:%' THEN '[]'::jsonb ELSE jsonb_build_array(key_sha256) END);
+ALTER TABLE accounts DROP COLUMN key_sha256;
+"#,
 ];
 
 /// The advisory lock migrations run under (an arbitrary constant: "trackgat").

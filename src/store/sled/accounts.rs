@@ -2,7 +2,7 @@
 
 use super::keys::T;
 use super::{SledStore, StoreError};
-use crate::core::account::{email_key, plan_upsert, AccountSpec};
+use crate::core::account::{email_key, keys_dropped, plan_retire, plan_upsert, AccountSpec};
 use crate::core::settings::Notify;
 use crate::core::settings::{NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
@@ -11,13 +11,13 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl Accounts for SledStore {
-    /// Creates the account or updates its key, and its notification settings when
-    /// `notify` is given. Returns the account and the write's sequence.
+    /// Creates the account or updates its keys, and its notification settings when
+    /// `notify` is given.
     async fn upsert_account(
         &self,
         email: &str,
         profile: Profile<'_>,
-        key_sha256: &str,
+        key_sha256s: &[String],
         notify: Option<Notify>,
         now: i64,
     ) -> Result<Account, StoreError> {
@@ -33,26 +33,65 @@ impl Accounts for SledStore {
                 ),
                 None => None,
             };
-            let old_key = existing.as_ref().map(|a| a.key_sha256.clone());
             let next_id = tx.get::<u64>(T::Meta, b"next_account_id")?.unwrap_or(1);
             let spec = AccountSpec {
                 email,
                 profile,
-                key_sha256,
+                key_sha256s,
                 notify,
             };
-            let account = plan_upsert(existing, spec, next_id, now);
-            match old_key {
-                Some(old) if old != account.key_sha256 => tx.del(T::ApiKeys, hex_bytes(&old)),
-                Some(_) => {}
-                None => {
-                    tx.put(T::Meta, b"next_account_id".to_vec(), &(next_id + 1));
-                    tx.put(T::AccountEmails, email_key.clone(), &account.id);
+            let account = plan_upsert(existing.clone(), spec, next_id, now);
+            if existing.is_none() {
+                tx.put(T::Meta, b"next_account_id".to_vec(), &(next_id + 1));
+                tx.put(T::AccountEmails, email_key.clone(), &account.id);
+            }
+            for old in keys_dropped(existing.as_ref(), &account) {
+                // Only while it points here: the key may have moved to another account.
+                if tx.get::<u64>(T::ApiKeys, &hex_bytes(old))? == Some(account.id) {
+                    tx.del(T::ApiKeys, hex_bytes(old));
                 }
             }
-            tx.put(T::ApiKeys, hex_bytes(&account.key_sha256), &account.id);
+            // A key belongs to one account: the one that names it last.
+            for k in &account.key_sha256s {
+                tx.put(T::ApiKeys, hex_bytes(k), &account.id);
+            }
             tx.put(T::Accounts, account.id.to_be_bytes().to_vec(), &account);
             Ok(account)
+        })
+        .await
+    }
+
+    /// Disables the accounts not configured (few: a scan of the accounts).
+    async fn retire_accounts(
+        &self,
+        configured: &[String],
+        now: i64,
+    ) -> Result<Vec<Account>, StoreError> {
+        let rows = self
+            .tree(T::Accounts)
+            .iter()
+            .values()
+            .map(|v| super::decode::<Account>(T::Accounts, &v?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write(|tx| {
+            let mut retired = Vec::new();
+            for a in rows {
+                if configured.contains(&email_key(&a.email)) {
+                    continue;
+                }
+                // As it is now, under the writer lock.
+                let Some(a) = tx.get::<Account>(T::Accounts, &a.id.to_be_bytes())? else {
+                    continue;
+                };
+                match plan_retire(&a, now) {
+                    Some(off) => {
+                        tx.put(T::Accounts, off.id.to_be_bytes().to_vec(), &off);
+                        retired.push(off);
+                    }
+                    None => retired.push(a),
+                }
+            }
+            Ok(retired)
         })
         .await
     }
@@ -71,7 +110,7 @@ impl Accounts for SledStore {
         let Some(account) = self.get::<Account>(T::Accounts, &id.to_be_bytes())? else {
             return Ok(None);
         };
-        Ok(account.holds_key(&presented).then_some(account))
+        Ok(account.admits(&presented).then_some(account))
     }
 
     async fn set_notify(

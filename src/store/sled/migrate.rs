@@ -34,6 +34,7 @@ impl SledStore {
     /// Runs every step an older data directory needs.
     pub(super) fn migrate(&self) -> Result<(), StoreError> {
         self.migrate_rows()?;
+        self.migrate_accounts()?;
         self.migrate_routes()?;
         self.migrate_outbox_count()?;
         self.migrate_ids()?;
@@ -172,7 +173,7 @@ impl SledStore {
             return Ok(());
         }
         let mut n = 0;
-        n += self.rewrite::<super::Account>(T::Accounts)?;
+        n += self.rewrite::<super::account_rows::AccountV1>(T::Accounts)?;
         n += self.rewrite::<u64>(T::ApiKeys)?;
         n += self.rewrite::<u64>(T::AccountEmails)?;
         n += self.rewrite::<Tracking>(T::Trackings)?;

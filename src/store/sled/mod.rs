@@ -7,6 +7,7 @@
 //! sled only reaches disk on flush, so a write returns once a flush that began
 //! after its commit is done; concurrent writers share flushes (group commit).
 
+mod account_rows;
 mod accounts;
 mod durability;
 mod failure;

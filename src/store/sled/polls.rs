@@ -206,7 +206,7 @@ mod tests {
             .upsert_account(
                 "a@example.com",
                 Default::default(),
-                &"ab".repeat(32),
+                &["ab".repeat(32)],
                 None,
                 NOW,
             )

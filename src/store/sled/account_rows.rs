@@ -1,0 +1,127 @@
+//! Account rows of releases before several keys per account, and the step at open
+//! that rewrites them. Rows are positional (postcard), so the old layout is kept
+//! here as a type of its own and read only by that step.
+
+use super::keys::T;
+use super::{decode, encode, SledStore, StoreError};
+use crate::core::account::Account;
+use crate::core::settings::Notify;
+use serde::{Deserialize, Serialize};
+
+/// Set once every account row lists its keys (`key_sha256s`).
+const ACCOUNTS_KEYED: &[u8] = b"accounts_keyed";
+
+/// An account row as releases before several keys wrote it (in JSON before the
+/// compact encoding, then in that encoding).
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountV1 {
+    id: u64,
+    email: String,
+    key_sha256: String,
+    created_at: i64,
+    #[serde(default)]
+    notify: Notify,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    logo_url: Option<String>,
+}
+
+impl From<AccountV1> for Account {
+    fn from(a: AccountV1) -> Account {
+        Account {
+            id: a.id,
+            email: a.email,
+            key_sha256s: vec![a.key_sha256],
+            created_at: a.created_at,
+            disabled_at: None,
+            notify: a.notify,
+            name: a.name,
+            logo_url: a.logo_url,
+        }
+    }
+}
+
+impl SledStore {
+    /// Rewrites every account row in the layout that lists keys, all in one atomic
+    /// batch (accounts are few), so a crash leaves either layout, never both; the
+    /// key index (hash → id) is unchanged. Runs after the compact-encoding step,
+    /// which writes old JSON account rows as [`AccountV1`].
+    pub(super) fn migrate_accounts(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ACCOUNTS_KEYED)?.is_some() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for kv in self.tree(T::Accounts).iter() {
+            let (k, v) = kv?;
+            let old: AccountV1 = decode(T::Accounts, &v)?;
+            batch.insert(
+                super::rows::key(T::Accounts, &k),
+                encode(&Account::from(old)),
+            );
+            n += 1;
+        }
+        batch.insert(super::rows::key(T::Meta, ACCOUNTS_KEYED), vec![1u8]);
+        self.inner.rows.apply_batch(batch)?;
+        self.inner.db.flush()?;
+        if n > 0 {
+            tracing::info!(accounts = n, "account rows rewritten to list their keys");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::backend::Accounts;
+
+    #[tokio::test]
+    async fn an_account_of_an_older_release_keeps_its_key_and_settings() {
+        let (_dir, store) = super::super::testing::temp_store().await;
+        let hash = crate::core::account::hash_key("old-key");
+        let old = AccountV1 {
+            id: 1,
+            email: "a@example.com".into(),
+            key_sha256: hash.clone(),
+            created_at: 5,
+            notify: Notify {
+                email: true,
+                ..Notify::default()
+            },
+            name: Some("Shop".into()),
+            logo_url: None,
+        };
+        store
+            .tree(T::Accounts)
+            .insert(1u64.to_be_bytes(), encode(&old))
+            .unwrap();
+        store
+            .tree(T::ApiKeys)
+            .insert(hex::decode(&hash).unwrap(), encode(&1u64))
+            .unwrap();
+        // The open above marked the (then empty) directory done.
+        store
+            .inner
+            .rows
+            .remove(super::super::rows::key(T::Meta, ACCOUNTS_KEYED))
+            .unwrap();
+
+        store.migrate_accounts().unwrap();
+
+        let a = store
+            .account_by_key("old-key")
+            .await
+            .unwrap()
+            .expect("key still works");
+        assert_eq!(a.key_sha256s, vec![hash]);
+        assert!(a.notify.email, "settings kept");
+        assert_eq!(a.name.as_deref(), Some("Shop"));
+        store.migrate_accounts().unwrap();
+        assert!(
+            store.account(1).await.unwrap().is_some(),
+            "marked done: not run again"
+        );
+    }
+}
