@@ -4,6 +4,7 @@
 
 use trackgate::core::apply::Update;
 use trackgate::core::model::{Checkpoint, TrackingFields};
+use trackgate::core::replay::Replay;
 use trackgate::core::rules::{Attempt, Channel};
 use trackgate::core::schedule::PollPolicy;
 use trackgate::core::settings::{Notify, NotifyChange, SettingsError, WebhookChange, WebhookDest};
@@ -712,9 +713,26 @@ async fn a_jobs_life(store: &Store) -> Vec<String> {
             .unwrap();
     }
     let ids: Vec<String> = claimed.iter().map(|j| j.id.clone()).collect();
-    assert_eq!(store.requeue_jobs(a, &ids, NOW + 10).await.unwrap(), 2);
+    assert_eq!(
+        store.requeue_jobs(a, &ids, NOW + 10).await.unwrap(),
+        [
+            Replay::BroughtForward { was_due: NOW + 100 },
+            Replay::Resent,
+            Replay::Revived
+        ]
+    );
     let again = store.claim_due_jobs(NOW + 10, 10, 60).await.unwrap();
-    assert_eq!(again.len(), 2, "the two requeued ones");
+    assert_eq!(
+        again.len(),
+        3,
+        "the retry brought forward and the two requeued"
+    );
+    let left = store.requeue_jobs(a, &ids, NOW + 10).await.unwrap();
+    assert_eq!(
+        left,
+        [Replay::Sending; 3],
+        "claimed: left to their dispatcher"
+    );
     let back: Vec<_> = again.into_iter().map(|j| j.deferred(NOW + 40)).collect();
     store.defer_jobs(&back).await.unwrap();
     let mut seen = Vec::new();

@@ -2,7 +2,7 @@
 //!
 //! - `GET /v2/notifications?state=&channel=&carrier_code=&tracking_number=&limit=`
 //! - `GET /v2/notifications/{id}` — the job with every attempt
-//! - `POST /v2/notifications/{id}/retry` — queue it again now
+//! - `POST /v2/notifications/{id}/retry` — send it again now (or bring its retry forward), saying what was done
 //! - `POST /v2/notifications/retry` `{"since": <unix>}` — queue every dead one created since
 //! - `GET` / `PUT /v2/notifications/settings` — channels and rules
 
@@ -12,6 +12,7 @@ use super::input::ApiPath;
 use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
+use crate::core::replay::Replay;
 use crate::core::rules::{Channel, Job, JobState};
 use crate::core::settings::{Notify, NotifyChange, WebhookChange};
 use crate::core::status::Status;
@@ -133,9 +134,10 @@ async fn get_notification(
 }
 
 #[utoipa::path(post, path = "/notifications/{id}/retry", tag = "notifications",
-    summary = "Queue one notification again now",
+    summary = "Send one notification again now",
+    description = "A delivered one is sent again (same id), a dead one gets a new round of retries, a pending one's next try is brought forward to now; the answer says which, or why nothing was done.",
     params(("id" = String, Path)),
-    responses((status = 200, description = "Queued, or 4031", body = doc::Envelope<doc::Requeued>)))]
+    responses((status = 200, description = "What was done, or 4031", body = doc::Envelope<doc::Replayed>)))]
 async fn retry_one(
     State(state): State<AppState>,
     Caller(acct): Caller,
@@ -146,11 +148,23 @@ async fn retry_one(
         .job(acct.id, &id)
         .await?
         .ok_or_else(|| ApiError::Empty(format!("no notification {id}")))?;
-    let n = state
+    let done = state
         .store
         .requeue_jobs(acct.id, &[job.id], state.clock.now())
         .await?;
-    Ok(Success(json!({"requeued": n})))
+    // Found just above; gone meanwhile only if deleted with its tracking.
+    let Some(replay) = done.first().copied() else {
+        return Err(ApiError::Empty(format!("no notification {id}")));
+    };
+    let mut answer = json!({
+        "requeued": usize::from(replay.changed()),
+        "action": replay.action(),
+        "reason": replay.reason(),
+    });
+    if let Replay::BroughtForward { was_due } = replay {
+        answer["was_due"] = json!(time::rfc3339(was_due));
+    }
+    Ok(Success(answer))
 }
 
 #[utoipa::path(post, path = "/notifications/retry", tag = "notifications",
@@ -177,10 +191,11 @@ async fn retry_dead(
         }
     };
     let ids = state.store.dead_since(acct.id, since).await?;
-    let n = state
+    let done = state
         .store
         .requeue_jobs(acct.id, &ids, state.clock.now())
         .await?;
+    let n = done.iter().filter(|r| r.changed()).count();
     Ok(Success(json!({"requeued": n})))
 }
 

@@ -14,6 +14,7 @@ pub mod number;
 pub mod plan;
 pub mod recipient;
 pub mod remote;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod schedule;

@@ -19,10 +19,11 @@
 //! | an account's settings after a `PUT` (applied to what is stored) | [`crate::core::settings::NotifyChange::apply`] |
 //! | a tracking moved to another carrier | [`plan_carrier_move`] |
 //! | an account created or brought up to date from the config | [`crate::core::account::plan_upsert`] |
+//! | an account no longer configured (disabled, data kept); which key admits whom | [`crate::core::account::plan_retire`], [`crate::core::account::Account::admits`] |
 //! | a claimed job's lease (owner, end) | [`crate::core::rules::lease_until`], [`Job::leased`] |
 //! | retry, dead letter, disable on 410 | `notify::outcome::decide` and [`Notify::disable`] |
 //! | what a try does to a job | [`Job::after_try`] |
-//! | a manual retry (a pending job is left as it is) | [`Job::requeued`] |
+//! | a manual retry (resend, revive, bring forward, or why not) | [`Job::replayed`] |
 //! | a claimed job handed back unsent (its lane is busy) | [`Job::deferred`], decided by `notify::lanes::decide` |
 //! | what a stopped node held (PostgreSQL): its jobs and polls due now | [`Job::deferred`], [`plan_poll_retry`] (`store/postgres/nodes.rs` finds them) |
 //! | a delivered parcel's days in transit (costtime) | [`Parcel::delivery_days`] |

@@ -196,21 +196,6 @@ impl Job {
         self
     }
 
-    /// The job queued again now by hand (a manual retry of a delivered or dead
-    /// one): a new round of the retry schedule, not leased. `None` for a job still
-    /// pending: it is queued already, and a retry changes nothing.
-    pub fn requeued(mut self, now: i64) -> Option<Job> {
-        if self.state == JobState::Pending {
-            return None;
-        }
-        self.state = JobState::Pending;
-        self.due = now;
-        self.round_tries = 0;
-        self.leased = false;
-        self.lease_owner = None;
-        Some(self)
-    }
-
     /// The job id: derived from what it is about, so the same change can never be
     /// enqueued under two ids.
     pub fn id_for(account: u64, carrier: &str, number: &str, seq: u64, channel: Channel) -> String {
@@ -240,6 +225,40 @@ impl Job {
         self.lease_owner = None;
         self.due = due;
         self
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::core::model::Transition;
+
+    /// A pending webhook job `msg_1` of account 7.
+    pub(crate) fn job() -> Job {
+        Job {
+            id: "msg_1".into(),
+            account: 7,
+            carrier_code: "usps".into(),
+            tracking_number: "9400".into(),
+            channel: Channel::Webhook,
+            transition: Transition {
+                seq: 1,
+                from: Status::Pending,
+                from_substatus: None,
+                to: Status::Transit,
+                to_substatus: None,
+                at: 5,
+                source: "push:native".into(),
+            },
+            state: JobState::Pending,
+            attempts: 1,
+            round_tries: 1,
+            last_error: None,
+            leased: false,
+            lease_owner: None,
+            due: 10,
+            created_at: 5,
+        }
     }
 }
 

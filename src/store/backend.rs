@@ -11,6 +11,7 @@
 use super::types::*;
 use crate::core::model::{Parcel, Transition};
 use crate::core::plan::Origin;
+use crate::core::replay::Replay;
 use crate::core::rules::{Attempt, Job};
 use crate::core::settings::{Notify, NotifyChange, SettingsError};
 use async_trait::async_trait;
@@ -197,13 +198,14 @@ pub trait Outbox: Send + Sync {
     /// An account's jobs, newest first.
     async fn jobs(&self, account: u64, f: &JobFilter) -> Result<Vec<Job>, StoreError>;
 
-    /// Puts dead or delivered jobs back in the queue, due `now`.
+    /// A manual retry of each of the account's jobs among `ids`, as
+    /// `Job::replayed` decides; what was done to each one found, in `ids` order.
     async fn requeue_jobs(
         &self,
         account: u64,
         ids: &[String],
         now: i64,
-    ) -> Result<usize, StoreError>;
+    ) -> Result<Vec<Replay>, StoreError>;
 
     /// Ids of the account's jobs that died at or after `since`.
     async fn dead_since(&self, account: u64, since: i64) -> Result<Vec<String>, StoreError>;

@@ -33,5 +33,6 @@ mod page;
 mod poll;
 mod push;
 mod receivers;
+mod replay;
 mod trackings;
 mod upgrade;

@@ -106,7 +106,7 @@ async fn run(store: &Store, ops: &[Op]) -> Vec<String> {
             }
             Op::RequeueDead => {
                 let dead = store.dead_since(a, 0).await.unwrap();
-                format!("{}", store.requeue_jobs(a, &dead, now).await.unwrap())
+                format!("{:?}", store.requeue_jobs(a, &dead, now).await.unwrap())
             }
         };
         seen.push(format!("{step} {op:?} -> {answer}"));

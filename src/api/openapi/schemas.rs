@@ -318,7 +318,22 @@ pub struct RetrySince {
 
 #[derive(ToSchema)]
 pub struct Requeued {
+    /// How many were queued again.
     pub requeued: usize,
+}
+
+/// What a retry of one notification did, or why it did nothing.
+#[derive(ToSchema)]
+pub struct Replayed {
+    /// 1 when it was queued again or brought forward, 0 when left as it was.
+    pub requeued: usize,
+    /// `resent` (it had been delivered), `revived` (it had died),
+    /// `brought_forward` (its next retry is now), or `none`.
+    pub action: String,
+    /// What was done or why nothing was, in words.
+    pub reason: String,
+    /// When its next try was before it was brought forward.
+    pub was_due: Option<String>,
 }
 
 /// Where an account's notifications go. Secrets are never shown: `webhook.secrets`

@@ -4,6 +4,7 @@
 
 use super::db::{Db, Tx};
 use super::{decode, PgStore};
+use crate::core::replay::Replay;
 use crate::core::rules::{lease_until, Attempt, Job, JobState};
 use crate::store::backend::Outbox;
 use crate::store::types::*;
@@ -168,13 +169,13 @@ impl Outbox for PgStore {
             .collect()
     }
 
-    /// Queues jobs again (now), whatever their state: a manual retry.
+    /// A manual retry of each job, each under its row lock.
     async fn requeue_jobs(
         &self,
         account: u64,
         ids: &[String],
         now: i64,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<Replay>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let rows = tx
@@ -183,22 +184,35 @@ impl Outbox for PgStore {
                 &[&ids, &(account as i64)],
             )
             .await?;
-        let mut n = 0;
+        let mut found = Vec::with_capacity(rows.len());
         for r in &rows {
-            if let Some(j) = job_row(r)?.requeued(now) {
-                put_job(&tx, &j).await?;
-                n += 1;
-            }
+            found.push(job_row(r)?);
         }
-        if n > 0 {
+        // In the order asked for, as on sled.
+        let asked: std::collections::HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        found.sort_by_key(|j| asked.get(j.id.as_str()).copied());
+        let mut done = Vec::with_capacity(found.len());
+        for job in found {
+            let (after, replay) = job.replayed(now);
+            if let Some(j) = after {
+                put_job(&tx, &j).await?;
+            }
+            done.push(replay);
+        }
+        let changed = done.iter().any(|r| r.changed());
+        if changed {
             tx.execute("SELECT pg_notify($1, '')", &[&super::JOBS_CHANNEL])
                 .await?;
         }
         tx.commit().await?;
-        if n > 0 {
+        if changed {
             self.inner.jobs_ready.notify_one();
         }
-        Ok(n)
+        Ok(done)
     }
 
     /// Ids of an account's dead jobs created at or after `since`.

@@ -121,37 +121,8 @@ impl Tx<'_> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::core::model::Transition;
-    use crate::core::rules::Channel;
-    use crate::core::status::Status;
 
-    /// A pending webhook job `msg_1` of account 7.
-    pub(in crate::store::sled) fn job() -> Job {
-        Job {
-            id: "msg_1".into(),
-            account: 7,
-            carrier_code: "usps".into(),
-            tracking_number: "9400".into(),
-            channel: Channel::Webhook,
-            transition: Transition {
-                seq: 1,
-                from: Status::Pending,
-                from_substatus: None,
-                to: Status::Transit,
-                to_substatus: None,
-                at: 5,
-                source: "push:native".into(),
-            },
-            state: JobState::Pending,
-            attempts: 1,
-            round_tries: 1,
-            last_error: None,
-            leased: false,
-            lease_owner: None,
-            due: 10,
-            created_at: 5,
-        }
-    }
+    pub(in crate::store::sled) use crate::core::rules::fixtures::job;
 
     /// A failed try.
     pub(in crate::store::sled) fn attempt(number: u32) -> Attempt {

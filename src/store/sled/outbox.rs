@@ -4,6 +4,7 @@
 
 use super::keys::{self, T};
 use super::SledStore;
+use crate::core::replay::Replay;
 use crate::core::rules::{lease_until, Attempt, Job, JobState};
 use crate::store::backend::Outbox;
 use crate::store::types::*;
@@ -100,15 +101,15 @@ impl Outbox for SledStore {
         Ok(())
     }
 
-    /// Queues jobs again (now), whatever their state: a manual retry.
+    /// A manual retry of each job.
     async fn requeue_jobs(
         &self,
         account: u64,
         ids: &[String],
         now: i64,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<Replay>, StoreError> {
         self.write(|tx| {
-            let mut n = 0;
+            let mut done = Vec::new();
             for id in ids {
                 let Some((job, attempts)) = tx.job_row(id.as_bytes())? else {
                     continue;
@@ -116,16 +117,23 @@ impl Outbox for SledStore {
                 if job.account != account {
                     continue;
                 }
-                if let Some(j) = job.clone().requeued(now) {
+                // Leases live in memory: one still held is part of the job's state.
+                let held = self.lease_of(id.as_bytes(), now);
+                let seen = match held {
+                    Some(until) => job.clone().leased(&self.inner.node, until),
+                    None => job.clone(),
+                };
+                let (after, replay) = seen.replayed(now);
+                if let Some(j) = after {
                     tx.put_job(Some(&job), &j, &attempts)?;
-                    n += 1;
                 }
+                done.push(replay);
             }
-            Ok(n)
+            Ok(done)
         })
         .await
-        .inspect(|n| {
-            if *n > 0 {
+        .inspect(|done| {
+            if done.iter().any(|r| r.changed()) {
                 self.inner.jobs_ready.notify_one();
             }
         })
@@ -162,6 +170,16 @@ impl Outbox for SledStore {
 }
 
 impl SledStore {
+    /// When this process's lease of a job ends, if it holds one still.
+    fn lease_of(&self, id: &[u8], now: i64) -> Option<i64> {
+        let leases = self
+            .inner
+            .leases
+            .lock()
+            .expect("the lease table is never poisoned");
+        leases.get(id).copied().filter(|until| *until > now)
+    }
+
     /// Ends this process's in-memory leases of these jobs.
     fn end_leases<'a>(&self, ids: impl Iterator<Item = &'a str>) {
         let mut leases = self
