@@ -131,6 +131,8 @@ impl App {
             store
                 .upsert_account(&a.email, a.profile(), &a.key_sha256s(), notify, now)
                 .await?;
+            let owner = cfg.settings_owner(&a.email);
+            tracing::info!(account = %a.email, managed_by = owner.as_str(), "notification settings: {}", owner.explain());
         }
         let configured: Vec<String> = cfg
             .accounts

@@ -15,6 +15,7 @@ mod notifications;
 pub mod openapi;
 mod page;
 mod realtime;
+mod settings;
 mod trackings;
 
 pub use crate::state::AppState;
@@ -75,6 +76,7 @@ pub fn router(state: AppState, receivers: OpenApiRouter<AppState>) -> Router {
         .merge(realtime::router())
         .merge(carriers::router())
         .merge(notifications::router())
+        .merge(settings::router())
         .split_for_parts();
     let v2 = v2
         .fallback(|| async { ApiError::RouteNotFound })

@@ -54,6 +54,18 @@ impl AccountConfig {
     }
 }
 
+impl super::Config {
+    /// Who decides the notification settings of the account with this email.
+    pub fn settings_owner(&self, email: &str) -> crate::core::account::SettingsOwner {
+        use crate::core::account::{email_key, SettingsOwner};
+        let key = email_key(email);
+        self.accounts
+            .iter()
+            .position(|a| email_key(&a.email) == key && a.notify.is_set())
+            .map_or(SettingsOwner::Api, |index| SettingsOwner::Config { index })
+    }
+}
+
 /// Per-account notification channels.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

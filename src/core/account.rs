@@ -148,3 +148,38 @@ pub fn keys_dropped<'a>(before: Option<&'a Account>, after: &Account) -> Vec<&'a
         })
         .unwrap_or_default()
 }
+
+/// Who decides an account's notification settings, by one rule: when the config
+/// names any `notify` setting for the account, the config's settings replace the
+/// stored ones at every start ([`plan_upsert`]); otherwise those set through the
+/// API are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsOwner {
+    /// `accounts[i].notify` in the config.
+    Config {
+        /// The account's place in the config's `accounts`.
+        index: usize,
+    },
+    /// The API (`PUT /v2/notifications/settings`).
+    Api,
+}
+
+impl SettingsOwner {
+    /// The answer's `managed_by`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingsOwner::Config { .. } => "config",
+            SettingsOwner::Api => "api",
+        }
+    }
+
+    /// What that means, for the start's log and the API's answers.
+    pub fn explain(self) -> String {
+        match self {
+            SettingsOwner::Config { index } => format!(
+                "accounts[{index}].notify in the config sets these at every start: a change made through the API lasts until the next start (change the config to keep it)"
+            ),
+            SettingsOwner::Api => "set through the API and kept across restarts (the config names no notify settings for this account)".into(),
+        }
+    }
+}

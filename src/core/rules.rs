@@ -32,8 +32,10 @@ impl Channel {
     }
 }
 
-/// Which statuses notify which channel.
+/// Which statuses notify which channel. A channel a config leaves out keeps its
+/// default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Rules {
     /// Statuses that email the customer.
     pub email: Vec<Status>,

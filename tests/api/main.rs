@@ -5,6 +5,7 @@ mod pg_server;
 
 mod dns;
 mod helpers;
+mod settings;
 mod signing;
 mod smtp;
 mod upstream;

@@ -345,6 +345,13 @@ pub struct Settings {
     pub slack: Option<Value>,
     /// Per channel, the statuses that notify.
     pub rules: Value,
+    /// `config` when the config's `accounts[i].notify` replaces these at every
+    /// start, `api` when changes made here are kept.
+    pub managed_by: String,
+    /// What `managed_by` means, in words.
+    pub note: String,
+    /// On a `PUT` the config will override at the next start: says so.
+    pub warning: Option<String>,
 }
 
 /// `PUT /v2/notifications/settings`: the fields given change; `null` removes a
