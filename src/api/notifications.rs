@@ -33,7 +33,9 @@ fn job_view(j: &Job) -> Value {
         "id": j.id, "channel": j.channel, "state": j.state,
         "tracking_number": j.tracking_number, "carrier_code": j.carrier_code,
         "event": {"from": j.transition.from, "to": j.transition.to, "at": time::rfc3339(j.transition.at)},
-        "attempts": j.attempts, "last_error": j.last_error,
+        "attempts": j.attempts,
+        "last_error": (j.state != JobState::Skipped).then_some(&j.last_error),
+        "reason": (j.state == JobState::Skipped).then_some(&j.last_error),
         "next_attempt_at": (j.state == JobState::Pending).then(|| time::rfc3339(j.due)),
         "created_at": time::rfc3339(j.created_at),
     })
@@ -42,7 +44,7 @@ fn job_view(j: &Job) -> Value {
 #[utoipa::path(get, path = "/notifications", tag = "notifications",
     summary = "Notifications, newest first",
     params(
-        ("state" = Option<String>, Query, description = "pending, delivered or dead"),
+        ("state" = Option<String>, Query, description = "pending, delivered, dead or skipped (never sent, with its reason; listed with a tracking or when asked for)"),
         ("channel" = Option<String>, Query, description = "email, webhook or slack"),
         ("carrier_code" = Option<String>, Query, description = "With tracking_number"),
         ("tracking_number" = Option<String>, Query, description = "With carrier_code"),
@@ -58,7 +60,9 @@ async fn list_notifications(
     let state_f = param("state")
         .map(|s| {
             JobState::parse(s).ok_or_else(|| {
-                ApiError::BadRequest(format!("state {s:?} is not pending, delivered or dead"))
+                ApiError::BadRequest(format!(
+                    "state {s:?} is not pending, delivered, dead or skipped"
+                ))
             })
         })
         .transpose()?;

@@ -8,6 +8,7 @@ pub mod carriers;
 pub mod checkdigit;
 pub mod country;
 pub mod detect;
+pub mod fanout;
 pub mod links;
 pub mod model;
 pub mod number;

@@ -36,8 +36,9 @@
 //! (a job still pending and still leased to its claimer).
 
 use super::apply::{apply, Applied, Update};
+use super::fanout::jobs_for;
 use super::model::{Parcel, Tracking, Transition};
-use super::rules::{Channel, Job, JobState};
+use super::rules::Job;
 use super::schedule::{is_quiet_past, PollPolicy};
 use super::settings::Notify;
 use super::status::Status;
@@ -188,15 +189,9 @@ pub fn plan_update(
         let before = s.tracking.clone();
         let mut after = before.clone();
         after.updated_at = now;
-        if let Some(tr) = plan.transitions.last() {
-            plan.jobs.extend(jobs_for(
-                &after,
-                s.notify.as_ref(),
-                prev,
-                &plan.next,
-                tr,
-                now,
-            ));
+        if let (Some(tr), Some(notify)) = (plan.transitions.last(), s.notify.as_ref()) {
+            plan.jobs
+                .extend(jobs_for(&after, notify, prev, &plan.next, tr, now));
         }
         plan.trackings.push((before, after));
     }
@@ -223,56 +218,6 @@ fn expire_if_quiet(applied: Applied, limit: Option<i64>, now: i64) -> Applied {
         changed: applied.changed || expired.changed,
         ignored_events: applied.ignored_events,
     }
-}
-
-/// The notifications one subscriber gets for a transition.
-fn jobs_for(
-    t: &Tracking,
-    notify: Option<&Notify>,
-    prev: &Parcel,
-    next: &Parcel,
-    tr: &Transition,
-    now: i64,
-) -> Vec<Job> {
-    let (from, to) = (t.effective_status(prev), t.effective_status(next));
-    let Some(notify) = notify else {
-        return Vec::new();
-    };
-    if from == to || t.notupdate {
-        return Vec::new();
-    }
-    Channel::ALL
-        .into_iter()
-        .filter(|c| notify.wants(*c, to))
-        .filter(|c| *c != Channel::Email || t.fields.customer_email.is_some())
-        .map(|channel| Job {
-            id: Job::id_for(
-                t.account,
-                &t.carrier_code,
-                &t.tracking_number,
-                tr.seq,
-                channel,
-            ),
-            account: t.account,
-            carrier_code: t.carrier_code.clone(),
-            tracking_number: t.tracking_number.clone(),
-            channel,
-            transition: Transition {
-                from,
-                to,
-                from_substatus: tr.from_substatus.clone(),
-                ..tr.clone()
-            },
-            state: JobState::Pending,
-            attempts: 0,
-            round_tries: 0,
-            last_error: None,
-            leased: false,
-            lease_owner: None,
-            due: now,
-            created_at: now,
-        })
-        .collect()
 }
 
 /// A new tracking's parcel: a fresh one polled first at `first_poll_at`; a known

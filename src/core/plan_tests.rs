@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::model::{Checkpoint, TrackingFields};
+use crate::core::rules::{Channel, JobState};
 use crate::core::settings::WebhookDest;
 use crate::core::status::Status;
 use proptest::prelude::*;
@@ -81,7 +82,12 @@ fn a_delivery_notifies_each_subscriber_on_the_channels_its_rules_select() {
         NOW,
     );
     assert_eq!(p.transitions.len(), 1);
-    let mut got: Vec<(u64, Channel)> = p.jobs.iter().map(|j| (j.account, j.channel)).collect();
+    let mut got: Vec<(u64, Channel)> = p
+        .jobs
+        .iter()
+        .filter(|j| j.state == JobState::Pending)
+        .map(|j| (j.account, j.channel))
+        .collect();
     got.sort_by_key(|(a, c)| (*a, c.as_str()));
     assert_eq!(
         got,
@@ -91,6 +97,22 @@ fn a_delivery_notifies_each_subscriber_on_the_channels_its_rules_select() {
             (2, Channel::Webhook)
         ],
         "no email without customer_email, nothing for a vanished account"
+    );
+    let mut skipped: Vec<(u64, Channel, &str)> = p
+        .jobs
+        .iter()
+        .filter(|j| j.state == JobState::Skipped)
+        .map(|j| (j.account, j.channel, j.last_error.as_deref().unwrap()))
+        .collect();
+    skipped.sort_by_key(|(a, c, _)| (*a, c.as_str()));
+    assert_eq!(
+        skipped,
+        [
+            (1, Channel::Slack, "no Slack URL is set for this account"),
+            (2, Channel::Email, "the tracking has no customer_email"),
+            (2, Channel::Slack, "no Slack URL is set for this account"),
+        ],
+        "each channel not notified says why"
     );
     assert_eq!(p.trackings.len(), 3, "every subscriber's row is updated");
     assert!(p.trackings.iter().all(|(_, t)| t.updated_at == NOW));
@@ -119,7 +141,28 @@ fn a_forced_status_or_notupdate_hides_the_change_from_that_subscriber() {
         NOW,
     );
     assert_eq!(p.transitions.len(), 1);
-    assert!(p.jobs.is_empty(), "{:?}", p.jobs);
+    assert!(
+        p.jobs.iter().all(|j| j.state == JobState::Skipped),
+        "{:?}",
+        p.jobs
+    );
+    let reasons = |account| {
+        p.jobs
+            .iter()
+            .filter(|j| j.account == account)
+            .map(|j| j.last_error.clone().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reasons(1).len(), 3);
+    assert!(
+        reasons(1)[0].contains("set this tracking's status to delivered by hand"),
+        "{:?}",
+        reasons(1)
+    );
+    assert_eq!(
+        reasons(2),
+        vec!["the tracking is set not to update (notupdate)"; 3]
+    );
 }
 
 #[test]
@@ -220,7 +263,7 @@ proptest! {
         for (i, st) in statuses.iter().enumerate() {
             let p = plan_update(&prev, &scan(*st, NOW - 100 + i as i64), &subs, Origin::Push,
                                 &PollPolicy::default(), NOW + i as i64);
-            if p.transitions.is_empty() || notupdate {
+            if p.transitions.is_empty() {
                 prop_assert!(p.jobs.is_empty());
             }
             let mut seen = std::collections::HashSet::new();
@@ -228,8 +271,11 @@ proptest! {
                 prop_assert!(seen.insert(j.channel));
                 prop_assert_eq!(&j.id, &Job::id_for(7, "usps", "9400111899562537624326",
                                                      p.transitions[0].seq, j.channel));
-                prop_assert!(j.channel != Channel::Email || email);
-                prop_assert!(j.channel != Channel::Slack);
+                let sent = j.state == JobState::Pending;
+                prop_assert_eq!(sent, j.last_error.is_none(), "a skipped one says why");
+                prop_assert!(!sent || !notupdate);
+                prop_assert!(!sent || j.channel != Channel::Email || email);
+                prop_assert!(!sent || j.channel != Channel::Slack);
             }
             prev = p.next;
         }
@@ -268,8 +314,14 @@ fn a_polls_old_news_and_its_expiry_are_one_plan_notifying_once() {
         (p.next.status, p.next.next_poll_at),
         (Status::Expired, None)
     );
-    assert_eq!(p.jobs.len(), 1, "one webhook, about where the parcel ended");
-    assert_eq!(p.jobs[0].transition.to, Status::Expired);
+    let sent: Vec<_> = p
+        .jobs
+        .iter()
+        .filter(|j| j.state == JobState::Pending)
+        .collect();
+    assert_eq!(sent.len(), 1, "one webhook, about where the parcel ended");
+    assert_eq!(sent[0].transition.to, Status::Expired);
+    assert_eq!(p.jobs.len(), 3, "one per channel, sent or skipped");
 
     // Fresh news resets the quiet time: the same limit expires nothing.
     let fresh = Update {

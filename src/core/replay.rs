@@ -17,12 +17,15 @@ pub enum Replay {
     AlreadyDue,
     /// Nothing done: a dispatcher is sending it right now.
     Sending,
+    /// Nothing done: it was skipped when the change happened (its reason says
+    /// why) and is never sent.
+    Skipped,
 }
 
 impl Replay {
     /// Whether the job was changed.
     pub fn changed(self) -> bool {
-        !matches!(self, Replay::AlreadyDue | Replay::Sending)
+        !matches!(self, Replay::AlreadyDue | Replay::Sending | Replay::Skipped)
     }
 
     /// The answer's `action`.
@@ -31,7 +34,7 @@ impl Replay {
             Replay::Resent => "resent",
             Replay::Revived => "revived",
             Replay::BroughtForward { .. } => "brought_forward",
-            Replay::AlreadyDue | Replay::Sending => "none",
+            Replay::AlreadyDue | Replay::Sending | Replay::Skipped => "none",
         }
     }
 
@@ -43,6 +46,9 @@ impl Replay {
             Replay::BroughtForward { .. } => "it was waiting for a retry; that try is now",
             Replay::AlreadyDue => "it is due already and goes out at the next dispatch",
             Replay::Sending => "it is being sent right now",
+            Replay::Skipped => {
+                "it was skipped when the status changed (see its reason) and is never sent"
+            }
         }
     }
 }
@@ -56,6 +62,7 @@ impl Job {
         let replay = match self.state {
             JobState::Delivered => Replay::Resent,
             JobState::Dead => Replay::Revived,
+            JobState::Skipped => return (None, Replay::Skipped),
             JobState::Pending if self.leased => return (None, Replay::Sending),
             JobState::Pending if self.due <= now => return (None, Replay::AlreadyDue),
             JobState::Pending => {

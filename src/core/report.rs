@@ -2,6 +2,7 @@
 //! in one place, whatever the backend.
 
 use super::plan::UpdatePlan;
+use super::rules::JobState;
 use super::status::Status;
 
 /// What a batch did.
@@ -17,7 +18,7 @@ pub struct ApplyReport {
     pub ignored: usize,
     /// Transitions recorded.
     pub transitions: usize,
-    /// Outbox jobs enqueued.
+    /// Outbox jobs enqueued (to send; skipped ones not counted).
     pub jobs: usize,
     /// Events ignored for implausible times (before 2000, over a day ahead).
     pub ignored_events: usize,
@@ -43,7 +44,11 @@ impl ApplyReport {
         if !plan.parcel_changed {
             return;
         }
-        self.jobs += plan.jobs.len();
+        self.jobs += plan
+            .jobs
+            .iter()
+            .filter(|j| j.state == JobState::Pending)
+            .count();
         self.transitions += plan.transitions.len();
         for tr in &plan.transitions {
             match self.transitions_to.iter_mut().find(|(s, _)| *s == tr.to) {

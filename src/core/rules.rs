@@ -80,6 +80,9 @@ pub enum JobState {
     Delivered,
     /// Gave up: a permanent failure or the retry schedule ran out.
     Dead,
+    /// Never sent: the channel is off, the rules leave the status out, ...
+    /// (`last_error` says which; see `core::fanout`).
+    Skipped,
 }
 
 /// One notification to send: written in the same commit as the change that caused it.
@@ -104,7 +107,8 @@ pub struct Job {
     /// Tries since it was last (re)queued; picks the retry delay.
     #[serde(default)]
     pub round_tries: u32,
-    /// The last error, if the last try failed.
+    /// The last error, if the last try failed; for a skipped one, why it is
+    /// not sent.
     #[serde(default)]
     pub last_error: Option<String>,
     /// Claimed by a dispatcher that has not reported back yet; then `due` is when
@@ -127,6 +131,7 @@ impl JobState {
             JobState::Pending => 0,
             JobState::Delivered => 1,
             JobState::Dead => 2,
+            JobState::Skipped => 3,
         }
     }
 
@@ -136,6 +141,7 @@ impl JobState {
             "pending" => Some(JobState::Pending),
             "delivered" => Some(JobState::Delivered),
             "dead" => Some(JobState::Dead),
+            "skipped" => Some(JobState::Skipped),
             _ => None,
         }
     }

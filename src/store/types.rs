@@ -140,6 +140,15 @@ pub struct JobFilter {
     pub limit: usize,
 }
 
+impl JobFilter {
+    /// Whether skipped notifications (never sent; see `core::fanout`) are left
+    /// out: from an account's whole list, yes (they would outnumber the sent ones);
+    /// from a tracking's list or when asked for by state, no.
+    pub fn hides_skipped(&self) -> bool {
+        self.tracking.is_none() && self.state.is_none()
+    }
+}
+
 /// A push's dedupe identity. A repeated `(source, id)` has no second effect. With
 /// `body` (the body's hash), for sources whose signature does not cover the body,
 /// the same id with another body is refused as a replay instead.

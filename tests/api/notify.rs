@@ -176,7 +176,17 @@ fn a_400_is_permanent_and_a_410_switches_the_destination_off() {
         2,
         "nothing is sent to a disabled destination"
     );
-    assert!(notifications(&g, "carrier_code=sandbox&tracking_number=SANDBOX-TRANSIT-4").is_empty());
+    let skipped = notifications(
+        &g,
+        "carrier_code=sandbox&tracking_number=SANDBOX-TRANSIT-4&channel=webhook",
+    );
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["state"], "skipped");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("webhook destination is disabled"),
+        "{reason}"
+    );
     // Setting the URL again re-enables it.
     settings(&g, json!({"webhook": {"url": r.url}}));
     assert!(g.get("/v2/notifications/settings")["data"]["webhook"]["disabled"].is_null());
@@ -324,13 +334,19 @@ fn the_customer_gets_a_multipart_email_over_real_smtp() {
         smtp.recipients()[0],
         vec!["jo.customer@example.net".to_string()]
     );
-    // In-transit changes are not emailed.
+    // In-transit changes are not emailed, and the tracking's list says why.
     change(&g, "SANDBOX-TRANSIT-9");
-    assert!(notifications(
+    let skipped = notifications(
         &g,
-        "channel=email&tracking_number=SANDBOX-TRANSIT-9&carrier_code=sandbox"
-    )
-    .is_empty());
+        "channel=email&tracking_number=SANDBOX-TRANSIT-9&carrier_code=sandbox",
+    );
+    assert_eq!(
+        (skipped[0]["state"].as_str(), skipped[0]["reason"].as_str()),
+        (
+            Some("skipped"),
+            Some("rules.email does not include transit")
+        )
+    );
     assert_eq!(smtp.messages().len(), 1);
 }
 
@@ -387,7 +403,17 @@ fn a_dead_notification_can_be_retried_by_hand() {
         notifications(g, "state=delivered").len() == 2
     });
     let by_tracking = notifications(&g, "carrier_code=sandbox&tracking_number=SANDBOX-TRANSIT-5");
-    assert_eq!(by_tracking.len(), 1);
+    let states: Vec<_> = by_tracking
+        .iter()
+        .map(|n| (n["channel"].as_str().unwrap(), n["state"].as_str().unwrap()))
+        .collect();
+    assert!(states.contains(&("webhook", "delivered")), "{states:?}");
+    assert_eq!(states.len(), 3, "each channel, sent or skipped: {states:?}");
+    assert_eq!(
+        notifications(&g, "").len(),
+        2,
+        "the account's whole list leaves skipped ones out"
+    );
     assert_eq!(code(&g.get("/v2/notifications?state=lost")), 4012);
     assert_eq!(
         code(&g.get_as(KEY_B, &format!("/v2/notifications/{id}"))),

@@ -290,13 +290,16 @@ pub struct Notification {
     pub id: String,
     /// `email`, `webhook` or `slack`.
     pub channel: String,
-    /// `pending`, `delivered` or `dead`.
+    /// `pending`, `delivered`, `dead`, or `skipped` (never sent; `reason` says why).
     pub state: String,
     pub tracking_number: String,
     pub carrier_code: String,
     pub event: Value,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// A skipped one's reason: no customer email, channel off, status not in the
+    /// rules, not updating, or a forced status.
+    pub reason: Option<String>,
     pub next_attempt_at: Option<String>,
     pub created_at: String,
     /// Only on `GET /v2/notifications/{id}`: every attempt, oldest first.

@@ -153,6 +153,7 @@ impl Outbox for PgStore {
                    AND ($2::smallint IS NULL OR state = $2)
                    AND ($3::text IS NULL OR channel = $3)
                    AND ($4::text IS NULL OR (carrier = $4 AND number = $5))
+                   AND NOT ($7 AND state = $8)
                  ORDER BY created_at DESC, id DESC LIMIT $6",
                 &[
                     &(account as i64),
@@ -161,6 +162,8 @@ impl Outbox for PgStore {
                     &carrier,
                     &number,
                     &limit,
+                    &f.hides_skipped(),
+                    &(JobState::Skipped.code() as i16),
                 ],
             )
             .await?

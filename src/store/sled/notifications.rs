@@ -58,7 +58,8 @@ impl SledStore {
             (None, Some(st)) => {
                 Box::new(self.load_jobs(state_range(st).map(|k| Ok(k?[17..].to_vec()))))
             }
-            // Each state's range is newest first; merged, so is the whole.
+            // Each state's range is newest first; merged, so is the whole
+            // (skipped ones left out, as `JobFilter::hides_skipped` says).
             (None, None) => Box::new(
                 self.load_jobs(newest_first(
                     [JobState::Pending, JobState::Delivered, JobState::Dead]
@@ -72,6 +73,7 @@ impl SledStore {
             let job = job?;
             if f.state.is_some_and(|s| s != job.state)
                 || f.channel.is_some_and(|c| c != job.channel)
+                || (f.hides_skipped() && job.state == JobState::Skipped)
             {
                 continue;
             }

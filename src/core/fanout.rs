@@ -1,0 +1,146 @@
+//! Who hears of a transition: for each channel, a notification to send, or a
+//! skipped one saying why it is not sent. Skipped ones are kept beside the sent
+//! ones (`GET /v2/notifications?tracking_number=`), so a status change that
+//! emailed nobody says why.
+
+use super::model::{Parcel, Tracking, Transition};
+use super::rules::{Channel, Job, JobState};
+use super::settings::Notify;
+
+/// Why a channel is not notified of a status change an account sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The channel is off or has no destination (or a 410 disabled it).
+    ChannelOff(String),
+    /// The account's rules leave this status out for the channel.
+    NotInRules,
+    /// Email, and the tracking has no `customer_email`.
+    NoCustomerEmail,
+    /// The shop stopped updating the tracking (`notupdate`).
+    NotUpdating,
+    /// The shop forced the tracking's status; the carrier's change is hidden.
+    ForcedStatus,
+}
+
+impl Skip {
+    /// In words, for the operator: what a skipped notification's `reason` says.
+    pub fn reason(&self, channel: Channel, t: &Transition) -> String {
+        let to = t.to.as_str();
+        match self {
+            Skip::ChannelOff(why) => why.clone(),
+            Skip::NotInRules => format!(
+                "rules.{} does not include {to}",
+                channel.as_str()
+            ),
+            Skip::NoCustomerEmail => "the tracking has no customer_email".into(),
+            Skip::NotUpdating => "the tracking is set not to update (notupdate)".into(),
+            Skip::ForcedStatus => format!(
+                "the shop set this tracking's status to {} by hand; the carrier's change is not notified",
+                t.from.as_str()
+            ),
+        }
+    }
+}
+
+/// Whether `channel` is notified of a change to `t`'s status, or why not.
+fn decide(
+    t: &Tracking,
+    notify: &Notify,
+    channel: Channel,
+    tr: &Transition,
+    forced: bool,
+) -> Result<(), Skip> {
+    if forced {
+        return Err(Skip::ForcedStatus);
+    }
+    if t.notupdate {
+        return Err(Skip::NotUpdating);
+    }
+    if !notify.enabled(channel) {
+        return Err(Skip::ChannelOff(off_reason(notify, channel)));
+    }
+    if !notify.rules.selects(channel, tr.to) {
+        return Err(Skip::NotInRules);
+    }
+    if channel == Channel::Email && t.fields.customer_email.is_none() {
+        return Err(Skip::NoCustomerEmail);
+    }
+    Ok(())
+}
+
+fn off_reason(n: &Notify, channel: Channel) -> String {
+    let disabled = |why: &Option<String>| {
+        why.as_ref()
+            .map(|w| format!("the {} destination is disabled: {w}", channel.as_str()))
+    };
+    match channel {
+        Channel::Email => "email is off for this account".into(),
+        Channel::Webhook => n
+            .webhook
+            .as_ref()
+            .and_then(|w| disabled(&w.disabled))
+            .unwrap_or_else(|| "no webhook is set for this account".into()),
+        Channel::Slack => n
+            .slack
+            .as_ref()
+            .and_then(|s| disabled(&s.disabled))
+            .unwrap_or_else(|| "no Slack URL is set for this account".into()),
+    }
+}
+
+/// The notifications one subscriber's tracking `t` gets for the parcel's move
+/// from `prev` to `next` by `tr`: one per channel, pending (to send) or skipped
+/// (with its reason in `last_error`). None when the account sees no change (its
+/// status is the same) and none was hidden by a forced status.
+pub fn jobs_for(
+    t: &Tracking,
+    notify: &Notify,
+    prev: &Parcel,
+    next: &Parcel,
+    tr: &Transition,
+    now: i64,
+) -> Vec<Job> {
+    let (from, to) = (t.effective_status(prev), t.effective_status(next));
+    let forced = from == to && t.status_override.is_some() && prev.status != next.status;
+    if from == to && !forced {
+        return Vec::new();
+    }
+    let seen = Transition {
+        from,
+        to: if forced { next.status } else { to },
+        from_substatus: tr.from_substatus.clone(),
+        ..tr.clone()
+    };
+    Channel::ALL
+        .into_iter()
+        .map(|channel| {
+            let skipped = decide(t, notify, channel, &seen, forced).err();
+            Job {
+                id: Job::id_for(
+                    t.account,
+                    &t.carrier_code,
+                    &t.tracking_number,
+                    tr.seq,
+                    channel,
+                ),
+                account: t.account,
+                carrier_code: t.carrier_code.clone(),
+                tracking_number: t.tracking_number.clone(),
+                channel,
+                state: if skipped.is_some() {
+                    JobState::Skipped
+                } else {
+                    JobState::Pending
+                },
+                last_error: skipped.map(|s| s.reason(channel, &seen)),
+                transition: seen.clone(),
+                attempts: 0,
+                round_tries: 0,
+                leased: false,
+                lease_owner: None,
+                due: now,
+                created_at: now,
+            }
+        })
+        .collect()
+}
