@@ -225,6 +225,7 @@ async fn jobs_are_leased_retried_and_dead_lettered(store: Store) {
         code: Some(503),
         error: Some("HTTP 503".into()),
         latency_ms: 3,
+        destination: None,
     };
     store
         .record_attempt(&taken_over[0], attempt(1), Next::RetryAt(NOW + 200), None)
@@ -571,6 +572,7 @@ async fn a_trackings_notifications_list_newest_first(store: Store) {
         code: Some(200),
         error: None,
         latency_ms: 1,
+        destination: None,
     };
     for (job, next) in [(&listed[1], Next::Delivered), (&listed[4], Next::Dead)] {
         store
@@ -601,6 +603,7 @@ async fn a_settings_change_applies_to_what_is_stored(store: Store) {
         code: Some(410),
         error: Some("HTTP 410".into()),
         latency_ms: 1,
+        destination: None,
     };
     store
         .record_attempt(hook, gone, Next::Dead, Some("410 Gone".into()))
@@ -714,6 +717,7 @@ async fn a_jobs_life(store: &Store) -> Vec<String> {
         code: Some(code),
         error: error.map(String::from),
         latency_ms: 2,
+        destination: None,
     };
     let outcomes = [
         (tried(1, 503, Some("HTTP 503")), Next::RetryAt(NOW + 100)),

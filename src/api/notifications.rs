@@ -128,7 +128,8 @@ async fn get_notification(
     v["attempt_log"] = json!(attempts
         .iter()
         .map(|a| json!({"number": a.number, "at": chrono::DateTime::from_timestamp_millis(a.at_ms).map(|t| t.to_rfc3339()),
-                        "outcome": a.outcome, "code": a.code, "error": a.error, "latency_ms": a.latency_ms}))
+                        "outcome": a.outcome, "code": a.code, "error": a.error, "latency_ms": a.latency_ms,
+                        "destination": a.destination}))
         .collect::<Vec<_>>());
     Ok(Success(v))
 }

@@ -29,9 +29,46 @@ pub fn parse(s: &str) -> Result<Mailbox, RecipientError> {
     Ok(m)
 }
 
+/// An address as it may be shown to the operator and logged: the first two
+/// characters of the local part, then `***`, then the domain
+/// (`jo***@example.net`). Anything not an address is all masked.
+pub fn mask(address: &str) -> String {
+    match address.trim().rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() => {
+            let head: String = local.chars().take(2).collect();
+            format!("{head}***@{domain}")
+        }
+        _ => "***".into(),
+    }
+}
+
+/// `text` with every mention of `address` masked (an SMTP reply often repeats
+/// the recipient).
+pub fn mask_in(text: &str, address: &str) -> String {
+    let address = address.trim();
+    if address.is_empty() {
+        return text.to_string();
+    }
+    text.replace(address, &mask(address))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_address_keeps_only_its_start_and_domain() {
+        assert_eq!(mask("jo.customer@example.net"), "jo***@example.net");
+        assert_eq!(mask("j@example.net"), "j***@example.net");
+        assert_eq!(mask("nonsense"), "***");
+        assert_eq!(
+            mask_in(
+                "550 5.1.1 <jo.customer@example.net>: unknown",
+                "jo.customer@example.net"
+            ),
+            "550 5.1.1 <jo***@example.net>: unknown"
+        );
+    }
 
     #[test]
     fn one_real_address_is_accepted() {

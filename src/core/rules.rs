@@ -162,6 +162,11 @@ pub struct Attempt {
     pub error: Option<String>,
     /// How long the try took, milliseconds.
     pub latency_ms: u64,
+    /// Where it went: the webhook's or Slack's host, or the masked recipient and
+    /// the mail server. `None` for a try that never left (and tries of releases
+    /// before it was kept).
+    #[serde(default)]
+    pub destination: Option<String>,
 }
 
 /// The longest lease a claim takes, seconds.

@@ -266,7 +266,7 @@ impl Dispatcher {
         } = task;
         let id = job.id.clone();
         let result = match plan {
-            Err(sent) => self.record(job, sent, Duration::ZERO).await,
+            Err(sent) => self.record(job, sent, Duration::ZERO, None).await,
             Ok((prepared, ticket)) => match ticket.enter(start_by).await {
                 Ok(lane_slot) => {
                     let send_slot = self
@@ -275,12 +275,13 @@ impl Dispatcher {
                         .await
                         .expect("the send semaphore is never closed");
                     let t0 = Instant::now();
+                    let destination = prepared.message.destination(self.mailer());
                     let sent = self.send(&job, prepared.message).await;
                     let took = t0.elapsed();
                     // The destination is free for the next send while this try is
                     // recorded (which waits for a durable commit).
                     drop((send_slot, lane_slot));
-                    self.record(job, sent, took).await
+                    self.record(job, sent, took, Some(destination)).await
                 }
                 Err(wait) => {
                     let job = self.hand_back(job, wait);
@@ -293,8 +294,16 @@ impl Dispatcher {
         result
     }
 
-    /// Records a try and what follows it.
-    async fn record(&self, job: Job, sent: Sent, took: Duration) -> Result<(), StoreError> {
+    /// Records a try (sent to `destination`, unless it never left) and what
+    /// follows it; a notification given up on, or a destination switched off, is
+    /// logged at WARN.
+    async fn record(
+        &self,
+        job: Job,
+        sent: Sent,
+        took: Duration,
+        destination: Option<String>,
+    ) -> Result<(), StoreError> {
         let at_ms = self.clock.now_ms();
         let latency_ms = took.as_millis() as u64;
         let delays: Vec<Duration> = self.cfg.delivery.retry.iter().map(|d| d.0).collect();
@@ -308,13 +317,35 @@ impl Dispatcher {
             disable,
         } = outcome::decide(sent, &delays, job.round_tries as usize, now_exact, jitter);
         crate::telemetry::delivery(job.channel.as_str(), outcome, took.as_secs_f64());
+        let to = destination.as_deref().unwrap_or("");
+        let why = error.as_deref().unwrap_or("");
         tracing::info!(
             outcome,
             code,
-            error = error.as_deref().unwrap_or(""),
+            error = why,
             latency_ms,
+            destination = to,
             "notification attempt"
         );
+        if next == crate::core::rules::Next::Dead {
+            tracing::warn!(
+                account = job.account,
+                destination = to,
+                error = why,
+                tries = job.attempts + 1,
+                "notification given up on (dead): POST /v2/notifications/{}/retry sends it again",
+                job.id
+            );
+        }
+        if let Some(reason) = &disable {
+            tracing::warn!(
+                account = job.account,
+                destination = to,
+                reason = reason.as_str(),
+                "{} destination switched off; set its URL again to re-enable",
+                job.channel.as_str()
+            );
+        }
         let attempt = Attempt {
             number: job.attempts + 1,
             at_ms,
@@ -322,6 +353,7 @@ impl Dispatcher {
             code,
             error,
             latency_ms,
+            destination,
         };
         self.recorder
             .record(AttemptRecord {

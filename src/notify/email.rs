@@ -25,8 +25,11 @@ async fn write_eml(dir: &Path, id: &str, raw: &[u8]) -> std::io::Result<()> {
 
 /// The configured transport.
 pub enum Mailer {
-    /// SMTP.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// SMTP, to `server` (`host:port`).
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        server: String,
+    },
     /// `<notification id>.eml` files in a directory.
     File(PathBuf),
     /// Email is switched off.
@@ -34,6 +37,15 @@ pub enum Mailer {
 }
 
 impl Mailer {
+    /// Where mail goes, as a try records it.
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::Smtp { server, .. } => format!("SMTP {server}"),
+            Mailer::File(dir) => format!("files in {}", dir.display()),
+            Mailer::Off => "nowhere (email.transport is off)".into(),
+        }
+    }
+
     /// Builds the transport from config; errors name the key.
     pub fn new(cfg: &EmailConfig, timeout: Duration) -> Result<Mailer, String> {
         Ok(match cfg.transport {
@@ -66,7 +78,10 @@ impl Mailer {
                         s.password.expose().to_string(),
                     ));
                 }
-                Mailer::Smtp(builder.build())
+                Mailer::Smtp {
+                    transport: builder.build(),
+                    server: format!("{}:{}", s.host, s.port),
+                }
             }
         })
     }
@@ -93,6 +108,7 @@ impl Mailer {
                 }
             }
         };
+        let to_address = to.email.to_string();
         let msg = Message::builder()
             .from(from)
             .to(to)
@@ -135,18 +151,13 @@ impl Mailer {
                     after: None,
                 },
             },
-            Mailer::Smtp(t) => match t.send(msg).await {
+            Mailer::Smtp { transport, server } => match transport.send(msg).await {
                 Ok(r) => Sent::Delivered {
                     code: Some(u16::from(r.code())),
                 },
                 Err(e) => {
                     let code = e.status().map(u16::from);
-                    // The server's words can echo the recipient; keep only the code and kind.
-                    let error = match code {
-                        Some(c) => format!("SMTP {c}"),
-                        None if e.is_timeout() => "SMTP timed out".into(),
-                        None => "SMTP connection failed".into(),
-                    };
+                    let error = smtp_error(server, &e, &to_address);
                     if e.is_permanent() {
                         Sent::Permanent {
                             code,
@@ -164,4 +175,25 @@ impl Mailer {
             },
         }
     }
+}
+
+/// What a failed SMTP send says: the server, the reply (code and text) or the
+/// connection's cause, each cause in the chain; the recipient masked wherever
+/// the server repeats it.
+fn smtp_error(server: &str, e: &lettre::transport::smtp::Error, to: &str) -> String {
+    let mut text = if e.is_timeout() {
+        format!("SMTP {server}: timed out ({e})")
+    } else {
+        format!("SMTP {server}: {e}")
+    };
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.contains(&c_text) {
+            text.push_str(": ");
+            text.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    crate::core::recipient::mask_in(&text, to)
 }

@@ -39,6 +39,32 @@ pub enum Message {
     Email { to: String, email: Email },
 }
 
+impl Message {
+    /// Where it goes, as its try records it: the webhook's or Slack's host (and
+    /// port, when not the scheme's), or the masked recipient and the mail server.
+    pub fn destination(&self, mailer: &super::email::Mailer) -> String {
+        match self {
+            Message::Webhook { url, .. } | Message::Slack { url, .. } => host_of(url),
+            Message::Email { to, .. } => format!(
+                "{} via {}",
+                crate::core::recipient::mask(to),
+                mailer.describe()
+            ),
+        }
+    }
+}
+
+fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => "(no host)".into(),
+        },
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
 /// A message and the lane it waits in.
 pub struct Prepared {
     /// The lane: the destination URL, or the account's mail.

@@ -9,6 +9,7 @@
 //! (`tests/store.rs`).
 
 pub mod backend;
+pub mod copy;
 mod group;
 mod postgres;
 mod sled;
@@ -16,7 +17,7 @@ pub mod types;
 
 pub use self::backend::{Accounts, Backend, Health, Outbox, Parcels, Polls, Trackings};
 pub use self::postgres::schema::current as postgres_schema_version;
-pub use self::postgres::PgStore;
+pub use self::postgres::{ImportTarget, PgStore};
 pub use self::sled::SledStore;
 pub use crate::core::plan::{Origin, PUSH_ID_RETENTION};
 pub use types::*;

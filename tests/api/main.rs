@@ -16,6 +16,7 @@ mod bounds;
 mod browser;
 mod cli;
 mod crash;
+mod diagnostics;
 mod disk_full;
 mod durability;
 mod emails;

@@ -17,9 +17,18 @@ struct Mail {
 struct Sink {
     current: Mail,
     done: Arc<Mutex<Vec<Mail>>>,
+    /// Refuse every recipient with 550 (a mailbox that does not exist).
+    reject: bool,
 }
 
 impl mailin::Handler for Sink {
+    fn rcpt(&mut self, to: &str) -> mailin::Response {
+        if self.reject {
+            return mailin::Response::custom(550, format!("5.1.1 <{to}>: mailbox unavailable"));
+        }
+        mailin::response::OK
+    }
+
     fn data_start(
         &mut self,
         _domain: &str,
@@ -54,7 +63,11 @@ pub struct Smtp {
 }
 
 /// Serves one SMTP connection until the client quits or hangs up.
-fn smtp_session(stream: std::net::TcpStream, done: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+fn smtp_session(
+    stream: std::net::TcpStream,
+    done: Arc<Mutex<Vec<Mail>>>,
+    reject: bool,
+) -> std::io::Result<()> {
     use std::io::{BufRead, BufReader, Write};
     stream.set_nodelay(true)?;
     let peer = stream.peer_addr()?.ip();
@@ -64,6 +77,7 @@ fn smtp_session(stream: std::net::TcpStream, done: Arc<Mutex<Vec<Mail>>>) -> std
         Sink {
             current: Mail::default(),
             done,
+            reject,
         },
     );
     session.greeting().write_to(&mut out)?;
@@ -89,6 +103,17 @@ fn smtp_session(stream: std::net::TcpStream, done: Arc<Mutex<Vec<Mail>>>) -> std
 
 impl Smtp {
     pub fn start(port: u16) -> Smtp {
+        Smtp::serve(port, false)
+    }
+
+    /// A server that refuses every recipient: `550 5.1.1 <address>: mailbox
+    /// unavailable`, repeating the address as real servers do.
+    #[allow(dead_code)] // used by the API tests, not the load tools
+    pub fn start_rejecting(port: u16) -> Smtp {
+        Smtp::serve(port, true)
+    }
+
+    fn serve(port: u16, reject: bool) -> Smtp {
         let done = Arc::new(Mutex::new(Vec::new()));
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("SMTP port free");
         let d = done.clone();
@@ -96,7 +121,7 @@ impl Smtp {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let d = d.clone();
-                std::thread::spawn(move || smtp_session(stream, d));
+                std::thread::spawn(move || smtp_session(stream, d, reject));
             }
         });
         Smtp { done }

@@ -99,6 +99,7 @@ async fn run(store: &Store, ops: &[Op]) -> Vec<String> {
                         code: Some(code),
                         error: (code != 200).then(|| format!("HTTP {code}")),
                         latency_ms: 1,
+                        destination: Some("hooks.example".into()),
                     };
                     store.record_attempt(job, tried, next, None).await.unwrap();
                 }

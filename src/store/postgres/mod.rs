@@ -10,6 +10,7 @@ mod accounts;
 mod batch;
 mod counts;
 mod db;
+mod import;
 mod list;
 mod nodes;
 mod outbox;
@@ -17,6 +18,7 @@ mod parcels;
 mod polls;
 mod rows;
 pub mod schema;
+pub use import::Target as ImportTarget;
 mod trackings;
 
 use crate::core::schedule::PollPolicy;

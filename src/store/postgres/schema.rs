@@ -131,6 +131,14 @@ UPDATE accounts SET row = (row - 'key_sha256') || jsonb_build_object('key_sha256
     CASE WHEN key_sha256 LIKE 'moved:%' THEN '[]'::jsonb ELSE jsonb_build_array(key_sha256) END);
 ALTER TABLE accounts DROP COLUMN key_sha256;
 "#,
+    // 6: which sled store a copy into this database came from, and whether it
+    // ended (`trackgate migrate`; `import.rs`).
+    r#"
+CREATE TABLE trackgate_copy (
+    source    text NOT NULL,
+    finished  boolean NOT NULL
+);
+"#,
 ];
 
 /// The advisory lock migrations run under (an arbitrary constant: "trackgat").

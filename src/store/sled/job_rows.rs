@@ -6,29 +6,80 @@
 //!
 //! The value is the compact encoding of the job followed by that of the tries, so
 //! a reader that wants the job alone ([`super::decode`]) reads the row as it is.
+//!
+//! Two row formats, told by the first byte: [`JOB_ROW_V2`] (written now: each try
+//! names its destination) and [`COMPACT_V1`] (tries without it, read as they are
+//! and rewritten in the new format when the job next changes).
 
 use super::keys::{self, T};
 use super::{StoreError, Tx, COMPACT_V1};
 use crate::core::rules::{Attempt, Job, JobState};
+use serde::{Deserialize, Serialize};
+
+/// The first byte of a job row whose tries carry their destination. The job
+/// itself is encoded as in [`COMPACT_V1`].
+pub(super) const JOB_ROW_V2: u8 = 2;
 
 /// A job and its tries, oldest first.
 pub(super) type JobRow = (Job, Vec<Attempt>);
 
+/// A try as rows of format [`COMPACT_V1`] hold it (before destinations), and as
+/// the `Attempts` rows of layouts before 4 held it.
+#[derive(Serialize, Deserialize)]
+pub(super) struct AttemptV1 {
+    number: u32,
+    at_ms: i64,
+    outcome: String,
+    code: Option<u16>,
+    error: Option<String>,
+    latency_ms: u64,
+}
+
+impl From<&Attempt> for AttemptV1 {
+    fn from(a: &Attempt) -> AttemptV1 {
+        AttemptV1 {
+            number: a.number,
+            at_ms: a.at_ms,
+            outcome: a.outcome.clone(),
+            code: a.code,
+            error: a.error.clone(),
+            latency_ms: a.latency_ms,
+        }
+    }
+}
+
+impl From<AttemptV1> for Attempt {
+    fn from(a: AttemptV1) -> Attempt {
+        Attempt {
+            number: a.number,
+            at_ms: a.at_ms,
+            outcome: a.outcome,
+            code: a.code,
+            error: a.error,
+            latency_ms: a.latency_ms,
+            destination: None,
+        }
+    }
+}
+
 /// The row's value: the format byte, the job, then the tries.
 pub(super) fn encode(job: &Job, attempts: &[Attempt]) -> Vec<u8> {
-    let out = vec![COMPACT_V1];
+    let out = vec![JOB_ROW_V2];
     postcard::to_extend(&(job, attempts), out).expect("model types always serialise")
 }
 
-/// Reads a row: the job and its tries.
+/// Reads a row of either format: the job and its tries.
 pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
     let err = |message: String| StoreError::Decode {
         tree: T::Jobs.name(),
         message,
     };
-    let Some((&COMPACT_V1, rest)) = bytes.split_first() else {
-        return Err(err("not in the compact encoding".into()));
+    let Some((&format, rest)) = bytes.split_first() else {
+        return Err(err("an empty row".into()));
     };
+    if format != COMPACT_V1 && format != JOB_ROW_V2 {
+        return Err(err("not in the compact encoding".into()));
+    }
     let (job, tail) = postcard::take_from_bytes::<Job>(rest).map_err(|e| err(e.to_string()))?;
     if tail.is_empty() {
         return Err(err(format!(
@@ -36,7 +87,12 @@ pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
             job.id
         )));
     }
-    let attempts = postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?;
+    let attempts = if format == JOB_ROW_V2 {
+        postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?
+    } else {
+        let old: Vec<AttemptV1> = postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?;
+        old.into_iter().map(Attempt::from).collect()
+    };
     Ok((job, attempts))
 }
 
@@ -44,6 +100,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
 /// lived in it (or still in JSON, before the compact encoding) holds the job alone.
 pub(super) fn decode_any(bytes: &[u8]) -> Result<JobRow, StoreError> {
     match bytes.split_first() {
+        Some((&JOB_ROW_V2, _)) => decode(bytes),
         Some((&COMPACT_V1, rest)) => {
             let (job, tail) =
                 postcard::take_from_bytes::<Job>(rest).map_err(|e| StoreError::Decode {
@@ -133,6 +190,7 @@ pub(super) mod tests {
             code: Some(503),
             error: Some("HTTP 503".into()),
             latency_ms: 12,
+            destination: Some("hooks.shop.example".into()),
         }
     }
 
@@ -155,6 +213,30 @@ pub(super) mod tests {
             let err = decode(&old).unwrap_err().to_string();
             assert!(err.contains("jobs"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_row_whose_tries_had_no_destination_reads_with_none() {
+        // A try of the first format: its fields in order, without a destination.
+        let tries = vec![(
+            1u32,
+            1000i64,
+            "retry",
+            Some(503u16),
+            Some("HTTP 503"),
+            12u64,
+        )];
+        let row = postcard::to_extend(&job(), vec![COMPACT_V1]).unwrap();
+        let row = postcard::to_extend(&tries, row).unwrap();
+        let (read, read_tries) = decode(&row).unwrap();
+        assert_eq!(read, job());
+        let want = Attempt {
+            destination: None,
+            ..attempt(1)
+        };
+        assert_eq!(read_tries, vec![want]);
+        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        assert_eq!(alone, job());
     }
 
     #[test]

@@ -99,7 +99,7 @@ impl SledStore {
                 }
             }
             let tries = &mut job.get_or_insert_with(|| (id.to_vec(), Vec::new())).1;
-            tries.push(decode(T::Attempts, &v)?);
+            tries.push(decode::<job_rows::AttemptV1>(T::Attempts, &v)?.into());
             batch.remove(super::rows::key(T::Attempts, &k));
             moved += 1;
         }
@@ -180,7 +180,7 @@ impl SledStore {
         n += self.rewrite::<Parcel>(T::Parcels)?;
         n += self.rewrite::<Transition>(T::Transitions)?;
         n += self.rewrite::<Job>(T::Jobs)?;
-        n += self.rewrite::<Attempt>(T::Attempts)?;
+        n += self.rewrite::<job_rows::AttemptV1>(T::Attempts)?;
         let meta = self.tree(T::Meta);
         if let Some(v) = meta.get(b"next_account_id")? {
             let id: u64 = decode_any(T::Meta, &v)?;
@@ -201,7 +201,10 @@ impl SledStore {
         let mut batch = sled::Batch::default();
         for kv in tree.iter() {
             let (k, v) = kv?;
-            if v.first() == Some(&super::COMPACT_V1) {
+            if matches!(
+                v.first(),
+                Some(&super::COMPACT_V1 | &super::job_rows::JOB_ROW_V2)
+            ) {
                 continue;
             }
             let row: V = decode_any(t, &v)?;
@@ -263,6 +266,11 @@ mod tests {
     use super::*;
     use crate::store::backend::*;
 
+    /// A try's row as layouts before 4 wrote it.
+    fn old_try(n: u32) -> Vec<u8> {
+        encode(&job_rows::AttemptV1::from(&attempt(n)))
+    }
+
     #[tokio::test]
     async fn tries_move_into_their_jobs_once_and_the_tracking_index_goes() {
         let (_dir, store) = super::super::testing::temp_store().await;
@@ -272,13 +280,9 @@ mod tests {
         jobs.insert(b"msg_1", encode(&job())).unwrap();
         let try_key = |id: &str, n: u32| keys::cat(&[id.as_bytes(), &[0], &n.to_be_bytes()]);
         for n in [2, 1, 3] {
-            tries
-                .insert(try_key("msg_1", n), encode(&attempt(n)))
-                .unwrap();
+            tries.insert(try_key("msg_1", n), old_try(n)).unwrap();
         }
-        tries
-            .insert(try_key("msg_gone", 1), encode(&attempt(1)))
-            .unwrap();
+        tries.insert(try_key("msg_gone", 1), old_try(1)).unwrap();
         store
             .tree(T::JobsByTracking)
             .insert(b"index-entry", &[][..])
@@ -292,7 +296,13 @@ mod tests {
 
         store.migrate_attempts().unwrap();
 
-        let want: Vec<_> = (1..=3).map(attempt).collect();
+        // Tries of then had no destination.
+        let want: Vec<_> = (1..=3)
+            .map(|n| Attempt {
+                destination: None,
+                ..attempt(n)
+            })
+            .collect();
         assert_eq!(
             store.job(7, "msg_1").await.unwrap(),
             Some((job(), want.clone()))
@@ -301,9 +311,7 @@ mod tests {
         assert_eq!(store.tree(T::JobsByTracking).len(), 0);
         // A start that finds a try both in its job and in its own row (as after a
         // crash between steps) keeps one of it; a marked directory is left alone.
-        tries
-            .insert(try_key("msg_1", 2), encode(&attempt(2)))
-            .unwrap();
+        tries.insert(try_key("msg_1", 2), old_try(2)).unwrap();
         store.migrate_attempts().unwrap();
         assert_eq!(tries.len(), 1, "marked done: not run again");
         unmark();

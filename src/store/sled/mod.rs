@@ -10,6 +10,7 @@
 mod account_rows;
 mod accounts;
 mod durability;
+mod export;
 mod failure;
 mod group;
 mod job_rows;
@@ -344,6 +345,10 @@ fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
     };
     match bytes.split_first() {
         Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
+        // A job row (`job_rows.rs`): the job is encoded as in the first format.
+        Some((&job_rows::JOB_ROW_V2, rest)) if t == T::Jobs => {
+            postcard::from_bytes(rest).map_err(|e| err(e.to_string()))
+        }
         _ => Err(err(
             "not in the compact encoding (a row of an older release that the upgrade at open did not rewrite)".into(),
         )),
@@ -354,7 +359,7 @@ fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
 /// the JSON rows of releases before the compact encoding.
 fn decode_any<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
     match bytes.first() {
-        Some(&COMPACT_V1) => decode(t, bytes),
+        Some(&COMPACT_V1) | Some(&job_rows::JOB_ROW_V2) => decode(t, bytes),
         _ => serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
             tree: t.name(),
             message: e.to_string(),
