@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod ingest;
+pub mod migrate;
 pub mod notify;
 pub mod poll;
 pub mod server;

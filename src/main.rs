@@ -1,4 +1,5 @@
-//! The `trackgate` command: `serve`, `check-config`, `healthcheck` and `render`.
+//! The `trackgate` command: `serve`, `check-config`, `healthcheck`, `render` and
+//! `migrate`.
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +45,16 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
         /// Config file (for `listen`), found as for `serve`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Copy the config's sled store into an empty PostgreSQL database (resumable),
+    /// then compare the counts of both; exit 0 only when they agree.
+    Migrate {
+        /// The target database: postgres://user:password@host:5432/dbname.
+        #[arg(long)]
+        to: String,
+        /// Config file (for data_dir), found as for `serve`. Stop the gateway first.
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -158,6 +169,24 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Migrate { to, config } => {
+            let (cfg, _) = match load(config) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+            match rt.block_on(trackgate::migrate::run(&cfg, &to, &mut std::io::stdout())) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("trackgate migrate: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve { config } => {
             let (cfg, src) = match load(config) {
                 Ok(x) => x,

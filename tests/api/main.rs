@@ -28,6 +28,7 @@ mod list;
 mod logs;
 mod lookups;
 mod metrics;
+mod migrate;
 mod nodes;
 mod notify;
 mod openapi;

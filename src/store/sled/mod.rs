@@ -92,7 +92,18 @@ impl SledStore {
             // Every write waits for a flush of its own (group commit, below), so
             // sled's timer flush would only add work.
             .flush_every_ms(None)
-            .open()?;
+            .open()
+            .map_err(|e| match e {
+                // sled says so only in the message.
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::Engine(format!(
+                        "another trackgate holds {} (its lock on {}/db is taken): stop it first, or give this one another data_dir",
+                        dir.display(),
+                        dir.display()
+                    ))
+                }
+                other => other.into(),
+            })?;
         for retired in T::RETIRED {
             db.drop_tree(retired)?;
         }
