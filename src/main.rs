@@ -137,7 +137,7 @@ fn main() -> ExitCode {
                 render(&cfg, &preview)
             }) {
                 Ok(out) => {
-                    println!("{out}");
+                    say(out);
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -158,9 +158,12 @@ fn main() -> ExitCode {
             Ok((cfg, src))
         }) {
             Ok((cfg, src)) => {
-                println!("The configuration in {src} is valid: {}.", cfg.summary());
+                say(format!(
+                    "The configuration in {src} is valid: {}.",
+                    cfg.summary()
+                ));
                 for w in cfg.warnings() {
-                    println!("Warning: {w}.");
+                    say(format!("Warning: {w}."));
                 }
                 ExitCode::SUCCESS
             }
@@ -208,6 +211,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// Writes a line to stdout; a reader that went away (`trackgate render ... | head`)
+/// ends the command quietly, as other command-line tools do.
+fn say(text: impl std::fmt::Display) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout(), "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("trackgate: cannot write to stdout: {e}");
+        std::process::exit(1);
     }
 }
 

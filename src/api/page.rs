@@ -109,11 +109,12 @@ async fn tracking_page(
     let shop = ShopView::new(
         account.as_ref().and_then(|a| a.name.as_deref()),
         account.as_ref().and_then(|a| a.logo_url.as_deref()),
+        account.as_ref().and_then(|a| a.timezone.as_deref()),
     );
     let view = TrackingView::new(&t, &p, &state.carriers, state.clock.now());
     let carrier = CarrierView::of(&state.carriers, &t.carrier_code);
     let ctx = PageContext::new(&view, &p, &carrier, &shop, &lang);
-    match state.templates.page("index.html", &lang, &ctx) {
+    match state.templates.tracking_page(&lang, &ctx) {
         Ok(body) => html(StatusCode::OK, body, "private, max-age=60"),
         Err(e) => {
             tracing::error!(error = %e, "the tracking page template failed");

@@ -16,6 +16,10 @@ pub struct AccountConfig {
     /// The shop's logo, an http(s) URL, shown in emails and on the tracking page.
     #[serde(default)]
     pub logo_url: Option<String>,
+    /// The IANA time zone customers are shown times in (e.g. `Europe/Paris`);
+    /// UTC when unset.
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// The API key in clear (hashed before it is stored).
     #[serde(default)]
     pub api_key: Option<Secret>,
@@ -50,6 +54,7 @@ impl AccountConfig {
         crate::store::Profile {
             name: self.name.as_deref(),
             logo_url: self.logo_url.as_deref(),
+            timezone: self.timezone.as_deref(),
         }
     }
 }

@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 /// file can be tried at once. It listens on loopback only.
 const DEMO_ACCOUNT: &str = "accounts:\n  - email: shop@example.com\n    api_key: demo-key\n";
 
+/// The demo account's key, as README.md prints it.
+const DEMO_KEY: &str = "demo-key";
+
 /// Loads the configuration from `source` plus the `TRACKGATE_…` variables in `env`.
 pub fn load(
     source: &Source,
@@ -64,6 +67,17 @@ pub fn load(
              name your accounts in a config file or TRACKGATE_ACCOUNTS",
             cfg.listen
         ));
+    } else if !loopback {
+        // The demo key is printed in README.md: anyone could use it.
+        let demo = crate::core::account::hash_key(DEMO_KEY);
+        for (i, a) in cfg.accounts.iter().enumerate() {
+            if a.key_sha256s().contains(&demo) {
+                problems.push(format!(
+                    "accounts[{i}]: its key is the demo key {DEMO_KEY:?} (published in README.md) and listen {:?} is not a loopback address; give it a key of its own",
+                    cfg.listen
+                ));
+            }
+        }
     }
     if problems.is_empty() {
         Ok(cfg)
@@ -151,6 +165,13 @@ fn validate(cfg: &Config) -> Vec<String> {
         let at = format!("accounts[{i}]");
         if let Some(logo) = a.logo_url.as_deref().filter(|l| !l.is_empty()) {
             check_url(&mut errs, &format!("{at}.logo_url"), logo);
+        }
+        if let Some(tz) = a.timezone.as_deref().filter(|t| !t.trim().is_empty()) {
+            if crate::core::time::Zone::parse(tz).is_none() {
+                errs.push(format!(
+                    "{at}.timezone: {tz:?} is not an IANA time zone (e.g. Europe/Paris, America/New_York)"
+                ));
+            }
         }
         if !looks_like_email(&a.email) {
             errs.push(format!("{at}.email: {:?} is not an email address", a.email));

@@ -190,3 +190,17 @@ fn every_listed_key_counts_and_a_key_belongs_to_one_account() {
         assert!(err.contains(want), "{want} in {err}");
     }
 }
+
+#[test]
+fn the_demo_key_in_a_config_file_is_refused_off_loopback() {
+    let yaml =
+        "listen: 0.0.0.0:8080\naccounts:\n  - email: shop@example.com\n    api_key: demo-key\n";
+    let (_f, src) = file(yaml);
+    let err = load(&src, no_env()).unwrap_err().to_string();
+    assert!(
+        err.contains("accounts[0]: its key is the demo key"),
+        "{err}"
+    );
+    let (_f, src) = file(&yaml.replace("0.0.0.0", "127.0.0.1"));
+    assert!(load(&src, no_env()).is_ok(), "on loopback it is fine");
+}

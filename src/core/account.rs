@@ -30,6 +30,10 @@ pub struct Account {
     /// The shop's logo (an http(s) URL) on the tracking page and in emails.
     #[serde(default)]
     pub logo_url: Option<String>,
+    /// The IANA time zone customers are shown times in (page, emails); UTC when
+    /// unset.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// How a shop presents itself to its customers.
@@ -39,13 +43,15 @@ pub struct Profile<'a> {
     pub name: Option<&'a str>,
     /// The shop's logo URL.
     pub logo_url: Option<&'a str>,
+    /// Its time zone (IANA name).
+    pub timezone: Option<&'a str>,
 }
 
 impl Profile<'_> {
-    /// The name and logo as stored: trimmed, blank ones absent.
-    pub fn owned(&self) -> (Option<String>, Option<String>) {
+    /// The name, logo and time zone as stored: trimmed, blank ones absent.
+    pub fn owned(&self) -> (Option<String>, Option<String>, Option<String>) {
         let set = |v: Option<&str>| v.map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-        (set(self.name), set(self.logo_url))
+        (set(self.name), set(self.logo_url), set(self.timezone))
     }
 }
 
@@ -95,7 +101,7 @@ pub fn plan_upsert(
     new_id: u64,
     now: i64,
 ) -> Account {
-    let (name, logo_url) = spec.profile.owned();
+    let (name, logo_url, timezone) = spec.profile.owned();
     let mut key_sha256s: Vec<String> = spec
         .key_sha256s
         .iter()
@@ -110,6 +116,7 @@ pub fn plan_upsert(
             }
             a.name = name;
             a.logo_url = logo_url;
+            a.timezone = timezone;
             a.key_sha256s = key_sha256s;
             a.disabled_at = None;
             a
@@ -123,6 +130,7 @@ pub fn plan_upsert(
             notify: spec.notify.unwrap_or_default(),
             name,
             logo_url,
+            timezone,
         },
     }
 }

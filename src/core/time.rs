@@ -64,6 +64,51 @@ pub fn tm_date(ts: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The time zone customers are shown times in (an IANA name such as
+/// `Europe/Paris`); UTC unless the shop names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(chrono_tz::Tz);
+
+impl Default for Zone {
+    fn default() -> Zone {
+        Zone(chrono_tz::UTC)
+    }
+}
+
+impl Zone {
+    /// The zone of an IANA name, or `None` for a name the tz database lacks.
+    pub fn parse(name: &str) -> Option<Zone> {
+        name.trim().parse::<chrono_tz::Tz>().ok().map(Zone)
+    }
+
+    /// The zone of `name` when set and known, else UTC.
+    pub fn of(name: Option<&str>) -> Zone {
+        name.and_then(Zone::parse).unwrap_or_default()
+    }
+
+    /// Its IANA name (`UTC` by default), as messages name it beside times.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// [`tm_date`] in this zone.
+    pub fn tm_date(&self, ts: i64) -> String {
+        self.0
+            .timestamp_opt(ts, 0)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    /// A [`tm_date`] (UTC) shown in this zone; text that is not one is kept.
+    pub fn shift(&self, utc: &str) -> String {
+        match NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M") {
+            Ok(t) => self.tm_date(t.and_utc().timestamp()),
+            Err(_) => utc.to_string(),
+        }
+    }
+}
+
 /// Reads the date forms clients send: unix seconds, RFC 3339, `2017-08-26 16:48[:ss]`,
 /// `2017/8/27 16:51`, `2018-05-11`, `20181001`. Times without a zone are taken as UTC.
 pub fn parse_loose(s: &str) -> Option<i64> {
@@ -98,6 +143,25 @@ pub fn parse_loose(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_shift_into_a_named_zone() {
+        let paris = Zone::parse("Europe/Paris").unwrap();
+        assert_eq!(paris.name(), "Europe/Paris");
+        assert_eq!(
+            paris.shift("2026-07-01 10:00"),
+            "2026-07-01 12:00",
+            "summer: UTC+2"
+        );
+        assert_eq!(
+            paris.shift("2026-12-01 10:00"),
+            "2026-12-01 11:00",
+            "winter: UTC+1"
+        );
+        assert_eq!(paris.shift("not a date"), "not a date");
+        assert_eq!(Zone::of(None).name(), "UTC");
+        assert_eq!(Zone::parse("Mars/Olympus"), None);
+    }
 
     #[test]
     fn client_date_forms_parse() {

@@ -5,11 +5,11 @@
 //! or name. Templates see these structs' fields by name; a renamed field is a
 //! compile error here, not a silent `null` in a message.
 
-use super::templates::status_label;
+use super::labels;
 use crate::core::carriers::Carriers;
 use crate::core::model::{Parcel, Transition};
 use crate::core::status::Status;
-use crate::core::time;
+use crate::core::time::{self, Zone};
 use crate::core::view::{TrackInfo, TrackingView};
 use serde::Serialize;
 
@@ -35,18 +35,22 @@ impl From<&Transition> for TransitionView {
     }
 }
 
-/// The shop: `name` and `logo_url`, empty strings when unset.
+/// The shop: `name` and `logo_url`, empty strings when unset, and the time
+/// zone its customers are shown times in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ShopView {
     pub name: String,
     pub logo_url: String,
+    #[serde(skip)]
+    pub zone: Zone,
 }
 
 impl ShopView {
-    pub fn new(name: Option<&str>, logo_url: Option<&str>) -> ShopView {
+    pub fn new(name: Option<&str>, logo_url: Option<&str>, timezone: Option<&str>) -> ShopView {
         ShopView {
             name: name.unwrap_or("").to_string(),
             logo_url: logo_url.unwrap_or("").to_string(),
+            zone: Zone::of(timezone),
         }
     }
 }
@@ -99,15 +103,17 @@ pub struct OrderView<'a> {
 /// `checkpoints`, `order`, `status_label` (in the message's language), `carrier`,
 /// `shop`, `link` (the customer's tracking page), `carrier_link` (the carrier's own
 /// page for the number, if known), `estimated_delivery` (`YYYY-MM-DD` or null),
-/// `public_url`, `notification_id`. Dates (`event.Date`, ...) are UTC.
+/// `public_url`, `notification_id`, `timezone`. Dates (`event.Date`,
+/// `checkpoints[].Date`) are in the shop's zone, which `timezone` names; those
+/// inside `tracking` stay UTC, as TrackingMore's object has them.
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageContext<'a> {
     pub tracking: &'a TrackingView,
     pub transition: &'a TransitionView,
     pub event: TrackInfo,
-    pub checkpoints: &'a [TrackInfo],
+    pub checkpoints: Vec<TrackInfo>,
     pub order: OrderView<'a>,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub shop: &'a ShopView,
     pub carrier: &'a CarrierView,
     pub link: String,
@@ -115,6 +121,7 @@ pub struct MessageContext<'a> {
     pub estimated_delivery: Option<&'a str>,
     pub public_url: &'a str,
     pub notification_id: &'a str,
+    pub timezone: &'static str,
 }
 
 impl<'a> MessageContext<'a> {
@@ -126,7 +133,16 @@ impl<'a> MessageContext<'a> {
         public_url: &'a str,
         notification_id: &'a str,
     ) -> MessageContext<'a> {
-        let checkpoints = &tracking.origin_info.trackinfo[..];
+        let zone = shop.zone;
+        let checkpoints: Vec<TrackInfo> = tracking
+            .origin_info
+            .trackinfo
+            .iter()
+            .map(|c| TrackInfo {
+                date: zone.shift(&c.date),
+                ..c.clone()
+            })
+            .collect();
         MessageContext {
             tracking,
             transition,
@@ -138,7 +154,7 @@ impl<'a> MessageContext<'a> {
                 customer_name: tracking.customer_name.as_deref(),
                 created: tracking.order_create_time.as_deref(),
             },
-            status_label: status_label(transition.to, None),
+            status_label: labels::builtin(transition.to).to_string(),
             shop,
             carrier,
             // "Follow your parcel" is the customer's tracking page.
@@ -147,13 +163,14 @@ impl<'a> MessageContext<'a> {
             estimated_delivery: tracking.estimated_delivery.as_deref(),
             public_url,
             notification_id,
+            timezone: zone.name(),
         }
     }
 
-    /// The same context with `status_label` in `lang`.
-    pub fn in_language(&self, lang: Option<&str>) -> MessageContext<'a> {
+    /// The same context with this `status_label` (in the message's language).
+    pub fn with_label(&self, status_label: String) -> MessageContext<'a> {
         MessageContext {
-            status_label: status_label(self.transition.to, lang),
+            status_label,
             ..self.clone()
         }
     }
@@ -176,18 +193,20 @@ pub struct PageCarrier {
     pub url: Option<String>,
 }
 
-/// What the tracking page shows: never the customer's email or name.
+/// What the tracking page shows: never the customer's email or name. Times
+/// (`events[].date`, `updated`) are in the shop's zone, named by `timezone`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageContext<'a> {
     pub lang: &'a str,
     pub tracking_number: &'a str,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub carrier: PageCarrier,
     pub estimated_delivery: Option<&'a str>,
     pub events: Vec<PageEvent>,
     pub shop: &'a ShopView,
     pub updated: String,
+    pub timezone: &'static str,
 }
 
 impl<'a> PageContext<'a> {
@@ -201,11 +220,12 @@ impl<'a> PageContext<'a> {
     ) -> PageContext<'a> {
         let status = Status::parse(view.status).unwrap_or(Status::Pending);
         let number = view.tracking_number.as_str();
+        let zone = shop.zone;
         PageContext {
             lang,
             tracking_number: number,
             status,
-            status_label: status_label(status, Some(lang)),
+            status_label: labels::builtin(status).to_string(),
             carrier: PageCarrier {
                 name: carrier
                     .name
@@ -220,14 +240,15 @@ impl<'a> PageContext<'a> {
                 .events
                 .iter()
                 .map(|e| PageEvent {
-                    date: time::tm_date(e.time),
+                    date: zone.tm_date(e.time),
                     iso: time::rfc3339(e.time),
                     description: e.description.clone(),
                     location: e.location.clone(),
                 })
                 .collect(),
             shop,
-            updated: time::tm_date(parcel.updated_at),
+            updated: zone.tm_date(parcel.updated_at),
+            timezone: zone.name(),
         }
     }
 }

@@ -35,7 +35,7 @@ pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
     // The configured shop, when there is one, rather than the sample's.
     if let Some(a) = cfg.accounts.first() {
         let name = a.name.as_deref().unwrap_or(&sample.shop.name).to_string();
-        sample.shop = ShopView::new(Some(&name), a.logo_url.as_deref());
+        sample.shop = ShopView::new(Some(&name), a.logo_url.as_deref(), a.timezone.as_deref());
     }
     let ctx = sample.context_at(&cfg.public_url);
     let templates = Templates::new(&cfg.templates_dir);
@@ -70,7 +70,7 @@ pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
         "page" => {
             let lang = templates.language("page", p.lang);
             templates
-                .page("index.html", &lang, &sample.page(&lang))
+                .tracking_page(&lang, &sample.page(&lang))
                 .map_err(|e| e.to_string())
         }
         other => Err(format!(

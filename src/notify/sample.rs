@@ -70,7 +70,7 @@ impl Sample {
             view: TrackingView::new(&tracking, &parcel, &carriers, at),
             transition: TransitionView::from(&transition),
             carrier: CarrierView::of(&carriers, &tracking.carrier_code),
-            shop: ShopView::new(Some("Example Outdoor Shop"), None),
+            shop: ShopView::new(Some("Example Outdoor Shop"), None, None),
             tracking,
             parcel,
         }

@@ -87,7 +87,11 @@ impl Sources<'_> {
         let view = TrackingView::new(&t, &p, self.carriers, self.now);
         Ok(Arc::new(Subject {
             link: crate::core::links::tracking_page(self.public_url, &t.id),
-            shop: ShopView::new(account.name.as_deref(), account.logo_url.as_deref()),
+            shop: ShopView::new(
+                account.name.as_deref(),
+                account.logo_url.as_deref(),
+                account.timezone.as_deref(),
+            ),
             account: account.clone(),
             tracking_json: serde_json::value::to_raw_value(&view)
                 .map_err(|e| permanent(format!("the tracking did not serialise: {e}")))?,

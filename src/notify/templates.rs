@@ -8,7 +8,8 @@
 //! extend `email/layout.html`); Slack parts: `text.txt`, `blocks.json`. What the
 //! templates see is typed in [`super::context`].
 
-use super::context::MessageContext;
+use super::context::{MessageContext, PageContext};
+use super::labels::Labels;
 use super::sample::Sample;
 use super::slack::slack_escape;
 use crate::core::rules::Channel;
@@ -17,8 +18,6 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-
-pub use super::labels::status_label;
 
 /// Why a template could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +57,7 @@ pub struct Slack {
 pub struct Templates {
     dir: PathBuf,
     env: Environment<'static>,
+    labels: Labels,
 }
 
 impl Templates {
@@ -70,6 +70,7 @@ impl Templates {
         Templates {
             dir: dir.to_path_buf(),
             env,
+            labels: Labels::new(dir),
         }
     }
 
@@ -123,7 +124,14 @@ impl Templates {
                 .render(ctx)
                 .map_err(|e| TemplateError::Render(name.clone(), e.to_string()));
         }
-        Err(TemplateError::Missing(part.into(), names.join(", ")))
+        Err(TemplateError::Missing(
+            part.into(),
+            format!(
+                "{} under templates_dir {}",
+                names.join(", "),
+                self.dir.display()
+            ),
+        ))
     }
 
     /// Renders an email.
@@ -133,7 +141,7 @@ impl Templates {
         lang: Option<&str>,
         ctx: &MessageContext<'_>,
     ) -> Result<Email, TemplateError> {
-        let ctx = &ctx.in_language(lang);
+        let ctx = &ctx.with_label(self.labels.label(ctx.transition.to, lang));
         let r = |part| self.render_part(Channel::Email, status, lang, part, ctx);
         Ok(Email {
             subject: r("subject.txt")?
@@ -155,8 +163,9 @@ impl Templates {
         lang: Option<&str>,
         ctx: &MessageContext<'_>,
     ) -> Result<Slack, TemplateError> {
-        let values = serde_json::to_value(ctx.in_language(lang))
-            .map_err(|e| TemplateError::Render("slack context".into(), e.to_string()))?;
+        let values =
+            serde_json::to_value(ctx.with_label(self.labels.label(ctx.transition.to, lang)))
+                .map_err(|e| TemplateError::Render("slack context".into(), e.to_string()))?;
         let escaped = slack_escape(&values);
         let ctx = &escaped;
         let text = self
@@ -211,15 +220,37 @@ impl Templates {
         self.render_first(&names, file, ctx)
     }
 
-    /// Renders every template file with a sample context; one line per problem.
+    /// Renders the tracking page of `ctx` in `lang`, its status in that language.
+    pub fn tracking_page(
+        &self,
+        lang: &str,
+        ctx: &PageContext<'_>,
+    ) -> Result<String, TemplateError> {
+        let ctx = PageContext {
+            status_label: self.labels.label(ctx.status, Some(lang)),
+            ..ctx.clone()
+        };
+        self.page("index.html", lang, &ctx)
+    }
+
+    /// Renders every template file with a sample context, and reads every label
+    /// file; one line per problem.
     pub fn check(&self) -> Vec<String> {
-        let mut problems = Vec::new();
         if !self.dir.is_dir() {
+            let cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            let relative = if self.dir.is_relative() {
+                format!(" (relative to the working directory {cwd})")
+            } else {
+                String::new()
+            };
             return vec![format!(
-                "templates_dir {}: not a directory",
+                "templates_dir {}{relative}: not a directory; set templates_dir to the shipped templates/ folder",
                 self.dir.display()
             )];
         }
+        let mut problems = self.labels.check();
         let langs = self.languages();
         let sample = Sample::delivered();
         let ctx = sample.context();
@@ -240,11 +271,13 @@ impl Templates {
         }
         for lang in std::iter::once("en").chain(langs.iter().map(String::as_str)) {
             let page = sample.page(lang);
-            for file in ["index.html", "not_found.html"] {
-                if let Err(e) = self.page(file, lang, &page) {
-                    if seen.insert(e.to_string()) {
-                        problems.push(e.to_string());
-                    }
+            let rendered = [
+                self.tracking_page(lang, &page),
+                self.page("not_found.html", lang, &page),
+            ];
+            for e in rendered.into_iter().filter_map(Result::err) {
+                if seen.insert(e.to_string()) {
+                    problems.push(e.to_string());
                 }
             }
         }

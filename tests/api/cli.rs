@@ -212,3 +212,46 @@ fn render_previews_a_sample_that_has_reached_the_status() {
     );
     assert!(text.contains("UTC"), "times carry their zone: {text}");
 }
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args(["render", "--channel", "page", "--status", "delivered"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TRACKGATE_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before reading anything (as `| head -0` would).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_second_gateway_on_the_same_data_directory_is_refused_naming_it() {
+    let g = crate::helpers::Gateway::process_on_store("", "");
+    let out = Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args(["serve", "--config"])
+        .arg(g.config_path())
+        .env_remove("TRACKGATE_CONFIG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("another trackgate holds"), "{err}");
+    assert!(err.contains(&g.dir.path().join("data").display().to_string()), "{err}");
+}
+
+#[test]
+fn a_missing_templates_dir_is_named_with_the_working_directory() {
+    let (ok, text) = trackgate(&["check-config"], "templates_dir: nowhere/templates\n");
+    assert!(!ok);
+    assert!(
+        text.contains("templates_dir nowhere/templates (relative to the working directory"),
+        "{text}"
+    );
+}

@@ -23,6 +23,7 @@ mod emails;
 mod errors;
 mod hardening;
 mod isolation;
+mod languages;
 mod limits;
 mod list;
 mod logs;

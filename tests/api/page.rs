@@ -81,9 +81,11 @@ fn the_page_speaks_the_trackings_language_else_the_browsers() {
         "the browser's language"
     );
     let (_, html, _) = page(&g, "sandbox", "SANDBOX-PICKUP-1", Some("fr-FR"));
+    assert!(html.contains("<html lang=\"fr\">"), "French is shipped");
+    let (_, html, _) = page(&g, "sandbox", "SANDBOX-PICKUP-1", Some("it-IT"));
     assert!(
         html.contains("<html lang=\"en\">"),
-        "English when we have no French"
+        "English when there is no Italian"
     );
 }
 

@@ -38,6 +38,7 @@ impl From<AccountV1> for Account {
             notify: a.notify,
             name: a.name,
             logo_url: a.logo_url,
+            timezone: None,
         }
     }
 }
