@@ -91,7 +91,10 @@ fn off_reason(n: &Notify, channel: Channel) -> String {
 /// The notifications one subscriber's tracking `t` gets for the parcel's move
 /// from `prev` to `next` by `tr`: one per channel, pending (to send) or skipped
 /// (with its reason in `last_error`). None when the account sees no change (its
-/// status is the same) and none was hidden by a forced status.
+/// status is the same) and none was hidden by a forced status, and none for an
+/// account that sets up no channel at all (no email, webhook or Slack, even a
+/// switched-off one): it uses no notifications, its settings say so, and three
+/// rows per change would only fill its disk.
 pub fn jobs_for(
     t: &Tracking,
     notify: &Notify,
@@ -103,6 +106,10 @@ pub fn jobs_for(
     let (from, to) = (t.effective_status(prev), t.effective_status(next));
     let forced = from == to && t.status_override.is_some() && prev.status != next.status;
     if from == to && !forced {
+        return Vec::new();
+    }
+    let uses_any = notify.email || notify.webhook.is_some() || notify.slack.is_some();
+    if !uses_any {
         return Vec::new();
     }
     let seen = Transition {

@@ -123,6 +123,24 @@ fn a_delivery_notifies_each_subscriber_on_the_channels_its_rules_select() {
 }
 
 #[test]
+fn an_account_with_no_channel_set_up_records_nothing() {
+    let subs = [sub(
+        tracking(1, Some("jo@example.com")),
+        Some(Notify::default()),
+    )];
+    let p = plan_update(
+        &parcel(),
+        &scan(Status::Delivered, NOW - 10),
+        &subs,
+        Origin::Push,
+        &PollPolicy::default(),
+        NOW,
+    );
+    assert_eq!(p.transitions.len(), 1);
+    assert!(p.jobs.is_empty(), "{:?}", p.jobs);
+}
+
+#[test]
 fn a_forced_status_or_notupdate_hides_the_change_from_that_subscriber() {
     let mut forced = tracking(1, Some("jo@example.com"));
     forced.status_override = Some(Status::Delivered);

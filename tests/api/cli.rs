@@ -243,7 +243,10 @@ fn a_second_gateway_on_the_same_data_directory_is_refused_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("another trackgate holds"), "{err}");
-    assert!(err.contains(&g.dir.path().join("data").display().to_string()), "{err}");
+    assert!(
+        err.contains(&g.dir.path().join("data").display().to_string()),
+        "{err}"
+    );
 }
 
 #[test]
