@@ -120,9 +120,7 @@ impl Templates {
                 .env
                 .get_template(name)
                 .map_err(|e| TemplateError::Render(name.clone(), e.to_string()))?;
-            return t
-                .render(ctx)
-                .map_err(|e| TemplateError::Render(name.clone(), e.to_string()));
+            return t.render(ctx).map_err(|e| self.render_error(name, &e));
         }
         Err(TemplateError::Missing(
             part.into(),
@@ -132,6 +130,28 @@ impl Templates {
                 self.dir.display()
             ),
         ))
+    }
+
+    /// A render error that names what failed: for an undefined variable, the
+    /// expression as written in the file and its line.
+    fn render_error(&self, name: &str, e: &minijinja::Error) -> TemplateError {
+        let expr = (e.kind() == minijinja::ErrorKind::UndefinedError)
+            .then(|| e.range())
+            .flatten()
+            .and_then(|r| {
+                let src = std::fs::read_to_string(self.dir.join(name)).ok()?;
+                src.get(r).map(|x| x.trim().to_string())
+            });
+        match expr {
+            Some(x) => TemplateError::Render(
+                name.to_string(),
+                format!(
+                    "line {}: {x:?} is not defined (see templates/README.md for the variables)",
+                    e.line().unwrap_or(0)
+                ),
+            ),
+            None => TemplateError::Render(name.to_string(), e.to_string()),
+        }
     }
 
     /// Renders an email.

@@ -258,3 +258,39 @@ fn a_missing_templates_dir_is_named_with_the_working_directory() {
         "{text}"
     );
 }
+
+#[test]
+fn an_undefined_template_variable_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    copy(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")),
+        &templates,
+    );
+    std::fs::write(
+        templates.join("email/default/subject.txt"),
+        "{{ status_label }}\n{{ shop.nmae }}\n",
+    )
+    .unwrap();
+    let (ok, text) = trackgate(
+        &["check-config"],
+        &format!("templates_dir: {}\n", templates.display()),
+    );
+    assert!(!ok);
+    assert!(
+        text.contains("email/default/subject.txt: line 2: \"shop.nmae\" is not defined"),
+        "{text}"
+    );
+}
+
+fn copy(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
