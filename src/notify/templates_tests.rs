@@ -119,7 +119,8 @@ fn a_missing_variable_is_an_error_naming_the_file() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("email/default/subject.txt") && err.contains("undefined"),
+        err.contains("email/default/subject.txt")
+            && err.contains("\"tracking.nope\" is not defined"),
         "{err}"
     );
 }
