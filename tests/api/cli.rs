@@ -6,19 +6,9 @@ fn trackgate(args: &[&str], config: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.yaml");
     std::fs::write(&path, config).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_trackgate"))
-        .args(args)
-        .arg("--config")
-        .arg(&path)
-        .env_remove("TRACKGATE_CONFIG")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let mut all: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    all.extend(["--config".into(), path.into_os_string()]);
+    crate::helpers::run_trackgate(&all)
 }
 
 #[test]

@@ -531,6 +531,22 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+/// Runs the `trackgate` binary with `args`: whether it exited 0, and what it
+/// printed (stdout, then stderr).
+pub fn run_trackgate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trackgate"))
+        .args(args)
+        .env_remove("TRACKGATE_CONFIG")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// `meta.code` of an answer.
 pub fn code(v: &Value) -> i64 {
     v["meta"]["code"].as_i64().unwrap_or(-1)

@@ -6,22 +6,16 @@ use crate::helpers::*;
 use crate::pg_server;
 use crate::receivers::*;
 use serde_json::json;
-use std::process::Command;
 
 fn migrate(config: &std::path::Path, to: &str) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trackgate"))
-        .args(["migrate", "--config"])
-        .arg(config)
-        .args(["--to", to])
-        .env_remove("TRACKGATE_CONFIG")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let args: [&std::ffi::OsStr; 5] = [
+        "migrate".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--to".as_ref(),
+        to.as_ref(),
+    ];
+    run_trackgate(&args)
 }
 
 /// The count of `name` on both sides, from migrate's closing table.

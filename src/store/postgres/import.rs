@@ -79,27 +79,7 @@ impl PgStore {
             }
             Chunk::Trackings(trackings) => {
                 for (t, status) in trackings {
-                    tx.execute(
-                        "INSERT INTO trackings (account, carrier, number, id, status, created_at, updated_at,
-                             order_created_at, order_id, archived, notupdate, row)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                         ON CONFLICT DO NOTHING",
-                        &[
-                            &(t.account as i64),
-                            &t.carrier_code,
-                            &t.tracking_number,
-                            &t.id,
-                            &(status.code() as i16),
-                            &t.created_at,
-                            &t.updated_at,
-                            &t.order_created_at,
-                            &t.fields.order_id,
-                            &t.archived,
-                            &t.notupdate,
-                            &Json(t),
-                        ],
-                    )
-                    .await?;
+                    super::rows::put_tracking_as(&tx, t, *status, true).await?;
                 }
             }
             Chunk::Transitions(transitions) => {

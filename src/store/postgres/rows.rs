@@ -87,6 +87,17 @@ pub(super) async fn put_tracking(
     p: &Parcel,
     insert: bool,
 ) -> Result<bool, StoreError> {
+    put_tracking_as(tx, t, t.effective_status(p), insert).await
+}
+
+/// [`put_tracking`] with the effective status given (a copy from another store
+/// carries it).
+pub(super) async fn put_tracking_as(
+    tx: &Tx<'_>,
+    t: &Tracking,
+    status: crate::core::status::Status,
+    insert: bool,
+) -> Result<bool, StoreError> {
     let sql = if insert {
         "INSERT INTO trackings (account, carrier, number, id, status, created_at, updated_at,
              order_created_at, order_id, archived, notupdate, row)
@@ -105,7 +116,7 @@ pub(super) async fn put_tracking(
                 &t.carrier_code,
                 &t.tracking_number,
                 &t.id,
-                &(t.effective_status(p).code() as i16),
+                &(status.code() as i16),
                 &t.created_at,
                 &t.updated_at,
                 &t.order_created_at,
