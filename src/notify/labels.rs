@@ -25,6 +25,14 @@ pub fn builtin(s: Status) -> &'static str {
 
 type Words = HashMap<Status, String>;
 
+/// The primary subtag of a language tag, lower case (`de` for `de-AT`, `pt` for
+/// `pt_BR`), or `None` when there is none worth looking up.
+pub fn primary_subtag(lang: Option<&str>) -> Option<String> {
+    lang.map(|l| l.trim().to_ascii_lowercase())
+        .and_then(|l| l.split(['-', '_']).next().map(String::from))
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
 /// The label files of a templates directory, each read when first used.
 pub struct Labels {
     dir: PathBuf,
@@ -41,23 +49,17 @@ impl Labels {
 
     /// The word for `s` in `lang` (its primary subtag), else in English.
     pub fn label(&self, s: Status, lang: Option<&str>) -> String {
-        let primary = lang
-            .map(|l| l.trim().to_ascii_lowercase())
-            .and_then(|l| l.split(['-', '_']).next().map(String::from))
-            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()));
+        let primary = primary_subtag(lang);
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
         for l in primary.iter().map(String::as_str).chain(["en"]) {
-            if let Some(w) = self.words(l).and_then(|w| w.get(&s).cloned()) {
-                return w;
+            let words = read
+                .entry(l.to_string())
+                .or_insert_with(|| self.load(l).ok().flatten());
+            if let Some(w) = words.as_ref().and_then(|w| w.get(&s)) {
+                return w.clone();
             }
         }
         builtin(s).to_string()
-    }
-
-    fn words(&self, lang: &str) -> Option<Words> {
-        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
-        read.entry(lang.to_string())
-            .or_insert_with(|| self.load(lang).ok().flatten())
-            .clone()
     }
 
     /// A language's file: `None` when there is none; an error names what is

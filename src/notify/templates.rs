@@ -218,11 +218,7 @@ impl Templates {
     /// The language a page or message is rendered in: `lang` (its primary subtag,
     /// e.g. `de` for `de-AT`) if the templates have it, else English.
     pub fn language(&self, channel: &str, lang: Option<&str>) -> String {
-        let primary = lang
-            .map(|l| l.trim().to_ascii_lowercase())
-            .and_then(|l| l.split(['-', '_']).next().map(String::from))
-            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()));
-        match primary {
+        match super::labels::primary_subtag(lang) {
             Some(l) if l != "en" && self.has_language(channel, &l) => l,
             _ => "en".into(),
         }

@@ -142,16 +142,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Each count with its name, in copy order.
+    /// Each count with its name, in copy order, then the tries.
     pub fn named(&self) -> [(&'static str, u64); 6] {
-        [
-            ("accounts", self.accounts),
-            ("parcels", self.parcels),
-            ("trackings", self.trackings),
-            ("transitions", self.transitions),
-            ("notifications", self.jobs),
-            ("delivery tries", self.attempts),
-        ]
+        let [a, p, t, tr, j] = Kind::ALL.map(|k| (k.name(), self.of(k)));
+        [a, p, t, tr, j, ("delivery tries", self.attempts)]
     }
 
     /// The count of one kind.
