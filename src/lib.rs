@@ -165,6 +165,7 @@ impl App {
             airlines: Arc::new(airlines),
             providers,
             list_calls: Arc::default(),
+            api_calls: Arc::default(),
             guesses: Arc::new(throttle::guesses::Guesses::new(
                 cfg_guess_burst,
                 cfg_guess_rate,
@@ -241,8 +242,10 @@ impl App {
                 () = stop.cancelled() => {}
             }
         });
-        let app = NormalizePathLayer::trim_trailing_slash()
-            .layer(api::router(self.state, ingest::router()));
+        let app = tower::util::MapRequestLayer::new(api::collapse_slashes).layer(
+            NormalizePathLayer::trim_trailing_slash()
+                .layer(api::router(self.state, ingest::router())),
+        );
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");
         let limits = cfg.read_limits();

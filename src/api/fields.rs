@@ -17,15 +17,31 @@ pub fn key(
     carriers: &Carriers,
     carrier_field: &str,
 ) -> Result<(String, TrackingNumber), ApiError> {
+    let number = number(m, at)?;
+    Ok((carrier(m, at, carriers, carrier_field)?, number))
+}
+
+/// `tracking_number` and the carrier of an item, in `n`'s names.
+pub fn key_as(
+    m: &Map<String, Value>,
+    at: &str,
+    carriers: &Carriers,
+    n: &Names,
+) -> Result<(String, TrackingNumber), ApiError> {
+    let number = number(m, at)?;
+    let carrier = carrier_in(m, at, carriers, n.carrier_code, n.carrier_list)?;
+    Ok((carrier, number))
+}
+
+/// `tracking_number`, checked.
+pub fn number(m: &Map<String, Value>, at: &str) -> Result<TrackingNumber, ApiError> {
     let raw = text(m, "tracking_number", at)?.unwrap_or_default();
-    let number = TrackingNumber::parse(&raw).map_err(|e| match e {
+    TrackingNumber::parse(&raw).map_err(|e| match e {
         NumberError::Missing => {
             ApiError::NumberRequired(format!("{at}tracking_number is required"))
         }
         NumberError::Invalid(_) => ApiError::NumberInvalid(format!("{at}{e}")),
-    })?;
-    let carrier = carrier(m, at, carriers, carrier_field)?;
-    Ok((carrier, number))
+    })
 }
 
 /// A carrier field, resolved against the registry.
@@ -35,6 +51,16 @@ pub fn carrier(
     carriers: &Carriers,
     field: &str,
 ) -> Result<String, ApiError> {
+    carrier_in(m, at, carriers, field, V2.carrier_list)
+}
+
+fn carrier_in(
+    m: &Map<String, Value>,
+    at: &str,
+    carriers: &Carriers,
+    field: &str,
+    list: &str,
+) -> Result<String, ApiError> {
     let code = text(m, field, at)?
         .ok_or_else(|| ApiError::BadRequest(format!("{at}{field} is required")))?;
     carriers
@@ -42,33 +68,71 @@ pub fn carrier(
         .map(|c| c.code.clone())
         .ok_or_else(|| {
             ApiError::CarrierInvalid(format!(
-                "{at}{field} {code:?} is not a known carrier code; see GET /v2/carriers"
+                "{at}{field} {code:?} is not a known carrier code; see {list}"
             ))
         })
 }
 
-/// The shop fields of a create or update, with `order_create_time` read as a time.
+/// The wire name of each shop field: TrackingMore v2 and v4 name some differently.
+pub struct Names {
+    pub carrier_code: &'static str,
+    pub customer_phone: &'static str,
+    pub order_create_time: &'static str,
+    pub destination_code: &'static str,
+    pub tracking_account_number: &'static str,
+    pub comment: &'static str,
+    pub lang: &'static str,
+    /// Where the carrier list is, for "not a known carrier" errors.
+    pub carrier_list: &'static str,
+}
+
+/// TrackingMore v2's names.
+pub const V2: Names = Names {
+    carrier_code: "carrier_code",
+    customer_phone: "customer_phone",
+    order_create_time: "order_create_time",
+    destination_code: "destination_code",
+    tracking_account_number: "tracking_account_number",
+    comment: "comment",
+    lang: "lang",
+    carrier_list: "GET /v2/carriers",
+};
+
+/// TrackingMore v4's names.
+pub const V4: Names = Names {
+    carrier_code: "courier_code",
+    customer_phone: "customer_sms",
+    order_create_time: "order_date",
+    destination_code: "destination_country_iso2",
+    tracking_account_number: "tracking_courier_account",
+    comment: "note",
+    lang: "language",
+    carrier_list: "GET /v4/couriers/all",
+};
+
+/// The shop fields of a create or update, with the order time read as a time.
 pub fn descriptive(
     m: &Map<String, Value>,
     at: &str,
+    n: &Names,
 ) -> Result<(TrackingFields, Option<i64>), ApiError> {
     let f = TrackingFields {
         title: text(m, "title", at)?,
         order_id: indexed_text(m, "order_id", at)?,
         customer_name: text(m, "customer_name", at)?,
         customer_email: text(m, "customer_email", at)?,
-        customer_phone: text(m, "customer_phone", at)?,
-        order_create_time: text(m, "order_create_time", at)?,
-        destination_code: text(m, "destination_code", at)?,
+        customer_phone: text(m, n.customer_phone, at)?,
+        order_create_time: text(m, n.order_create_time, at)?,
+        destination_code: text(m, n.destination_code, at)?,
         logistics_channel: text(m, "logistics_channel", at)?,
         tracking_ship_date: text(m, "tracking_ship_date", at)?,
         tracking_postal_code: text(m, "tracking_postal_code", at)?,
-        tracking_account_number: text(m, "tracking_account_number", at)?,
+        tracking_account_number: text(m, n.tracking_account_number, at)?,
         tracking_origin_country: text(m, "tracking_origin_country", at)?,
         tracking_destination_country: text(m, "tracking_destination_country", at)?,
         special_number_destination: text(m, "specialNumberDestination", at)?,
-        comment: text(m, "comment", at)?,
-        lang: text(m, "lang", at)?,
+        comment: text(m, n.comment, at)?,
+        lang: text(m, n.lang, at)?,
     };
     if let Some(e) = &f.customer_email {
         crate::core::recipient::parse(e)
@@ -78,12 +142,13 @@ pub fn descriptive(
         None => None,
         Some(s) => Some(time::parse_loose(s).ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "{at}order_create_time {s:?} is not a time; use e.g. \"2017-08-26 16:48\" or a unix timestamp"
+                "{at}{} {s:?} is not a time; use e.g. \"2017-08-26 16:48\", 2023-08-23T14:00:00+08:00 or a unix timestamp",
+                n.order_create_time
             ))
         })?),
     };
     for (key, value) in [
-        ("destination_code", &f.destination_code),
+        (n.destination_code, &f.destination_code),
         (
             "tracking_destination_country",
             &f.tracking_destination_country,
@@ -113,9 +178,10 @@ pub fn new_tracking(
     m: &Map<String, Value>,
     at: &str,
     carriers: &Carriers,
+    n: &Names,
 ) -> Result<NewTracking, ApiError> {
-    let (carrier_code, number) = key(m, at, carriers, "carrier_code")?;
-    let (fields, order_created_at) = descriptive(m, at)?;
+    let (carrier_code, number) = key_as(m, at, carriers, n)?;
+    let (fields, order_created_at) = descriptive(m, at, n)?;
     let destination_country = fields
         .tracking_destination_country
         .as_deref()
@@ -153,9 +219,9 @@ fn s10_origin(n: &str) -> Option<&'static str> {
     }
 }
 
-/// The change an update (PUT or updatemore item) asks for.
+/// The change a v2 update (PUT or updatemore item) asks for.
 pub fn patch(m: &Map<String, Value>, at: &str) -> Result<TrackingPatch, ApiError> {
-    let (fields, order_created_at) = descriptive(m, at)?;
+    let (fields, order_created_at) = descriptive(m, at, &V2)?;
     let status = match text(m, "status", at)? {
         None => None,
         Some(s) => Some(StatusOverride::from_code(&s).ok_or_else(|| {

@@ -27,29 +27,34 @@ pub async fn no_control_characters(
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    match control_characters(req.uri()) {
+        Some(e) => axum::response::IntoResponse::into_response(e),
+        None => next.run(req).await,
+    }
+}
+
+/// Why `uri` is refused, if its path or a query parameter, decoded, holds a
+/// control character.
+pub fn control_characters(uri: &axum::http::Uri) -> Option<ApiError> {
     let decoded = |s: &str| {
         percent_encoding::percent_decode_str(&s.replace('+', " "))
             .decode_utf8_lossy()
             .into_owned()
     };
     let bad = |s: &str| s.chars().any(char::is_control);
-    let uri = req.uri();
     let what = if bad(&decoded(uri.path())) {
-        Some("the path")
+        "the path"
     } else if uri
         .query()
         .is_some_and(|q| q.split('&').any(|kv| bad(&decoded(kv))))
     {
-        Some("a query parameter")
+        "a query parameter"
     } else {
-        None
+        return None;
     };
-    match what {
-        Some(what) => axum::response::IntoResponse::into_response(ApiError::BadRequest(format!(
-            "{what} contains control characters"
-        ))),
-        None => next.run(req).await,
-    }
+    Some(ApiError::BadRequest(format!(
+        "{what} contains control characters"
+    )))
 }
 
 /// A JSON body. An empty body reads as `null`.

@@ -122,6 +122,7 @@ fn query(p: &Params) -> Result<ListQuery, ApiError> {
             Some("false") => Some(false),
             _ => None,
         },
+        carrier: None,
     })
 }
 

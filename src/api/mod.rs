@@ -1,5 +1,5 @@
-//! The HTTP API: TrackingMore v2 routes under `/v2`, plus health, the tracking
-//! page and metrics. Each resource module exports `router()`; this module
+//! The HTTP API: TrackingMore v2 routes under `/v2` and v4 routes under `/v4`, plus
+//! health, the tracking page and metrics. Each resource module exports `router()`; this module
 //! assembles them with the push receivers it is handed and adds the cross-cutting
 //! layers once.
 
@@ -17,6 +17,7 @@ mod page;
 mod realtime;
 mod settings;
 mod trackings;
+mod v4;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -26,17 +27,20 @@ use error::ApiError;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use utoipa_axum::router::OpenApiRouter;
+pub use v4::collapse_slashes;
 
 impl AppState {
-    /// A new tracking read from a create request's item (`at` names it in errors),
-    /// with its first poll scheduled. Every way of creating a tracking (single,
-    /// batch, realtime) goes through here, so none forgets the poll.
+    /// A new tracking read from a create request's item (`at` names it in errors,
+    /// `names` are the API's field names), with its first poll scheduled. Every way
+    /// of creating a tracking (single, batch, realtime, v2 or v4) goes through here,
+    /// so none forgets the poll.
     pub fn new_tracking(
         &self,
         m: &serde_json::Map<String, serde_json::Value>,
         at: &str,
+        names: &fields::Names,
     ) -> Result<crate::core::writes::NewTracking, ApiError> {
-        let mut t = fields::new_tracking(m, at, &self.carriers)?;
+        let mut t = fields::new_tracking(m, at, &self.carriers, names)?;
         let served = self.cfg.poll.enabled && self.providers.for_carrier(&t.carrier_code).is_some();
         t.first_poll_at = Some(crate::core::schedule::first_poll_at(
             served,
@@ -82,15 +86,21 @@ pub fn router(state: AppState, receivers: OpenApiRouter<AppState>) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(input::no_control_characters));
+    let (v4, v4_doc) = v4::router().split_for_parts();
+    let v4 = v4
+        .fallback(|| async { v4::V4Error::Api(ApiError::RouteNotFound) })
+        .method_not_allowed_fallback(|| async { v4::V4Error::Api(ApiError::MethodNotAllowed) })
+        .layer(axum::middleware::from_fn(v4::no_control_characters));
     let (rest, rest_doc) = OpenApiRouter::new()
         .merge(health::router())
         .merge(page::router())
         .merge(crate::telemetry::router())
         .merge(receivers)
         .split_for_parts();
-    let doc = openapi::document(rest_doc.nest("/v2", v2_doc));
+    let doc = openapi::document(rest_doc.nest("/v2", v2_doc).nest("/v4", v4_doc));
     Router::new()
         .nest("/v2", v2)
+        .nest("/v4", v4)
         .merge(rest)
         .merge(openapi::route(&doc))
         .fallback(|| async { ApiError::RouteNotFound })

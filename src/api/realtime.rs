@@ -3,6 +3,7 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Success};
+use super::fields;
 use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
@@ -28,13 +29,13 @@ async fn realtime(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let item = state.new_tracking(&m, "")?;
-    let provider = state.providers.for_carrier(&item.carrier_code).ok_or_else(|| {
-        ApiError::Unavailable(format!(
+    let item = state.new_tracking(&m, "", &fields::V2)?;
+    if state.providers.for_carrier(&item.carrier_code).is_none() {
+        return Err(ApiError::Unavailable(format!(
             "no status provider is configured for carrier {}: set poll.trackingmore.api_key, or use the sandbox carrier",
             item.carrier_code
-        ))
-    })?;
+        )));
+    }
     let (carrier, number) = (item.carrier_code.clone(), item.tracking_number.clone());
     // Register the tracking if this account does not have it yet (as TrackingMore does).
     let mut created = state
@@ -51,13 +52,38 @@ async fn realtime(
             .unwrap_or_else(|| state.clock.now()),
         Err(e) => return Err(e.into()),
     };
+    fetch_now(&state, &carrier, &number, registered_at).await?;
+    let (t, p) = state
+        .store
+        .tracking(acct.id, &carrier, &number)
+        .await?
+        .ok_or(ApiError::DoesNotExist)?;
+    Ok(Success(
+        json!({"items": [TrackingView::new(&t, &p, &state.carriers, state.clock.now())]}),
+    ))
+}
+
+/// Fetches one parcel from its carrier's status provider now and applies the news
+/// through the one write path (v2 realtime, v4 create). `registered_at` is when
+/// the parcel was first tracked here.
+pub async fn fetch_now(
+    state: &AppState,
+    carrier: &str,
+    number: &str,
+    registered_at: i64,
+) -> Result<(), ApiError> {
+    let provider = state.providers.for_carrier(carrier).ok_or_else(|| {
+        ApiError::Unavailable(format!(
+            "no status provider is configured for carrier {carrier}"
+        ))
+    })?;
     let req = FetchRequest {
-        carrier_code: carrier.clone(),
-        tracking_number: number.clone(),
+        carrier_code: carrier.to_string(),
+        tracking_number: number.to_string(),
         registered_at,
     };
     let timeout = state.cfg.poll.realtime_timeout.0;
-    let quiet_limit = fetch::quiet_limit(&state.cfg.poll_policy(), &state.carriers, &carrier);
+    let quiet_limit = fetch::quiet_limit(&state.cfg.poll_policy(), &state.carriers, carrier);
     let clock = &state.clock;
     let done = fetch::fetch_and_apply(
         &state.store,
@@ -89,12 +115,5 @@ async fn realtime(
             )));
         }
     }
-    let (t, p) = state
-        .store
-        .tracking(acct.id, &carrier, &number)
-        .await?
-        .ok_or(ApiError::DoesNotExist)?;
-    Ok(Success(
-        json!({"items": [TrackingView::new(&t, &p, &state.carriers, state.clock.now())]}),
-    ))
+    Ok(())
 }

@@ -78,7 +78,7 @@ async fn create_tracking(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let m = object(&body, "request body")?;
-    let item = state.new_tracking(&m, "")?;
+    let item = state.new_tracking(&m, "", &fields::V2)?;
     let mut results = state
         .store
         .create_trackings(acct.id, vec![item], state.clock.now())
@@ -100,7 +100,7 @@ async fn create_trackings(
     let mut errors = Vec::new();
     let mut valid: Vec<NewTracking> = Vec::new();
     for (i, m) in list.iter().enumerate() {
-        match state.new_tracking(m, &at(Some(i))) {
+        match state.new_tracking(m, &at(Some(i)), &fields::V2) {
             Ok(n) => valid.push(n),
             Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
         }

@@ -10,6 +10,10 @@ use std::time::Duration;
 pub struct LimitsConfig {
     /// `/v2/trackings/get` requests per second per API key (TrackingMore allows 1).
     pub list_per_second: f64,
+    /// `POST /v4/trackings/create` calls per second per account (TrackingMore allows 3).
+    pub v4_create_per_second: f64,
+    /// Every other `/v4` call, per second per account and API (TrackingMore allows 10).
+    pub v4_per_second: f64,
     /// Wrong API keys one client address may send at once before it is throttled.
     pub failed_key_burst: u32,
     /// Wrong API keys per minute a throttled address earns back; 0 turns the
@@ -27,6 +31,8 @@ impl Default for LimitsConfig {
     fn default() -> LimitsConfig {
         LimitsConfig {
             list_per_second: 1.0,
+            v4_create_per_second: 3.0,
+            v4_per_second: 10.0,
             failed_key_burst: 20,
             failed_keys_per_minute: 10,
             max_body_bytes: 1024 * 1024,

@@ -243,8 +243,14 @@ fn validate(cfg: &Config) -> Vec<String> {
         "poll.trackingmore.base_url",
         &cfg.poll.trackingmore.base_url,
     );
-    if cfg.limits.list_per_second.is_nan() || cfg.limits.list_per_second <= 0.0 {
-        errs.push("limits.list_per_second: must be more than 0".into());
+    for (key, rate) in [
+        ("list_per_second", cfg.limits.list_per_second),
+        ("v4_create_per_second", cfg.limits.v4_create_per_second),
+        ("v4_per_second", cfg.limits.v4_per_second),
+    ] {
+        if rate.is_nan() || rate <= 0.0 {
+            errs.push(format!("limits.{key}: must be more than 0"));
+        }
     }
     if cfg.limits.max_body_bytes < 1024 {
         errs.push("limits.max_body_bytes: must be at least 1024".into());

@@ -23,5 +23,6 @@ pub mod settings;
 pub mod status;
 pub mod time;
 pub mod tmwire;
+pub mod v4view;
 pub mod view;
 pub mod writes;

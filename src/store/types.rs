@@ -51,6 +51,8 @@ pub struct ListQuery {
     pub orders: Vec<String>,
     /// Only archived (`true`) or only not archived (`false`).
     pub archived: Option<bool>,
+    /// Only this carrier (a row filter under the account's other indexes).
+    pub carrier: Option<String>,
 }
 
 impl ListQuery {
@@ -60,6 +62,7 @@ impl ListQuery {
             && self.updated.contains(t.updated_at)
             && self.order_created.contains_opt(t.order_created_at)
             && self.archived.is_none_or(|a| t.archived == a)
+            && self.carrier.as_ref().is_none_or(|c| &t.carrier_code == c)
             && (self.numbers.is_empty() || self.numbers.contains(&t.tracking_number))
             && (self.orders.is_empty()
                 || t.fields
@@ -83,6 +86,7 @@ impl ListQuery {
             && self.numbers.is_empty()
             && self.orders.is_empty()
             && self.archived.is_none()
+            && self.carrier.is_none()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Limits: concurrency and rate keyed by destination or provider, so one slow or
 //! dead endpoint never delays the others; and the wrong-key throttle per client
-//! address ([`guesses`]).
+//! address ([`guesses`]) and the calls per second of each account's API ([`api_calls`]).
 
+pub mod api_calls;
 pub mod guesses;
 
 use std::collections::HashMap;

@@ -40,3 +40,4 @@ mod receivers;
 mod replay;
 mod trackings;
 mod upgrade;
+mod v4;

@@ -6,6 +6,7 @@
 
 pub mod operators;
 pub mod schemas;
+pub mod v4;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -22,11 +23,12 @@ use utoipa::OpenApi as _;
 #[openapi(
     info(
         title = "trackgate",
-        description = "Shipment-tracking notification gateway. `/v2` is wire-compatible with the TrackingMore v2 API: every answer comes in the `{meta, data}` envelope, and TrackingMore's 4xxx codes come with HTTP 200."
+        description = "Shipment-tracking notification gateway. `/v2` is wire-compatible with the TrackingMore v2 API: every answer comes in the `{meta, data}` envelope, and TrackingMore's 4xxx codes come with HTTP 200. `/v4` is wire-compatible with the TrackingMore v4 API over the same accounts and trackings: `{meta: {code, message}, data}`, its 41xx codes with HTTP 400."
     ),
-    components(schemas(schemas::ErrorEnvelope)),
+    components(schemas(schemas::ErrorEnvelope, v4::V4ErrorEnvelope)),
     tags(
         (name = "trackings", description = "Register, read, change and delete trackings"),
+        (name = "v4", description = "The TrackingMore v4 API: trackings by id, couriers, air waybills"),
         (name = "lookups", description = "Carriers, detection, remote areas, delivery times, air cargo"),
         (name = "notifications", description = "The outbox and where notifications go"),
         (name = "receivers", description = "Signed status pushes from tracking providers"),
@@ -80,7 +82,8 @@ pub fn document(routes: OpenApi) -> OpenApi {
         );
     }
     for (path, item) in doc.paths.paths.iter_mut() {
-        if !path.starts_with("/v2/") {
+        let v2 = path.starts_with("/v2/");
+        if !v2 && !path.starts_with("/v4/") {
             continue;
         }
         let ops = [
@@ -90,21 +93,71 @@ pub fn document(routes: OpenApi) -> OpenApi {
             &mut item.delete,
         ];
         for op in ops.into_iter().flatten() {
-            envelope(op);
+            if v2 {
+                envelope(op);
+            } else {
+                v4_envelope(op);
+            }
         }
     }
     doc
 }
 
-/// A `/v2` operation as TrackingMore clients see it: the API key, a 200 that is
-/// either the success envelope or a 4xxx error, and the plain-HTTP errors.
-fn envelope(op: &mut Operation) {
+/// Statuses every `/v4` route may answer with besides 200, each in v4's envelope.
+const V4_ERRORS: [(&str, &str); 7] = [
+    (
+        "400",
+        "Refused: a 41xx meta.code names why (the message names the field)",
+    ),
+    ("401", "The API key is missing or unknown"),
+    ("404", "No tracking has this id, or no such route"),
+    ("413", "The body is larger than limits.max_body_bytes"),
+    ("429", "Too many requests for this account and API"),
+    ("500", "Our fault (meta.code 511)"),
+    ("503", "The store is unavailable"),
+];
+
+/// A `/v4` operation: the API key, and the errors in v4's envelope.
+fn v4_envelope(op: &mut Operation) {
+    set_security(op);
+    add_errors(op, &V4_ERRORS, "V4ErrorEnvelope");
+}
+
+fn set_security(op: &mut Operation) {
     op.security = Some(
         KEY_HEADERS
             .iter()
             .map(|(name, _)| SecurityRequirement::new(*name, Vec::<String>::new()))
             .collect(),
     );
+}
+
+/// Adds each of `errors` to `op` with the `schema` body.
+fn add_errors(op: &mut Operation, errors: &[(&str, &str)], schema: &str) {
+    for (status, why) in errors {
+        op.responses
+            .responses
+            .entry((*status).into())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(*why)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(RefOr::Ref(Ref::from_schema_name(schema))))
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+    }
+}
+
+/// A `/v2` operation as TrackingMore clients see it: the API key, a 200 that is
+/// either the success envelope or a 4xxx error, and the plain-HTTP errors.
+fn envelope(op: &mut Operation) {
+    set_security(op);
     let error = || RefOr::Ref(Ref::from_schema_name("ErrorEnvelope"));
     if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
         for content in ok.content.values_mut() {
@@ -114,22 +167,7 @@ fn envelope(op: &mut Operation) {
             }
         }
     }
-    for (status, why) in V2_ERRORS {
-        op.responses
-            .responses
-            .entry(status.into())
-            .or_insert_with(|| {
-                RefOr::T(
-                    ResponseBuilder::new()
-                        .description(why)
-                        .content(
-                            "application/json",
-                            ContentBuilder::new().schema(Some(error())).build(),
-                        )
-                        .build(),
-                )
-            });
-    }
+    add_errors(op, &V2_ERRORS, "ErrorEnvelope");
 }
 
 /// Serves `doc`, serialised once.

@@ -35,6 +35,9 @@ fn filters(account: u64, q: &ListQuery) -> (String, Vec<Box<dyn ToSql + Sync + S
     if let Some(a) = q.archived {
         push(&mut sql, " AND t.archived = ?", Box::new(a));
     }
+    if let Some(c) = &q.carrier {
+        push(&mut sql, " AND t.carrier = ?", Box::new(c.clone()));
+    }
     if !q.numbers.is_empty() {
         push(
             &mut sql,

@@ -143,19 +143,22 @@ impl SledStore {
             T::ByStatus
         };
         // Filters the chosen index answers by itself need no row load to count.
-        let index_answers_all = match tree {
-            T::ByStatus => q.updated.is_open() && q.order_created.is_open() && q.archived.is_none(),
-            _ => {
-                q.created.is_open() && q.archived.is_none() && {
-                    let other = if tree == T::ByUpdated {
-                        &q.order_created
-                    } else {
-                        &q.updated
-                    };
-                    other.is_open()
+        let index_answers_all = q.carrier.is_none()
+            && match tree {
+                T::ByStatus => {
+                    q.updated.is_open() && q.order_created.is_open() && q.archived.is_none()
                 }
-            }
-        };
+                _ => {
+                    q.created.is_open() && q.archived.is_none() && {
+                        let other = if tree == T::ByUpdated {
+                            &q.order_created
+                        } else {
+                            &q.updated
+                        };
+                        other.is_open()
+                    }
+                }
+            };
         let unfiltered_total = if q.is_unfiltered() {
             Some(
                 self.read_status_counts(account, &ListQuery::default())?

@@ -1,0 +1,163 @@
+//! `GET /v4/trackings/get`'s parameters read into a list query. Times are ISO 8601
+//! with an offset; Python's and Java's SDKs send them unencoded, so the `+` of
+//! `+08:00` arrives as a space and is read back as `+`.
+
+use crate::api::error::ApiError;
+use crate::core::carriers::Carriers;
+use crate::core::status::Status;
+use crate::store::{ListQuery, TimeRange};
+use chrono::DateTime;
+use std::collections::HashMap;
+
+/// Largest page (`items_amount`).
+const MAX_ITEMS: usize = 2000;
+/// Highest page number (`pages_amount`).
+const MAX_PAGE: usize = 1_000_000;
+/// Most numbers in one call.
+const MAX_NUMBERS: usize = 40;
+
+pub type Params = HashMap<String, String>;
+
+/// A parameter; `""` is absent (Go's SDK sends every field).
+fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn whole(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    match param(p, key) {
+        None => Ok(default),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::BadRequest(format!(
+                "{key} {s:?} must be a whole number from 1 to {max}"
+            ))),
+        },
+    }
+}
+
+/// An ISO 8601 time with offset (`2023-08-23T14:00:00+08:00`), its `+` possibly
+/// turned into a space on the way; a date alone or unix seconds are read too.
+pub fn iso_time(raw: &str) -> Option<i64> {
+    let s = raw.trim();
+    let repaired = match s.rfind(' ') {
+        // `…T14:00:00 08:00`: the offset's `+` read as a space.
+        Some(i) if s[..i].contains('T') => format!("{}+{}", &s[..i], &s[i + 1..]),
+        _ => s.to_string(),
+    };
+    DateTime::parse_from_rfc3339(&repaired)
+        .map(|t| t.timestamp())
+        .ok()
+        .or_else(|| crate::core::time::parse_loose(s))
+}
+
+fn time(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+    param(p, key)
+        .map(|s| {
+            iso_time(s).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{key} {s:?} is not a time: use ISO 8601 with an offset, e.g. 2023-08-23T14:00:00+08:00"
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn range(p: &Params, name: &str) -> Result<TimeRange, ApiError> {
+    let r = TimeRange {
+        min: time(p, &format!("{name}_min"))?,
+        max: time(p, &format!("{name}_max"))?,
+    };
+    if let (Some(a), Some(b)) = (r.min, r.max) {
+        if a > b {
+            return Err(ApiError::BadRequest(format!(
+                "{name}_min is after {name}_max"
+            )));
+        }
+    }
+    Ok(r)
+}
+
+/// The list query; with no parameter, the newest trackings.
+pub fn list_query(p: &Params, carriers: &Carriers) -> Result<ListQuery, ApiError> {
+    let numbers: Vec<String> = param(p, "tracking_numbers")
+        .map(|s| {
+            s.split(',')
+                .map(|n| n.replace(char::is_whitespace, "").to_ascii_uppercase())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if numbers.len() > MAX_NUMBERS {
+        return Err(ApiError::TooMany(format!(
+            "tracking_numbers: {} given; at most {MAX_NUMBERS} per request",
+            numbers.len()
+        )));
+    }
+    let status = param(p, "delivery_status")
+        .map(|s| {
+            Status::parse(s).ok_or_else(|| {
+                ApiError::StatusInvalid(format!(
+                    "delivery_status {s:?} is invalid: use pending, notfound, transit, pickup, delivered, undelivered, exception or expired"
+                ))
+            })
+        })
+        .transpose()?;
+    let carrier = param(p, "courier_code")
+        .map(|c| {
+            carriers.resolve(c).map(|c| c.code.clone()).ok_or_else(|| {
+                ApiError::CarrierInvalid(format!(
+                    "courier_code {c:?} is not a known courier code; see GET /v4/couriers/all"
+                ))
+            })
+        })
+        .transpose()?;
+    let archived = match param(p, "archived_status") {
+        None => None,
+        Some("tracking") => Some(false),
+        Some("archived") => Some(true),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "archived_status {other:?} is invalid: use tracking or archived"
+            )))
+        }
+    };
+    Ok(ListQuery {
+        page: whole(p, "pages_amount", 1, MAX_PAGE)?,
+        limit: whole(p, "items_amount", 100, MAX_ITEMS)?,
+        status,
+        created: range(p, "created_date")?,
+        updated: range(p, "updated_date")?,
+        numbers,
+        archived,
+        carrier,
+        ..ListQuery::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offset_whose_plus_arrived_as_a_space_still_reads() {
+        let want = 1_692_770_400; // 2023-08-23T06:00:00Z
+        assert_eq!(iso_time("2023-08-23T14:00:00+08:00"), Some(want));
+        assert_eq!(iso_time("2023-08-23T14:00:00 08:00"), Some(want));
+        assert_eq!(iso_time("2023-08-23T06:00:00Z"), Some(want));
+        assert_eq!(iso_time("yesterday"), None);
+    }
+
+    #[test]
+    fn empty_parameters_are_absent_and_bad_ones_are_named() {
+        let c = Carriers::builtin();
+        let p: Params = [("courier_code", ""), ("items_amount", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let q = list_query(&p, &c).unwrap();
+        assert_eq!((q.page, q.limit, q.carrier), (1, 100, None));
+        let bad: Params = [("archived_status".to_string(), "maybe".to_string())].into();
+        let e = list_query(&bad, &c).unwrap_err();
+        assert!(e.to_string().contains("archived_status"), "{e}");
+    }
+}
