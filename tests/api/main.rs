@@ -38,6 +38,7 @@ mod poll;
 mod push;
 mod receivers;
 mod replay;
+mod sdk;
 mod trackings;
 mod upgrade;
 mod v4;
