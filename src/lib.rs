@@ -66,11 +66,20 @@ fn table<T>(
 fn default_provider(cfg: &Config) -> Option<Arc<dyn Provider>> {
     match cfg.provider_summary()? {
         "sandbox" => Some(Arc::new(poll::sandbox::Sandbox)),
-        _ => Some(Arc::new(poll::trackingmore::TrackingMore::new(
-            &cfg.poll.trackingmore.base_url,
-            cfg.poll.trackingmore.api_key.expose(),
-            cfg.poll.realtime_timeout.0,
-        ))),
+        _ => {
+            let tm = &cfg.poll.trackingmore;
+            let (key, timeout) = (tm.api_key.expose(), cfg.poll.realtime_timeout.0);
+            Some(match tm.api() {
+                config::TrackingMoreApi::V2 => Arc::new(poll::trackingmore::TrackingMore::new(
+                    tm.base(),
+                    key,
+                    timeout,
+                )),
+                config::TrackingMoreApi::V4 => Arc::new(
+                    poll::trackingmore_v4::TrackingMoreV4::new(tm.base(), key, timeout),
+                ),
+            })
+        }
     }
 }
 

@@ -20,7 +20,7 @@ impl Config {
                 self.push
                     .trackingmore
                     .as_ref()
-                    .is_some_and(|r| !r.email.is_empty()),
+                    .is_some_and(|r| r.v2_on() || r.v4_on()),
             ),
             (
                 "aftership",
@@ -100,7 +100,7 @@ impl Config {
             .push
             .trackingmore
             .as_ref()
-            .is_some_and(|tm| tm.path_token.is_none())
+            .is_some_and(|tm| tm.v2_on() && tm.path_token.is_none())
         {
             out.push(
                 "push.trackingmore has no path_token: TrackingMore's signature covers only the time, \

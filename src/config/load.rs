@@ -238,11 +238,32 @@ fn validate(cfg: &Config) -> Vec<String> {
     if cfg.poll.interval.0.as_secs() < 1 {
         errs.push("poll.interval: must be at least 1s".into());
     }
-    check_url(
-        &mut errs,
-        "poll.trackingmore.base_url",
-        &cfg.poll.trackingmore.base_url,
-    );
+    if !cfg.poll.trackingmore.base_url.is_empty() {
+        check_url(
+            &mut errs,
+            "poll.trackingmore.base_url",
+            &cfg.poll.trackingmore.base_url,
+        );
+    }
+    if let Some(v) = &cfg.poll.trackingmore.api_version {
+        if !matches!(v.as_str(), "v2" | "v4") {
+            errs.push(format!(
+                "poll.trackingmore.api_version: {v:?} is not one of v4, v2"
+            ));
+        }
+    }
+    if let Some(tm) = &cfg.push.trackingmore {
+        for (key, name) in [
+            ("signature_header", &tm.signature_header),
+            ("timestamp_header", &tm.timestamp_header),
+        ] {
+            if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                errs.push(format!(
+                    "push.trackingmore.{key}: {name:?} is not an HTTP header name"
+                ));
+            }
+        }
+    }
     for (key, rate) in [
         ("list_per_second", cfg.limits.list_per_second),
         ("v4_create_per_second", cfg.limits.v4_create_per_second),

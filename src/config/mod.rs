@@ -23,7 +23,7 @@ pub use delivery::{DeliveryConfig, MAX_DELIVERY_CONCURRENCY};
 pub use email::{EmailConfig, EmailTransport, SmtpConfig, SmtpSecurity};
 pub use limits::LimitsConfig;
 pub use load::load;
-pub use poll::{PollConfig, UpstreamTrackingMore};
+pub use poll::{PollConfig, TrackingMoreApi, UpstreamTrackingMore};
 pub use push::{PushConfig, SecretOnly, TrackingMorePush};
 pub use store::{MetricsConfig, StoreBackend, StoreConfig};
 pub use values::{HumanDuration, Secret};

@@ -14,7 +14,7 @@ pub struct PollConfig {
     pub interval: HumanDuration,
     /// Default provider: `trackingmore` or `sandbox`.
     pub provider: String,
-    /// Upstream TrackingMore v2.
+    /// Upstream TrackingMore (v4, or v2 for old accounts).
     pub trackingmore: UpstreamTrackingMore,
     /// How long `/v2/trackings/realtime` waits for a provider.
     pub realtime_timeout: HumanDuration,
@@ -28,14 +28,46 @@ pub struct PollConfig {
     pub rate_per_second: f64,
 }
 
-/// Upstream TrackingMore v2 account.
-#[derive(Debug, Clone, Deserialize)]
+/// Upstream TrackingMore account.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UpstreamTrackingMore {
-    /// API base, e.g. `https://api.trackingmore.com/v2`.
+    /// API base; empty = TrackingMore's own for the API version
+    /// (`https://api.trackingmore.com/v4`, or `/v2`).
     pub base_url: String,
+    /// `v4` or `v2`; unset = `v2` when `base_url` ends in `/v2` (configs written
+    /// for v2 keep working), else `v4`.
+    pub api_version: Option<String>,
     /// API key; empty = not configured.
     pub api_key: Secret,
+}
+
+/// The TrackingMore API the poll provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingMoreApi {
+    V2,
+    V4,
+}
+
+impl UpstreamTrackingMore {
+    /// The API version in use.
+    pub fn api(&self) -> TrackingMoreApi {
+        match self.api_version.as_deref() {
+            Some("v2") => TrackingMoreApi::V2,
+            Some(_) => TrackingMoreApi::V4,
+            None if self.base_url.trim_end_matches('/').ends_with("/v2") => TrackingMoreApi::V2,
+            None => TrackingMoreApi::V4,
+        }
+    }
+
+    /// The API base in use.
+    pub fn base(&self) -> &str {
+        match (self.base_url.as_str(), self.api()) {
+            ("", TrackingMoreApi::V2) => "https://api.trackingmore.com/v2",
+            ("", TrackingMoreApi::V4) => "https://api.trackingmore.com/v4",
+            (url, _) => url,
+        }
+    }
 }
 
 impl Default for PollConfig {
@@ -50,15 +82,6 @@ impl Default for PollConfig {
             expire_postal: HumanDuration(Duration::from_secs(60 * 86_400)),
             concurrency: 4,
             rate_per_second: 3.0,
-        }
-    }
-}
-
-impl Default for UpstreamTrackingMore {
-    fn default() -> UpstreamTrackingMore {
-        UpstreamTrackingMore {
-            base_url: "https://api.trackingmore.com/v2".into(),
-            api_key: Secret::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod status;
 pub mod time;
 pub mod tmwire;
+pub mod tmwire4;
 pub mod v4view;
 pub mod view;
 pub mod writes;

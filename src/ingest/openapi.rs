@@ -76,12 +76,17 @@ pub struct NativeEvent {
     pub substatus: Option<String>,
 }
 
-/// TrackingMore's v2 webhook: the tracking object and `verifyInfo`
-/// (`signature` = hex HMAC-SHA256 of `timeStr`).
+/// TrackingMore's webhook. v2: `{meta, data, verifyInfo}` (`verifyInfo.signature`
+/// = hex HMAC-SHA256 of `timeStr`, keyed by the account email). v4: `{code,
+/// message, data}` with `data` a v4 tracking object and an HMAC-SHA256 keyed by the
+/// webhook secret in the `push.trackingmore.signature_header` header (base64 or hex,
+/// over the body or over the `timestamp_header` value).
 #[derive(ToSchema)]
 pub struct TrackingMorePush {
-    pub meta: Value,
+    pub meta: Option<Value>,
+    pub code: Option<i64>,
+    pub message: Option<String>,
     pub data: Value,
     #[schema(rename = "verifyInfo")]
-    pub verify_info: Value,
+    pub verify_info: Option<Value>,
 }

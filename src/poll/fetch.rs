@@ -32,6 +32,30 @@ pub async fn fetch_within(
         .unwrap_or(Err(ProviderError::TimedOut(timeout)))
 }
 
+/// Fetches a batch from `provider`, giving up after `timeout`: one result per
+/// request, in order.
+pub async fn fetch_batch_within(
+    provider: &dyn Provider,
+    reqs: &[FetchRequest],
+    timeout: Duration,
+) -> Vec<Result<Update, ProviderError>> {
+    match tokio::time::timeout(timeout, provider.fetch_batch(reqs)).await {
+        Ok(results) if results.len() == reqs.len() => results,
+        Ok(_) => reqs
+            .iter()
+            .map(|_| {
+                Err(ProviderError::Failed(
+                    "the provider answered for other parcels".into(),
+                ))
+            })
+            .collect(),
+        Err(_) => reqs
+            .iter()
+            .map(|_| Err(ProviderError::TimedOut(timeout)))
+            .collect(),
+    }
+}
+
 /// How long a parcel of `carrier` may go without news before it expires.
 pub fn quiet_limit(policy: &PollPolicy, carriers: &Carriers, carrier: &str) -> i64 {
     policy.quiet_limit(carriers.resolve(carrier).is_some_and(|c| c.is_postal()))

@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod sandbox;
 pub mod scheduler;
 pub mod trackingmore;
+pub mod trackingmore_v4;
 
 use crate::core::apply::Update;
 use std::future::Future;
@@ -49,6 +50,24 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Fetches the parcel's current state.
     fn fetch<'a>(&'a self, req: &'a FetchRequest) -> BoxFuture<'a, Result<Update, ProviderError>>;
+    /// Most parcels one [`Provider::fetch_batch`] call asks for (one upstream request).
+    fn batch_limit(&self) -> usize {
+        1
+    }
+    /// Fetches up to [`Provider::batch_limit`] parcels, one result per request in
+    /// order; by default one [`Provider::fetch`] after another.
+    fn fetch_batch<'a>(
+        &'a self,
+        reqs: &'a [FetchRequest],
+    ) -> BoxFuture<'a, Vec<Result<Update, ProviderError>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(reqs.len());
+            for r in reqs {
+                out.push(self.fetch(r).await);
+            }
+            out
+        })
+    }
 }
 
 /// The providers available to this gateway, by carrier.

@@ -1,9 +1,10 @@
-//! The poller: claims due parcels from the due-poll index, fetches each from its
-//! provider under that provider's concurrency and rate limits, and applies the result
-//! through the one write path. Each poll runs as its own task with a timeout, so an
-//! upstream that hangs or answers garbage holds up only its own parcels.
+//! The poller: claims due parcels from the due-poll index, fetches them from their
+//! provider under that provider's concurrency and rate limits (as many per request
+//! as the provider reads at once), and applies each result through the one write
+//! path. Each request runs as its own task with a timeout, so an upstream that hangs
+//! or answers garbage holds up only the parcels it was asked about.
 
-use super::fetch::{self, FetchError};
+use super::fetch;
 use super::{FetchRequest, Providers};
 use crate::core::apply::Update;
 use crate::core::carriers::Carriers;
@@ -68,7 +69,9 @@ impl Poller {
         })
     }
 
-    /// Claims what is due and starts a task per parcel.
+    /// Claims what is due and starts a task per provider request: parcels that
+    /// need no fetch one by one, the rest in batches of what their provider reads
+    /// at once.
     pub async fn run_once(self: &Arc<Self>) -> Result<Outcome, StoreError> {
         let free = self.inflight.available_permits();
         if free == 0 {
@@ -82,14 +85,38 @@ impl Poller {
         Ok(worker::spawn_each(
             &self.inflight,
             None,
-            targets,
+            self.batches(targets),
             "poll failed to store",
-            move |target| {
+            move |batch| {
                 let me = me.clone();
-                async move { me.poll_one(target).await }
+                async move { me.poll_batch(batch).await }
             },
         )
         .await)
+    }
+
+    /// `targets` grouped by provider, each group cut to the provider's batch size.
+    fn batches(&self, targets: Vec<PollTarget>) -> Vec<Vec<PollTarget>> {
+        let mut groups: Vec<(&'static str, usize, Vec<PollTarget>)> = Vec::new();
+        let mut out = Vec::new();
+        for t in targets {
+            let Some(provider) = self.providers.for_carrier(&t.parcel.carrier_code) else {
+                out.push(vec![t]);
+                continue;
+            };
+            let (name, limit) = (provider.name(), provider.batch_limit().max(1));
+            match groups.iter_mut().find(|g| g.0 == name) {
+                Some(g) => g.2.push(t),
+                None => groups.push((name, limit, vec![t])),
+            }
+        }
+        for (_, limit, mut group) in groups {
+            while !group.is_empty() {
+                let rest = group.split_off(group.len().min(limit));
+                out.push(std::mem::replace(&mut group, rest));
+            }
+        }
+        out
     }
 
     /// Waits until every poll started so far has been applied (for tests that drive
@@ -115,66 +142,90 @@ impl Poller {
         worker::settle(&self.inflight, MAX_INFLIGHT, Some(Duration::from_secs(5))).await;
     }
 
-    async fn poll_one(&self, target: PollTarget) -> Result<(), StoreError> {
-        let p = target.parcel;
-        let (carrier, number) = (p.carrier_code.clone(), p.tracking_number.clone());
+    /// Polls one batch (all of one provider, or a single parcel): the quiet ones
+    /// expire without a fetch, the rest are fetched in one request.
+    async fn poll_batch(&self, batch: Vec<PollTarget>) -> Result<(), StoreError> {
         let policy = self.cfg.policy;
         let now = self.clock.now();
-        let quiet_limit = fetch::quiet_limit(&policy, &self.carriers, &carrier);
-        if is_quiet_past(&p, quiet_limit, now) {
-            // Nothing to fetch: the plan expires it, unless news came meanwhile.
-            let quiet = Update {
-                source: "expiry".into(),
-                ..Update::default()
-            };
-            fetch::apply_news(
-                &self.store,
-                &carrier,
-                &number,
-                quiet,
-                quiet_limit,
-                Origin::Poll,
-                now,
-            )
-            .await?;
-            return Ok(());
-        }
-        let Some(provider) = self.providers.for_carrier(&carrier) else {
-            // No provider serves this carrier: look again later (pushes may still come).
-            self.store
-                .reschedule_poll(&carrier, &number, now + policy.interval, false)
+        let mut fetch = Vec::with_capacity(batch.len());
+        for target in batch {
+            let p = &target.parcel;
+            let quiet_limit = fetch::quiet_limit(&policy, &self.carriers, &p.carrier_code);
+            if is_quiet_past(p, quiet_limit, now) {
+                // Nothing to fetch: the plan expires it, unless news came meanwhile.
+                let quiet = Update {
+                    source: "expiry".into(),
+                    ..Update::default()
+                };
+                fetch::apply_news(
+                    &self.store,
+                    &p.carrier_code,
+                    &p.tracking_number,
+                    quiet,
+                    quiet_limit,
+                    Origin::Poll,
+                    now,
+                )
                 .await?;
+            } else if self.providers.for_carrier(&p.carrier_code).is_none() {
+                // No provider serves this carrier: look again later (pushes may still come).
+                self.store
+                    .reschedule_poll(
+                        &p.carrier_code,
+                        &p.tracking_number,
+                        now + policy.interval,
+                        false,
+                    )
+                    .await?;
+            } else {
+                fetch.push(target);
+            }
+        }
+        let Some(provider) = fetch
+            .first()
+            .and_then(|t| self.providers.for_carrier(&t.parcel.carrier_code))
+        else {
             return Ok(());
         };
         let lane = self.lanes.lane(provider.name());
         let _slot = lane.enter().await;
-        let req = FetchRequest {
-            carrier_code: carrier.clone(),
-            tracking_number: number.clone(),
-            registered_at: p.created_at,
-        };
-        let clock = &self.clock;
-        let done = fetch::fetch_and_apply(
-            &self.store,
-            provider.as_ref(),
-            &req,
-            self.cfg.timeout,
-            quiet_limit,
-            Origin::Poll,
-            || clock.now(),
-        )
-        .await;
-        match done {
-            Ok(_) => telemetry::poll(provider.name(), "ok"),
-            Err(FetchError::Store(e)) => return Err(e),
-            Err(FetchError::Provider(e)) => {
-                telemetry::poll(provider.name(), "failed");
-                tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
-                let jitter: f64 = rand::thread_rng().gen();
-                let at = policy.retry_after(p.poll_failures, self.clock.now(), jitter);
-                self.store
-                    .reschedule_poll(&carrier, &number, at, true)
+        let reqs: Vec<FetchRequest> = fetch
+            .iter()
+            .map(|t| FetchRequest {
+                carrier_code: t.parcel.carrier_code.clone(),
+                tracking_number: t.parcel.tracking_number.clone(),
+                registered_at: t.parcel.created_at,
+            })
+            .collect();
+        let results = fetch::fetch_batch_within(provider.as_ref(), &reqs, self.cfg.timeout).await;
+        for (target, result) in fetch.iter().zip(results) {
+            let p = &target.parcel;
+            let (carrier, number) = (&p.carrier_code, &p.tracking_number);
+            let quiet_limit = fetch::quiet_limit(&policy, &self.carriers, carrier);
+            match result {
+                Ok(update) => {
+                    let now = self.clock.now();
+                    fetch::apply_news(
+                        &self.store,
+                        carrier,
+                        number,
+                        update,
+                        quiet_limit,
+                        Origin::Poll,
+                        now,
+                    )
                     .await?;
+                    telemetry::poll(provider.name(), "ok");
+                }
+                Err(e) => {
+                    telemetry::poll(provider.name(), "failed");
+                    tracing::warn!(provider = provider.name(), tracking_number = %number, error = %e, "poll failed; backing off");
+                    let jitter: f64 = rand::thread_rng().gen();
+                    let at = policy.retry_after(p.poll_failures, self.clock.now(), jitter);
+                    self.store
+                        .reschedule_poll(carrier, number, at, true)
+                        .await?;
+                }
             }
         }
         Ok(())

@@ -21,11 +21,7 @@ impl TrackingMore {
     /// per-request `timeout`.
     pub fn new(base_url: &str, api_key: &str, timeout: Duration) -> TrackingMore {
         TrackingMore {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .expect("a TLS-capable HTTP client builds"),
+            http: client(timeout),
             base: base_url.trim_end_matches('/').to_string(),
             key: api_key.to_string(),
         }
@@ -37,27 +33,7 @@ impl TrackingMore {
             .send()
             .await
             .map_err(|e| ProviderError::Failed(format!("request failed: {}", without_url(&e))))?;
-        if resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            return Err(ProviderError::RateLimited("HTTP 429".into()));
-        }
-        let status = resp.status();
-        let body: Value = resp.json().await.map_err(|e| {
-            ProviderError::Failed(format!(
-                "HTTP {status}: not a TrackingMore envelope: {}",
-                without_url(&e)
-            ))
-        })?;
-        match body["meta"]["code"].as_i64() {
-            Some(200) | Some(201) => Ok(body),
-            Some(429) => Err(ProviderError::RateLimited("meta 429".into())),
-            Some(code) => Err(ProviderError::Meta(
-                code,
-                body["meta"]["message"].as_str().unwrap_or("").to_string(),
-            )),
-            None => Err(ProviderError::Failed(format!(
-                "HTTP {status}: envelope without meta.code"
-            ))),
-        }
+        envelope(resp).await
     }
 
     async fn fetch_inner(&self, req: &FetchRequest) -> Result<Update, ProviderError> {
@@ -94,8 +70,43 @@ impl TrackingMore {
     }
 }
 
+/// A TrackingMore answer (v2 or v4): the envelope when `meta.code` is 200 (or
+/// 201), else why not. HTTP 429 and meta code 429 are rate limits.
+pub(super) async fn envelope(resp: reqwest::Response) -> Result<Value, ProviderError> {
+    if resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(ProviderError::RateLimited("HTTP 429".into()));
+    }
+    let status = resp.status();
+    let body: Value = resp.json().await.map_err(|e| {
+        ProviderError::Failed(format!(
+            "HTTP {status}: not a TrackingMore envelope: {}",
+            without_url(&e)
+        ))
+    })?;
+    match body["meta"]["code"].as_i64() {
+        Some(200) | Some(201) => Ok(body),
+        Some(429) => Err(ProviderError::RateLimited("meta 429".into())),
+        Some(code) => Err(ProviderError::Meta(
+            code,
+            body["meta"]["message"].as_str().unwrap_or("").to_string(),
+        )),
+        None => Err(ProviderError::Failed(format!(
+            "HTTP {status}: envelope without meta.code"
+        ))),
+    }
+}
+
+/// An HTTP client for an upstream API, with a per-request `timeout`.
+pub(super) fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("trackgate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a TLS-capable HTTP client builds")
+}
+
 /// reqwest errors carry the URL; ours has no secret in it, but keep logs short.
-fn without_url(e: &reqwest::Error) -> String {
+pub(super) fn without_url(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     if let Some(u) = e.url() {
         s = s.replace(u.as_str(), "<upstream>");

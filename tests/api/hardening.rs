@@ -117,7 +117,7 @@ fn trackingmore_time_strings_must_be_recent_integers_and_each_signature_signs_on
 #[test]
 fn a_trackingmore_path_token_hides_the_plain_receiver() {
     let cfg = push_config().replace(
-        &format!("trackingmore: {{ email: \"{TM_EMAIL}\" }}"),
+        &format!("trackingmore: {{ email: \"{TM_EMAIL}\", webhook_secret: \"{TM_WEBHOOK_SECRET}\" }}"),
         &format!("trackingmore: {{ email: \"{TM_EMAIL}\", path_token: \"k7Qp2xV9mT4sW8yB3nF6hJ1cL5dR0aZe\" }}"),
     );
     let g = Gateway::with_config(&cfg);
@@ -138,7 +138,9 @@ fn a_trackingmore_path_token_hides_the_plain_receiver() {
 fn with_a_path_token_every_push_trackingmore_signs_in_one_second_is_taken() {
     let token = "k7Qp2xV9mT4sW8yB3nF6hJ1cL5dR0aZe";
     let cfg = push_config().replace(
-        &format!("trackingmore: {{ email: \"{TM_EMAIL}\" }}"),
+        &format!(
+            "trackingmore: {{ email: \"{TM_EMAIL}\", webhook_secret: \"{TM_WEBHOOK_SECRET}\" }}"
+        ),
         &format!("trackingmore: {{ email: \"{TM_EMAIL}\", path_token: \"{token}\" }}"),
     );
     let g = Gateway::with_config(&cfg);

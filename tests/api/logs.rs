@@ -14,7 +14,9 @@ const CUSTOMER: &str = "jo.customer@example.org";
 #[test]
 fn a_debug_log_holds_no_secret_token_key_or_customer_address() {
     let cfg = push_config().replace(
-        &format!("trackingmore: {{ email: \"{TM_EMAIL}\" }}"),
+        &format!(
+            "trackingmore: {{ email: \"{TM_EMAIL}\", webhook_secret: \"{TM_WEBHOOK_SECRET}\" }}"
+        ),
         &format!("trackingmore: {{ email: \"{TM_EMAIL}\", path_token: \"{PATH_TOKEN}\" }}"),
     ) + "allow_private_destinations: true\n";
     let g = Gateway::logging("debug", &cfg);

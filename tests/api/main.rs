@@ -9,6 +9,7 @@ mod settings;
 mod signing;
 mod smtp;
 mod upstream;
+mod upstream_v4;
 
 mod accounts;
 mod batch;
@@ -35,7 +36,9 @@ mod notify;
 mod openapi;
 mod page;
 mod poll;
+mod poll_v4;
 mod push;
+mod push_v4;
 mod receivers;
 mod replay;
 mod sdk;

@@ -8,13 +8,15 @@ use sha2::{Digest, Sha256};
 
 pub const NATIVE_SECRET: &str = "whsec_dGVzdC1zZWNyZXQtZm9yLXRyYWNrZ2F0ZQ==";
 pub const TM_EMAIL: &str = "pusher@example.com";
+/// A TrackingMore v4 webhook secret (UUID-like, as TrackingMore issues them).
+pub const TM_WEBHOOK_SECRET: &str = "2e55b9a3-4dd1-4416-9897-c4bd1e3d738f";
 pub const AFTERSHIP_SECRET: &str = "aftership-test-secret";
 pub const SEVENTEEN_KEY: &str = "17track-test-key";
 
 /// Config enabling every receiver.
 pub fn push_config() -> String {
     format!(
-        "limits:\n  list_per_second: 10000\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{NATIVE_SECRET}\" }}\n  trackingmore: {{ email: \"{TM_EMAIL}\" }}\n  aftership: {{ secret: \"{AFTERSHIP_SECRET}\" }}\n  seventeentrack: {{ secret: \"{SEVENTEEN_KEY}\" }}\n"
+        "limits:\n  list_per_second: 10000\npoll:\n  enabled: false\npush:\n  native: {{ secret: \"{NATIVE_SECRET}\" }}\n  trackingmore: {{ email: \"{TM_EMAIL}\", webhook_secret: \"{TM_WEBHOOK_SECRET}\" }}\n  aftership: {{ secret: \"{AFTERSHIP_SECRET}\" }}\n  seventeentrack: {{ secret: \"{SEVENTEEN_KEY}\" }}\n"
     )
 }
 
@@ -51,6 +53,18 @@ pub fn native_headers(id: &str, ts: i64, body: &str) -> Headers {
 /// TrackingMore's verifyInfo for a time string.
 pub fn tm_verify(email: &str, time_str: &str) -> serde_json::Value {
     serde_json::json!({"timeStr": time_str, "signature": hex::encode(hmac(email.as_bytes(), time_str.as_bytes()))})
+}
+
+/// A TrackingMore v4 signature as its webhook page's text describes it: base64
+/// HMAC-SHA256 of the body, keyed by the webhook secret.
+pub fn tm_v4_body_signature(body: &str) -> String {
+    B64.encode(hmac(TM_WEBHOOK_SECRET.as_bytes(), body.as_bytes()))
+}
+
+/// A TrackingMore v4 signature as its webhook page's example computes it: hex
+/// HMAC-SHA256 of the timestamp.
+pub fn tm_v4_time_signature(ts: &str) -> String {
+    hex::encode(hmac(TM_WEBHOOK_SECRET.as_bytes(), ts.as_bytes()))
 }
 
 pub fn aftership_header(body: &str) -> Vec<(String, String)> {
