@@ -4,8 +4,9 @@
 //! cargo build --release && cargo run --release --example load -- [--trackings 100000] [--seconds 10] [--concurrency 64]
 //! ```
 //! It starts `target/release/trackgate` on a temp data dir, seeds the trackings
-//! through `/v2/trackings/batch`, then measures GET one, durable single creates,
-//! `/trackings/get?limit=2000`, and the server's RSS. Bounded in count and time;
+//! through `/v2/trackings/batch`, then measures GET one and durable single creates
+//! on `/v2` and on `/v4` (`/v4/trackings/get?tracking_numbers=…`,
+//! `/v4/trackings/create`), `/trackings/get?limit=2000`, and the server's RSS. Bounded in count and time;
 //! loopback only.
 
 mod common;
@@ -111,7 +112,10 @@ async fn main() {
     let secs = Duration::from_secs(arg("--seconds", 10));
     let conc = arg("--concurrency", 64) as usize;
     let dir = tempfile::tempdir().unwrap(); // wrk scripts
-    let gw = Gateway::start(KEY, "limits:\n  list_per_second: 1000000\n");
+    let gw = Gateway::start(
+        KEY,
+        "limits:\n  list_per_second: 1000000\n  v4_create_per_second: 1000000\n  v4_per_second: 1000000\n",
+    );
     let addr = gw.addr.clone();
     let base = format!("http://{addr}/v2");
     let http = Client::builder()
@@ -129,67 +133,112 @@ async fn main() {
     );
 
     let have_wrk = Command::new("wrk").arg("--version").output().is_ok();
-    let (create, get_one, list) = if have_wrk {
+    let (create, get_one, list, create4, get4) = if have_wrk {
         let script = |name: &str, body: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, format!("{LUA_S10}\n{body}")).unwrap();
             path
         };
-        let create_lua = script(
-            "create.lua",
-            &format!(
-                r#"
-local tid, counter = 0, 0
+        // Single creates from numbers of their own per API (`first` + a range per
+        // wrk thread); GETs of random seeded numbers.
+        let create = |name: &str, first: u64, path: &str, header: &str, carrier: &str| {
+            script(
+                name,
+                &format!(
+                    r#"
+local counter = 0
 local threads = 0
 function setup(thread) thread:set("tid", threads); threads = threads + 1 end
 function request()
   counter = counter + 1
-  local n = s10(50000000 + tid * 1000000 + counter)
-  return wrk.format("POST", "/v2/trackings/post", {{["Trackingmore-Api-Key"] = "{KEY}", ["Content-Type"] = "application/json"}},
-    '{{"tracking_number":"' .. n .. '","carrier_code":"usps","title":"bench"}}')
+  local n = s10({first} + (tid or 0) * 1000000 + counter)
+  return wrk.format("POST", "{path}", {{["{header}"] = "{KEY}", ["Content-Type"] = "application/json"}},
+    '{{"tracking_number":"' .. n .. '","{carrier}":"usps","title":"bench"}}')
 end"#
-            ),
-        );
-        let get_lua = script(
-            "get.lua",
-            &format!(
-                r#"
+                ),
+            )
+        };
+        let get = |name: &str, prefix: &str, header: &str| {
+            script(
+                name,
+                &format!(
+                    r#"
 math.randomseed(7)
 function request()
-  return wrk.format("GET", "/v2/trackings/usps/" .. s10(math.random(0, {max})), {{["Trackingmore-Api-Key"] = "{KEY}"}})
+  return wrk.format("GET", "{prefix}" .. s10(math.random(0, {max})), {{["{header}"] = "{KEY}"}})
 end"#,
-                max = seeded_n.saturating_sub(1)
-            ),
+                    max = seeded_n.saturating_sub(1)
+                ),
+            )
+        };
+        let (v2_key, v4_key) = ("Trackingmore-Api-Key", "Tracking-Api-Key");
+        let create_lua = create(
+            "create.lua",
+            50_000_000,
+            "/v2/trackings/post",
+            v2_key,
+            "carrier_code",
         );
+        let create4_lua = create(
+            "create4.lua",
+            70_000_000,
+            "/v4/trackings/create",
+            v4_key,
+            "courier_code",
+        );
+        let get_lua = get("get.lua", "/v2/trackings/usps/", v2_key);
+        let get4_lua = get("get4.lua", "/v4/trackings/get?tracking_numbers=", v4_key);
         // Reads first: measured after the write phase they would compete with
         // sled still flushing and cleaning up after it.
         let get = wrk(&addr, &get_lua, conc, secs);
+        let get4 = wrk(&addr, &get4_lua, conc, secs);
         let list = list_pages(&http, &base).await;
-        (wrk(&addr, &create_lua, conc, secs), get, list)
+        let create = wrk(&addr, &create_lua, conc, secs);
+        let create4 = wrk(&addr, &create4_lua, conc, secs);
+        (create, get, list, create4, get4)
     } else {
         eprintln!("wrk not found (apt-get install wrk): measuring with the in-process client");
-        let get = client_gets(&http, &base, conc, secs, seeded_n).await;
+        let root = format!("http://{addr}");
+        let get = client_gets(&http, &root, conc, secs, seeded_n, Api::V2).await;
+        let get4 = client_gets(&http, &root, conc, secs, seeded_n, Api::V4).await;
         let list = list_pages(&http, &base).await;
-        (client_creates(&http, &base, conc, secs).await, get, list)
+        let create = client_creates(&http, &root, conc, secs, Api::V2).await;
+        let create4 = client_creates(&http, &root, conc, secs, Api::V4).await;
+        (create, get, list, create4, get4)
     };
 
     let rss = rss_mib(gw.child.id());
 
     println!("\n| measure | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
     for (name, s) in [
-        ("create (durable, single)", &create),
-        ("GET one", &get_one),
-        ("list limit=2000", &list),
+        ("/v2 create (durable, single)", &create),
+        ("/v4 create (durable, single)", &create4),
+        ("/v2 GET one", &get_one),
+        ("/v4 get, one number", &get4),
+        ("/v2 list limit=2000", &list),
     ] {
         println!(
             "| {name} | {} | {:.0} | {:.2} | {:.2} |",
             s.count, s.per_sec, s.p50_ms, s.p99_ms
         );
     }
+    // Counted by the gateway: a create answered with "already exists" (4016 comes
+    // with HTTP 200) would otherwise pass for one that stored something.
+    let stored = http
+        .get(format!("{base}/trackings/getuserinfo"))
+        .header("Trackingmore-Api-Key", KEY)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["data"]["trackings"]
+        .as_u64()
+        .unwrap_or(0);
+    let answered = seeded_n + (create.count + create4.count) as u64;
     println!(
-        "\nserver RSS after the run: {rss:.0} MiB; data dir {:.0} MiB ({} trackings stored)",
+        "\nserver RSS after the run: {rss:.0} MiB; data dir {:.0} MiB ({stored} trackings stored, {answered} creates answered 200)",
         gw.data_bytes() as f64 / (1024.0 * 1024.0),
-        seeded_n + create.count as u64
     );
 }
 
@@ -221,15 +270,30 @@ async fn list_pages(http: &Client, base: &str) -> Stats {
     summarise(list_lat, t.elapsed())
 }
 
+/// Which API a client measure speaks.
+#[derive(Clone, Copy)]
+enum Api {
+    V2,
+    V4,
+}
+
 /// Single durable creates from the in-process client.
-async fn client_creates(http: &Client, base: &str, conc: usize, secs: Duration) -> Stats {
-    let (http, base) = (http.clone(), base.to_string());
+async fn client_creates(http: &Client, root: &str, conc: usize, secs: Duration, api: Api) -> Stats {
+    let (http, root) = (http.clone(), root.to_string());
     let (lat, el) = drive(conc, secs, move |i| {
-        let (http, base) = (http.clone(), base.clone());
+        let (http, root) = (http.clone(), root.clone());
         async move {
-            let body = json!({"tracking_number": s10(50_000_000 + i), "carrier_code": "usps", "title": "bench"});
-            let r = http.post(format!("{base}/trackings/post")).header("Trackingmore-Api-Key", KEY).json(&body).send().await;
-            matches!(r, Ok(r) if r.status().is_success())
+            let r = match api {
+                Api::V2 => {
+                    let body = json!({"tracking_number": s10(50_000_000 + i), "carrier_code": "usps", "title": "bench"});
+                    http.post(format!("{root}/v2/trackings/post")).header("Trackingmore-Api-Key", KEY).json(&body)
+                }
+                Api::V4 => {
+                    let body = json!({"tracking_number": s10(70_000_000 + i), "courier_code": "usps", "title": "bench"});
+                    http.post(format!("{root}/v4/trackings/create")).header("Tracking-Api-Key", KEY).json(&body)
+                }
+            };
+            matches!(r.send().await, Ok(r) if r.status().is_success())
         }
     })
     .await;
@@ -237,19 +301,29 @@ async fn client_creates(http: &Client, base: &str, conc: usize, secs: Duration) 
 }
 
 /// GET one from the in-process client.
-async fn client_gets(http: &Client, base: &str, conc: usize, secs: Duration, seeded: u64) -> Stats {
-    let (http, base) = (http.clone(), base.to_string());
+async fn client_gets(
+    http: &Client,
+    root: &str,
+    conc: usize,
+    secs: Duration,
+    seeded: u64,
+    api: Api,
+) -> Stats {
+    let (http, root) = (http.clone(), root.to_string());
     let (lat, el) = drive(conc, secs, move |i| {
-        let (http, base) = (http.clone(), base.clone());
+        let (http, root) = (http.clone(), root.clone());
         async move {
             let num = s10((i * 7919) % seeded.max(1));
-            match http
-                .get(format!("{base}/trackings/usps/{num}"))
-                .header("Trackingmore-Api-Key", KEY)
-                .send()
-                .await
-            {
-                Ok(r) => r.bytes().await.is_ok(),
+            let req = match api {
+                Api::V2 => http
+                    .get(format!("{root}/v2/trackings/usps/{num}"))
+                    .header("Trackingmore-Api-Key", KEY),
+                Api::V4 => http
+                    .get(format!("{root}/v4/trackings/get?tracking_numbers={num}"))
+                    .header("Tracking-Api-Key", KEY),
+            };
+            match req.send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                 Err(_) => false,
             }
         }

@@ -107,6 +107,13 @@ pub async fn fetch_now(
         Err(FetchError::Provider(ProviderError::RateLimited(m))) => {
             return Err(ApiError::RateLimited(m))
         }
+        Err(FetchError::Provider(ProviderError::Paused(d))) => {
+            return Err(ApiError::RateLimited(format!(
+                "{} asked to wait {} s; try again then",
+                provider.name(),
+                d.as_secs().max(1)
+            )))
+        }
         Err(FetchError::Provider(e)) => {
             tracing::warn!(provider = provider.name(), error = %e, "realtime fetch failed");
             return Err(ApiError::Unavailable(format!(

@@ -42,6 +42,10 @@ pub enum ProviderError {
     /// The provider did not answer within this long.
     #[error("provider did not answer within {0:?}")]
     TimedOut(std::time::Duration),
+    /// The provider asked us to send nothing for this long (after a 429): its
+    /// parcels wait that long, without counting as failures.
+    #[error("provider asked to wait {0:?}")]
+    Paused(std::time::Duration),
 }
 
 /// A source of carrier status.

@@ -5,7 +5,7 @@
 //! or answers garbage holds up only the parcels it was asked about.
 
 use super::fetch;
-use super::{FetchRequest, Providers};
+use super::{FetchRequest, ProviderError, Providers};
 use crate::core::apply::Update;
 use crate::core::carriers::Carriers;
 use crate::core::schedule::{is_quiet_past, PollPolicy};
@@ -216,6 +216,15 @@ impl Poller {
                     )
                     .await?;
                     telemetry::poll(provider.name(), "ok");
+                }
+                Err(ProviderError::Paused(wait)) => {
+                    // The provider's own wait, for every parcel alike: not a failure
+                    // of this one, so no backoff grows from it.
+                    telemetry::poll(provider.name(), "paused");
+                    let at = self.clock.now() + wait.as_secs().max(1) as i64;
+                    self.store
+                        .reschedule_poll(carrier, number, at, false)
+                        .await?;
                 }
                 Err(e) => {
                     telemetry::poll(provider.name(), "failed");

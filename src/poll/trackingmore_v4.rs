@@ -46,10 +46,7 @@ impl TrackingMoreV4 {
 
     async fn call(&self, req: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
         if let Some(left) = self.paused() {
-            return Err(ProviderError::RateLimited(format!(
-                "TrackingMore asked to wait; {}s left",
-                left.as_secs()
-            )));
+            return Err(ProviderError::Paused(left));
         }
         let resp = req
             .header("Tracking-Api-Key", &self.key)
@@ -63,11 +60,13 @@ impl TrackingMoreV4 {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map_or(RATE_LIMITED_WAIT, Duration::from_secs);
-        let answer = envelope(resp).await;
-        if let Err(ProviderError::RateLimited(_)) = &answer {
-            *self.paused_until.lock().expect("pause lock") = Some(Instant::now() + wait);
+        match envelope(resp).await {
+            Err(ProviderError::RateLimited(_)) => {
+                *self.paused_until.lock().expect("pause lock") = Some(Instant::now() + wait);
+                Err(ProviderError::Paused(wait))
+            }
+            answer => answer,
         }
-        answer
     }
 
     /// Reads `reqs` (at most 40) with one get: each one's news, or `None` for
@@ -186,6 +185,7 @@ fn same_error(e: &ProviderError) -> ProviderError {
         ProviderError::RateLimited(m) => ProviderError::RateLimited(m.clone()),
         ProviderError::Meta(c, m) => ProviderError::Meta(*c, m.clone()),
         ProviderError::TimedOut(t) => ProviderError::TimedOut(*t),
+        ProviderError::Paused(d) => ProviderError::Paused(*d),
         ProviderError::Failed(m) => ProviderError::Failed(m.clone()),
     }
 }

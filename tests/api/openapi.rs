@@ -48,6 +48,15 @@ fn the_document_lists_every_route_of_the_contract_with_its_schemas() {
         ("/v2/carriers/detect", "post"),
         ("/v2/notifications", "get"),
         ("/v2/notifications/settings", "put"),
+        ("/v4/trackings/create", "post"),
+        ("/v4/trackings/batch", "post"),
+        ("/v4/trackings/get", "get"),
+        ("/v4/trackings/update/{id}", "put"),
+        ("/v4/trackings/delete/{id}", "delete"),
+        ("/v4/trackings/retrack/{id}", "post"),
+        ("/v4/couriers/all", "get"),
+        ("/v4/couriers/detect", "post"),
+        ("/v4/awb", "post"),
         ("/hooks/native", "post"),
         ("/hooks/trackingmore", "post"),
         ("/hooks/aftership", "post"),
@@ -76,7 +85,16 @@ fn the_document_lists_every_route_of_the_contract_with_its_schemas() {
                 "{method} {path}: the 200 answer may be a 4xxx error envelope"
             );
         }
-        if method == "post" && path != "/v2/notifications/retry" {
+        if path.starts_with("/v4/") {
+            assert!(
+                op["responses"]["400"]
+                    .to_string()
+                    .contains("V4ErrorEnvelope"),
+                "{method} {path}: 41xx refusals come with HTTP 400"
+            );
+        }
+        // Retries and retracks name their target in the path alone.
+        if method == "post" && path != "/v2/notifications/retry" && !path.contains("/retrack/") {
             assert!(
                 op["requestBody"].is_object(),
                 "{method} {path} has no request body"

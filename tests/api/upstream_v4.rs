@@ -3,8 +3,8 @@
 //! `POST /v4/trackings/batch`, `POST /v4/trackings/create`, key in
 //! `Tracking-Api-Key`, errors with HTTP 400 and 41xx codes. By number prefix:
 //! `UNKNOWN…` not known until registered (then in transit), `RATE…` makes the
-//! whole call HTTP 429 with `Retry-After: 2`, anything else delivered with an
-//! estimated delivery.
+//! first call that asks for it HTTP 429 with `Retry-After: 2` (TrackingMore's
+//! limits are per account: the whole call is refused), anything else delivered.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -132,7 +132,7 @@ async fn read(
         return answer(StatusCode::BAD_REQUEST, 4103, Value::Null);
     }
     l.gets.push((Instant::now(), numbers.clone()));
-    if numbers.iter().any(|n| n.starts_with("RATE")) {
+    if l.refused.is_empty() && numbers.iter().any(|n| n.starts_with("RATE")) {
         l.refused.push(Instant::now());
         return (
             StatusCode::TOO_MANY_REQUESTS,
