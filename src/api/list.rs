@@ -29,14 +29,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(user_info))
 }
 
-type Params = HashMap<String, String>;
+/// Query parameters.
+pub type Params = HashMap<String, String>;
 
 /// A parameter, with empty values treated as absent (as TrackingMore does).
-fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+pub fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
     p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
-fn number(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+/// A whole-number parameter from 1 to `max`.
+pub fn number(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
     match param(p, key) {
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
@@ -61,9 +63,18 @@ fn unix(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
 }
 
 fn range(p: &Params, name: &str) -> Result<TimeRange, ApiError> {
+    range_of(p, name, unix)
+}
+
+/// `{name}_min` and `{name}_max`, each read by `time`.
+pub fn range_of(
+    p: &Params,
+    name: &str,
+    time: fn(&Params, &str) -> Result<Option<i64>, ApiError>,
+) -> Result<TimeRange, ApiError> {
     let r = TimeRange {
-        min: unix(p, &format!("{name}_min"))?,
-        max: unix(p, &format!("{name}_max"))?,
+        min: time(p, &format!("{name}_min"))?,
+        max: time(p, &format!("{name}_max"))?,
     };
     if let (Some(a), Some(b)) = (r.min, r.max) {
         if a > b {

@@ -97,12 +97,40 @@ async fn create_trackings(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
     let list = items(&body, MAX_BATCH)?;
-    let mut errors = Vec::new();
+    let submitted = list.len();
+    let (made, refused) = create_batch(&state, acct.id, list, "carrier_code", |m, at| {
+        state.new_tracking(&m, at, &fields::V2)
+    })
+    .await?;
+    let created: Vec<Value> = made.iter().map(|(t, p)| created_view(t, p)).collect();
+    let errors: Vec<Value> = refused.iter().map(|(e, n, c)| e.item(n, c)).collect();
+    Ok(Success(json!({
+        "submitted": submitted,
+        "added": created.len(),
+        "trackings": created,
+        "errors": errors,
+    })))
+}
+
+/// An item a batch refused: why, and its number and carrier as sent.
+pub type Refused = (ApiError, String, String);
+
+/// Creates a batch's valid items (read by `parse`) in one commit: the trackings
+/// made, and the items refused. Every batch create (v2, v4) goes through here.
+pub async fn create_batch(
+    state: &AppState,
+    account: u64,
+    list: Vec<Map<String, Value>>,
+    carrier_field: &str,
+    parse: impl Fn(Map<String, Value>, &str) -> Result<NewTracking, ApiError>,
+) -> Result<(Vec<(Tracking, Parcel)>, Vec<Refused>), ApiError> {
+    let mut refused = Vec::new();
     let mut valid: Vec<NewTracking> = Vec::new();
-    for (i, m) in list.iter().enumerate() {
-        match state.new_tracking(m, &at(Some(i)), &fields::V2) {
+    for (i, m) in list.into_iter().enumerate() {
+        let (number, carrier) = (raw(&m, "tracking_number"), raw(&m, carrier_field));
+        match parse(m, &at(Some(i))) {
             Ok(n) => valid.push(n),
-            Err(e) => errors.push(e.item(&raw(m, "tracking_number"), &raw(m, "carrier_code"))),
+            Err(e) => refused.push((e, number, carrier)),
         }
     }
     let keys: Vec<(String, String)> = valid
@@ -111,21 +139,16 @@ async fn create_trackings(
         .collect();
     let results = state
         .store
-        .create_trackings(acct.id, valid, state.clock.now())
+        .create_trackings(account, valid, state.clock.now())
         .await?;
-    let mut created = Vec::new();
-    for ((number, carrier), r) in keys.iter().zip(results) {
+    let mut made = Vec::new();
+    for ((number, carrier), r) in keys.into_iter().zip(results) {
         match r {
-            Ok((t, p)) => created.push(created_view(&t, &p)),
-            Err(e) => errors.push(ApiError::from(e).item(number, carrier)),
+            Ok(row) => made.push(row),
+            Err(e) => refused.push((ApiError::from(e), number, carrier)),
         }
     }
-    Ok(Success(json!({
-        "submitted": list.len(),
-        "added": created.len(),
-        "trackings": created,
-        "errors": errors,
-    })))
+    Ok((made, refused))
 }
 
 /// A field as the client sent it, for per-item error objects.

@@ -19,6 +19,11 @@ pub enum WireError {
 
 /// The carrier and number a tracking object is about.
 pub fn identity(v: &Value) -> Result<(String, String), WireError> {
+    identity_as(v, "carrier_code")
+}
+
+/// The carrier (under `carrier_key`) and number a tracking object is about.
+pub(super) fn identity_as(v: &Value, carrier_key: &str) -> Result<(String, String), WireError> {
     let get = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)
@@ -27,7 +32,7 @@ pub fn identity(v: &Value) -> Result<(String, String), WireError> {
             .map(String::from)
             .ok_or_else(|| WireError::Field(format!("data.{k} is missing")))
     };
-    Ok((get("carrier_code")?, get("tracking_number")?))
+    Ok((get(carrier_key)?, get("tracking_number")?))
 }
 
 fn checkpoints(info: Option<&Value>, out: &mut Vec<Checkpoint>) {

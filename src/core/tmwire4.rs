@@ -12,15 +12,7 @@ use serde_json::Value;
 
 /// The courier and number a v4 tracking object is about.
 pub fn identity(v: &Value) -> Result<(String, String), WireError> {
-    let get = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .ok_or_else(|| WireError::Field(format!("data.{k} is missing")))
-    };
-    Ok((get("courier_code")?, get("tracking_number")?))
+    super::tmwire::identity_as(v, "courier_code")
 }
 
 /// v4's `delivery_status` as ours; `inforeceived` (the carrier has the label, no

@@ -3,11 +3,12 @@
 //! `+08:00` arrives as a space and is read back as `+`.
 
 use crate::api::error::ApiError;
+pub use crate::api::list::Params;
+use crate::api::list::{number, param, range_of};
 use crate::core::carriers::Carriers;
 use crate::core::status::Status;
-use crate::store::{ListQuery, TimeRange};
+use crate::store::ListQuery;
 use chrono::DateTime;
-use std::collections::HashMap;
 
 /// Largest page (`items_amount`).
 const MAX_ITEMS: usize = 2000;
@@ -15,25 +16,6 @@ const MAX_ITEMS: usize = 2000;
 const MAX_PAGE: usize = 1_000_000;
 /// Most numbers in one call.
 const MAX_NUMBERS: usize = 40;
-
-pub type Params = HashMap<String, String>;
-
-/// A parameter; `""` is absent (Go's SDK sends every field).
-fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
-    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
-}
-
-fn whole(p: &Params, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
-    match param(p, key) {
-        None => Ok(default),
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadRequest(format!(
-                "{key} {s:?} must be a whole number from 1 to {max}"
-            ))),
-        },
-    }
-}
 
 /// An ISO 8601 time with offset (`2023-08-23T14:00:00+08:00`), its `+` possibly
 /// turned into a space on the way; a date alone or unix seconds are read too.
@@ -62,19 +44,16 @@ fn time(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
         .transpose()
 }
 
-fn range(p: &Params, name: &str) -> Result<TimeRange, ApiError> {
-    let r = TimeRange {
-        min: time(p, &format!("{name}_min"))?,
-        max: time(p, &format!("{name}_max"))?,
-    };
-    if let (Some(a), Some(b)) = (r.min, r.max) {
-        if a > b {
-            return Err(ApiError::BadRequest(format!(
-                "{name}_min is after {name}_max"
-            )));
-        }
+/// `archived_status`: `tracking` (not archived) or `archived`.
+pub fn archived_status(value: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some("tracking") => Ok(Some(false)),
+        Some("archived") => Ok(Some(true)),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "archived_status {other:?} is invalid: use tracking or archived"
+        ))),
     }
-    Ok(r)
 }
 
 /// The list query; with no parameter, the newest trackings.
@@ -111,24 +90,14 @@ pub fn list_query(p: &Params, carriers: &Carriers) -> Result<ListQuery, ApiError
             })
         })
         .transpose()?;
-    let archived = match param(p, "archived_status") {
-        None => None,
-        Some("tracking") => Some(false),
-        Some("archived") => Some(true),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "archived_status {other:?} is invalid: use tracking or archived"
-            )))
-        }
-    };
     Ok(ListQuery {
-        page: whole(p, "pages_amount", 1, MAX_PAGE)?,
-        limit: whole(p, "items_amount", 100, MAX_ITEMS)?,
+        page: number(p, "pages_amount", 1, MAX_PAGE)?,
+        limit: number(p, "items_amount", 100, MAX_ITEMS)?,
         status,
-        created: range(p, "created_date")?,
-        updated: range(p, "updated_date")?,
+        created: range_of(p, "created_date", time)?,
+        updated: range_of(p, "updated_date", time)?,
+        archived: archived_status(param(p, "archived_status"))?,
         numbers,
-        archived,
         carrier,
         ..ListQuery::default()
     })

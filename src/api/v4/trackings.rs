@@ -1,12 +1,13 @@
 //! `/v4/trackings/*`: create (and fetch), batch, get, update, delete and retrack by
 //! id, over the same store calls as `/v2`.
 
-use super::query::{list_query, Params};
+use super::query::{archived_status, list_query, Params};
 use super::{limit, owned, V4Caller, V4Error, V4Json, V4Result, V4};
 use crate::api::error::ApiError;
 use crate::api::fields::{self, V4 as NAMES};
-use crate::api::input::{at, items, object, text, ApiPath};
+use crate::api::input::{items, object, text, ApiPath};
 use crate::api::openapi::v4 as doc;
+use crate::api::trackings::{create_batch, MAX_BATCH};
 use crate::api::AppState;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::status::Status;
@@ -16,9 +17,6 @@ use crate::store::TrackingError;
 use axum::extract::{Query, State};
 use serde_json::{json, Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// Most items one batch call may carry.
-const MAX_BATCH: usize = 40;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -102,15 +100,6 @@ async fn create(
     Ok(V4(view(&state, &t, &p)))
 }
 
-/// A field as the client sent it, for per-item error objects.
-fn raw(m: &Map<String, Value>, key: &str) -> String {
-    match m.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(v) => v.to_string(),
-    }
-}
-
 #[utoipa::path(post, path = "/trackings/batch", tag = "v4",
     summary = "Create up to 40 trackings (no fetch: read them with get)",
     request_body = Vec<doc::CreateBody>,
@@ -122,32 +111,18 @@ async fn batch(
 ) -> V4Result<Value> {
     limit(&state, acct.id, "batch")?;
     let list = items(&body, MAX_BATCH)?;
-    let mut error = Vec::new();
-    let mut valid = Vec::new();
-    for (i, m) in list.into_iter().enumerate() {
-        let (number, courier) = (raw(&m, "tracking_number"), raw(&m, "courier_code"));
-        match new_tracking(&state, m, &at(Some(i))) {
-            Ok(n) => valid.push(n),
-            Err(e) => error.push(V4Error::Api(e).item(&number, &courier)),
-        }
-    }
-    let keys: Vec<(String, String)> = valid
+    let (made, refused) = create_batch(&state, acct.id, list, "courier_code", |m, at| {
+        new_tracking(&state, m, at)
+    })
+    .await?;
+    let success: Vec<Value> = made
         .iter()
-        .map(|n| (n.tracking_number.clone(), n.carrier_code.clone()))
+        .map(|(t, _)| json!({"id": t.id, "tracking_number": t.tracking_number, "courier_code": t.carrier_code}))
         .collect();
-    let results = state
-        .store
-        .create_trackings(acct.id, valid, state.clock.now())
-        .await?;
-    let mut success = Vec::new();
-    for ((number, courier), r) in keys.iter().zip(results) {
-        match r {
-            Ok((t, _)) => success.push(json!({
-                "id": t.id, "tracking_number": t.tracking_number, "courier_code": t.carrier_code,
-            })),
-            Err(e) => error.push(V4Error::from(e).item(number, courier)),
-        }
-    }
+    let error: Vec<Value> = refused
+        .into_iter()
+        .map(|(e, n, c)| V4Error::Api(e).item(&n, &c))
+        .collect();
     Ok(V4(json!({"success": success, "error": error})))
 }
 
@@ -185,20 +160,10 @@ async fn get(
 /// The change an update asks for, in v4's names.
 fn patch(m: &Map<String, Value>) -> Result<TrackingPatch, ApiError> {
     let (fields, order_created_at) = fields::descriptive(&with_twins(m.clone()), "", &NAMES)?;
-    let archived = match text(m, "archived_status", "")?.as_deref() {
-        None => None,
-        Some("tracking") => Some(false),
-        Some("archived") => Some(true),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "archived_status {other:?} is invalid: use tracking or archived"
-            )))
-        }
-    };
     Ok(TrackingPatch {
         fields,
         order_created_at,
-        archived,
+        archived: archived_status(text(m, "archived_status", "")?.as_deref())?,
         status: None,
         notupdate: None,
     })
