@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod connect;
 pub mod core;
 pub mod ingest;
 pub mod migrate;
@@ -136,11 +137,13 @@ impl App {
             .context("cannot open the PostgreSQL store (store.url)")?,
         };
         let now = clock.now();
+        let mut account_ids = std::collections::HashMap::new();
         for a in &cfg.accounts {
             let notify = a.notify.is_set().then(|| a.notify.to_settings());
-            store
+            let stored = store
                 .upsert_account(&a.email, a.profile(), &a.key_sha256s(), notify, now)
                 .await?;
+            account_ids.insert(a.email.clone(), stored.id);
             let owner = cfg.settings_owner(&a.email);
             tracing::info!(account = %a.email, managed_by = owner.as_str(), "notification settings: {}", owner.explain());
         }
@@ -166,6 +169,7 @@ impl App {
             cfg.limits.failed_key_burst,
             cfg.limits.failed_keys_per_minute,
         );
+        let connectors = Arc::new(connect::Connectors::new(&cfg, &account_ids));
         let state = AppState {
             store,
             cfg: Arc::new(cfg),
@@ -175,6 +179,7 @@ impl App {
             providers,
             list_calls: Arc::default(),
             api_calls: Arc::default(),
+            connectors,
             guesses: Arc::new(throttle::guesses::Guesses::new(
                 cfg_guess_burst,
                 cfg_guess_rate,
@@ -252,8 +257,10 @@ impl App {
             }
         });
         let app = tower::util::MapRequestLayer::new(api::collapse_slashes).layer(
-            NormalizePathLayer::trim_trailing_slash()
-                .layer(api::router(self.state, ingest::router())),
+            NormalizePathLayer::trim_trailing_slash().layer(api::router(
+                self.state,
+                ingest::router().merge(connect::router()),
+            )),
         );
         // Printed unconditionally (not through the log filter): scripts wait for it.
         eprintln!("trackgate listening on {addr}");

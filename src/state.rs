@@ -31,6 +31,8 @@ pub struct AppState {
     pub list_calls: Arc<Mutex<HashMap<u64, i64>>>,
     /// `/v4` calls per account and API, for their rate limits.
     pub api_calls: Arc<crate::throttle::api_calls::ApiCalls>,
+    /// The shop connectors' stores and secrets, by platform.
+    pub connectors: Arc<crate::connect::Connectors>,
     /// Wrong API keys per client address, for their throttle.
     pub guesses: Arc<crate::throttle::guesses::Guesses>,
     /// The templates (the tracking page renders from them).

@@ -152,6 +152,12 @@ pub fn poll(provider: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
+/// Counts `n` tracking numbers a shop connector created or refused.
+pub fn connector(platform: &'static str, outcome: &'static str, n: usize) {
+    metrics::counter!("trackgate_connector_items_total", "platform" => platform, "outcome" => outcome)
+        .increment(n as u64);
+}
+
 /// Records how many delivery attempts one commit carried (the group commit).
 pub fn attempts_committed(n: usize) {
     metrics::histogram!("trackgate_attempts_per_commit").record(n as f64);

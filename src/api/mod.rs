@@ -6,7 +6,7 @@
 mod auth;
 mod carriers;
 pub mod error;
-mod fields;
+pub(crate) mod fields;
 mod health;
 mod input;
 mod list;

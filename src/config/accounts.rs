@@ -35,6 +35,9 @@ pub struct AccountConfig {
     /// Notification settings.
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// Shop platforms whose order webhooks register this account's trackings.
+    #[serde(default)]
+    pub connect: super::connect::ConnectConfig,
 }
 
 impl AccountConfig {

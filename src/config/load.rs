@@ -213,6 +213,7 @@ fn validate(cfg: &Config) -> Vec<String> {
             check_url(&mut errs, &format!("{at}.notify.slack.url"), &s.url);
         }
     }
+    errs.extend(super::connect::check(&cfg.accounts));
     if cfg.email.transport == EmailTransport::Smtp && cfg.email.smtp.host.trim().is_empty() {
         errs.push("email.smtp.host: required when email.transport is smtp".into());
     }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 mod accounts;
+mod connect;
 mod delivery;
 mod derived;
 mod email;
@@ -19,6 +20,7 @@ mod store;
 mod values;
 
 pub use accounts::{AccountConfig, NotifyConfig, SlackTarget, WebhookTarget};
+pub use connect::{domain_key, ConnectConfig, ShopifyConnect, WooConnect};
 pub use delivery::{DeliveryConfig, MAX_DELIVERY_CONCURRENCY};
 pub use email::{EmailConfig, EmailTransport, SmtpConfig, SmtpSecurity};
 pub use limits::LimitsConfig;

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod awb;
 pub mod carriers;
 pub mod checkdigit;
+pub mod connect;
 pub mod country;
 pub mod detect;
 pub mod fanout;

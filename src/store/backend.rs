@@ -119,6 +119,11 @@ pub trait Parcels: Send + Sync {
 
     async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError>;
 
+    /// Whether a push id was recorded (by [`Parcels::apply_updates`]) and is still
+    /// remembered: for receivers that must not act on a delivery twice before they
+    /// record it.
+    async fn push_seen(&self, source: &str, id: &str) -> Result<bool, StoreError>;
+
     /// A parcel's status changes, oldest first.
     async fn transitions(&self, carrier: &str, number: &str)
         -> Result<Vec<Transition>, StoreError>;

@@ -16,6 +16,7 @@ mod batch;
 mod bounds;
 mod browser;
 mod cli;
+mod connect;
 mod crash;
 mod diagnostics;
 mod disk_full;

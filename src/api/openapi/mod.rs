@@ -32,6 +32,7 @@ use utoipa::OpenApi as _;
         (name = "lookups", description = "Carriers, detection, remote areas, delivery times, air cargo"),
         (name = "notifications", description = "The outbox and where notifications go"),
         (name = "receivers", description = "Signed status pushes from tracking providers"),
+        (name = "connectors", description = "Shop platforms' order webhooks (Shopify, WooCommerce): trackings registered without code"),
         (name = "customers", description = "The customer's tracking page"),
         (name = "operators", description = "Health, readiness and metrics"),
     )

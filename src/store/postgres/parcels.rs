@@ -217,6 +217,18 @@ impl Parcels for PgStore {
     }
 
     /// A parcel as stored.
+    async fn push_seen(&self, source: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT 1 FROM push_ids WHERE source = $1 AND id = $2",
+                &[&source, &id],
+            )
+            .await?
+            .is_some())
+    }
+
     async fn parcel(&self, carrier: &str, number: &str) -> Result<Option<Parcel>, StoreError> {
         self.client()
             .await?

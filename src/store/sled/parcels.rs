@@ -241,6 +241,11 @@ impl Parcels for SledStore {
         self.get(T::Parcels, &keys::parcel(carrier, number))
     }
 
+    async fn push_seen(&self, source: &str, id: &str) -> Result<bool, StoreError> {
+        let key = keys::cat(&[source.as_bytes(), &[0], id.as_bytes()]);
+        Ok(self.tree(T::PushSeen).get(key)?.is_some())
+    }
+
     async fn transitions(
         &self,
         carrier: &str,
