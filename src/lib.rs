@@ -169,6 +169,9 @@ impl App {
             cfg.limits.failed_key_burst,
             cfg.limits.failed_keys_per_minute,
         );
+        for line in cfg.connector_lines() {
+            tracing::info!("connector: {line}");
+        }
         let connectors = Arc::new(connect::Connectors::new(&cfg, &account_ids));
         let state = AppState {
             store,

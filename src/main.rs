@@ -162,6 +162,9 @@ fn main() -> ExitCode {
                     "The configuration in {src} is valid: {}.",
                     cfg.summary()
                 ));
+                for c in cfg.connector_lines() {
+                    say(format!("Connector: {c}."));
+                }
                 for w in cfg.warnings() {
                     say(format!("Warning: {w}."));
                 }

@@ -118,3 +118,32 @@ pub(super) fn check(accounts: &[super::AccountConfig]) -> Vec<String> {
     }
     errs
 }
+
+impl super::Config {
+    /// One line per connector: what it will accept, where. Never a secret.
+    pub fn connector_lines(&self) -> Vec<String> {
+        use crate::core::connect::{shopify, woocommerce};
+        let base = self.public_url.trim_end_matches('/');
+        let mut out = Vec::new();
+        for a in &self.accounts {
+            if let Some(s) = &a.connect.shopify {
+                out.push(format!(
+                    "account {}: Shopify store {} posting to {base}/connect/shopify, signed with any of {} secret(s), topics {}",
+                    a.email,
+                    s.domain_key(),
+                    s.all_secrets().len(),
+                    shopify::TOPICS.join(", ")
+                ));
+            }
+            if let Some(w) = &a.connect.woocommerce {
+                out.push(format!(
+                    "account {}: WooCommerce store {} posting to {base}/connect/woocommerce, topics {}",
+                    a.email,
+                    w.source_key(),
+                    woocommerce::TOPICS.join(", ")
+                ));
+            }
+        }
+        out
+    }
+}

@@ -73,15 +73,42 @@ fn tracking(g: &Gateway, carrier: &str, number: &str) -> Value {
     g.get(&format!("/v2/trackings/{carrier}/{number}"))["data"].clone()
 }
 
-#[test]
-fn a_shopify_fulfillment_becomes_a_tracking_and_a_delivered_push_emails_the_customer() {
-    let port = free_port();
-    let smtp = Smtp::start(port);
+/// A gateway mailing customers through a real SMTP server, with the push receivers on.
+fn mailing_gateway(port: u16) -> Gateway {
     let mut g = Gateway::with_config(&format!(
         "poll:\n  enabled: false\nemail:\n  transport: smtp\n  from: \"Bob's Shop <track@bobs.example>\"\n  smtp: {{ host: 127.0.0.1, port: {port}, security: none }}\n{}",
         crate::signing::push_config().replace("poll:\n  enabled: false\n", "")
     ));
     g.restart_with_accounts(&accounts("    notify:\n      email: true\n"));
+    g
+}
+
+/// The carrier says "delivered" for `number`; the email that follows, parsed:
+/// (recipient, text).
+fn delivered_email(g: &Gateway, smtp: &Smtp, carrier: &str, number: &str) -> (String, String) {
+    let push = json!({"carrier_code": carrier, "tracking_number": number, "status": "delivered",
+        "events": [{"time": "2026-11-21T15:00:00Z", "description": "Delivered, front door", "location": "HOME", "status": "delivered"}]})
+    .to_string();
+    let h = crate::signing::native_headers(&format!("msg_{number}"), crate::signing::now(), &push);
+    assert_eq!(g.push("/hooks/native", &h, &push).0, 200);
+    let raw = smtp.wait_for(1, 10).remove(0);
+    let mail = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap();
+    let to = mail
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_string();
+    (to, mail.body_text(0).unwrap().into_owned())
+}
+
+#[test]
+fn a_shopify_fulfillment_becomes_a_tracking_and_a_delivered_push_emails_the_customer() {
+    let port = free_port();
+    let smtp = Smtp::start(port);
+    let g = mailing_gateway(port);
     let body = fixture("shopify/fulfillments-create.json");
     let (status, v) = shopify(
         &g,
@@ -100,27 +127,28 @@ fn a_shopify_fulfillment_becomes_a_tracking_and_a_delivered_push_emails_the_cust
     assert_eq!(t["order_id"], "#1001");
     assert_eq!(t["customer_email"], "bob.norman@mail.example.com");
     assert_eq!(t["customer_name"], "Bob Norman");
-
-    let push = json!({"carrier_code": "usps", "tracking_number": "9400111899562537624326", "status": "delivered",
-        "events": [{"time": "2026-11-21T15:00:00Z", "description": "Delivered, front door", "location": "LOUISVILLE KY", "status": "delivered"}]})
-    .to_string();
-    let h = crate::signing::native_headers("msg_conn_1", crate::signing::now(), &push);
-    assert_eq!(g.push("/hooks/native", &h, &push).0, 200);
-    let raw = smtp.wait_for(1, 10).remove(0);
-    let mail = mail_parser::MessageParser::default()
-        .parse(raw.as_bytes())
-        .unwrap();
-    let to = mail
-        .to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .to_string();
+    let (to, text) = delivered_email(&g, &smtp, "usps", "9400111899562537624326");
     assert_eq!(to, "bob.norman@mail.example.com");
-    let text = mail.body_text(0).unwrap().into_owned();
     assert!(
         text.contains("Bob Norman") && text.contains("#1001"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_woocommerce_order_becomes_a_tracking_and_a_delivered_push_emails_the_customer_in_spanish() {
+    let port = free_port();
+    let smtp = Smtp::start(port);
+    let g = mailing_gateway(port);
+    let body = fixture("woocommerce/order-updated.json");
+    let (status, v) = woo(&g, "order.updated", &body, "ck&s3cret");
+    assert_eq!((status, v["created"].as_i64()), (200, Some(1)), "{v}");
+    let (to, text) = delivered_email(&g, &smtp, "usps", "9400111899562537624326");
+    assert_eq!(to, "ana.ruiz@mail.example.com");
+    assert!(text.contains("Ana Ruiz") && text.contains("727"), "{text}");
+    assert!(
+        text.contains("Entregado"),
+        "the site language (wpml_language es): {text}"
     );
 }
 
@@ -209,6 +237,25 @@ fn shopify_replays_rotated_secrets_other_topics_and_refusals() {
     );
     // The other account sees none of them.
     assert_eq!(g.get_as(KEY_B, "/v2/trackings/get")["data"]["total"], "0");
+}
+
+#[test]
+fn a_body_near_the_size_limit_is_taken() {
+    let g = gateway();
+    // About 900 KiB of line items, under the default 1 MiB limit.
+    let items: Vec<Value> = (0..7000)
+        .map(|i| json!({"id": i, "title": "Replacement part, assorted sizes", "sku": format!("SKU-{i:06}"), "quantity": 1, "price": "19.99", "vendor": "Acme Parts Ltd."}))
+        .collect();
+    let body = json!({"name": "#3000", "email": "big@example.net", "line_items": items,
+        "fulfillments": [{"status": "success", "tracking_company": "USPS", "tracking_number": s10(900, "US")}]})
+    .to_string();
+    assert!(
+        body.len() > 800 * 1024 && body.len() < 1024 * 1024,
+        "{}",
+        body.len()
+    );
+    let (status, v) = shopify(&g, "orders/fulfilled", "w-big", &body, SHOPIFY_SECRET);
+    assert_eq!((status, v["created"].as_i64()), (200, Some(1)), "{v}");
 }
 
 #[test]
