@@ -169,10 +169,15 @@ impl App {
             cfg.limits.failed_key_burst,
             cfg.limits.failed_keys_per_minute,
         );
+        for a in cfg.accounts.iter().filter(|a| a.connect.is_set()) {
+            if let Some(&id) = account_ids.get(&a.email) {
+                store.set_connect(id, a.connect.to_settings()).await?;
+            }
+        }
         for line in cfg.connector_lines() {
             tracing::info!("connector: {line}");
         }
-        let connectors = Arc::new(connect::Connectors::new(&cfg, &account_ids));
+        let connectors = Arc::new(connect::Connectors::new(&store.connected_accounts().await?));
         let state = AppState {
             store,
             cfg: Arc::new(cfg),

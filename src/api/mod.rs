@@ -5,6 +5,7 @@
 
 mod auth;
 mod carriers;
+mod connect_settings;
 pub mod error;
 pub(crate) mod fields;
 mod health;
@@ -81,6 +82,7 @@ pub fn router(state: AppState, receivers: OpenApiRouter<AppState>) -> Router {
         .merge(carriers::router())
         .merge(notifications::router())
         .merge(settings::router())
+        .merge(connect_settings::router())
         .split_for_parts();
     let v2 = v2
         .fallback(|| async { ApiError::RouteNotFound })

@@ -47,15 +47,7 @@ impl ShopifyConnect {
     }
 }
 
-/// `X-Shopify-Shop-Domain` or a configured domain, as compared.
-pub fn domain_key(d: &str) -> String {
-    let d = d.trim().to_ascii_lowercase();
-    let d = d
-        .strip_prefix("https://")
-        .or_else(|| d.strip_prefix("http://"))
-        .unwrap_or(&d);
-    d.trim_end_matches('/').to_string()
-}
+pub use crate::core::connect::settings::domain_key;
 
 /// A WooCommerce store.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +66,28 @@ impl WooConnect {
     }
 }
 
+impl ConnectConfig {
+    /// The stored form of this block.
+    pub fn to_settings(&self) -> crate::core::connect::settings::ConnectSettings {
+        use crate::core::connect::settings::{ConnectSettings, ShopifyStore, WooStore};
+        ConnectSettings {
+            shopify: self.shopify.as_ref().map(|s| ShopifyStore {
+                shop_domain: s.domain_key(),
+                secrets: s.all_secrets().into_iter().map(String::from).collect(),
+            }),
+            woocommerce: self.woocommerce.as_ref().map(|w| WooStore {
+                store_url: w.store_url.trim().to_string(),
+                secret: w.secret.expose().to_string(),
+            }),
+        }
+    }
+
+    /// Whether the config names any connector (it then decides them at every start).
+    pub fn is_set(&self) -> bool {
+        self.shopify.is_some() || self.woocommerce.is_some()
+    }
+}
+
 /// What is wrong with the accounts' connectors: empty domains or secrets, and a
 /// store connected to two accounts.
 pub(super) fn check(accounts: &[super::AccountConfig]) -> Vec<String> {
@@ -82,34 +96,20 @@ pub(super) fn check(accounts: &[super::AccountConfig]) -> Vec<String> {
     let mut woos = std::collections::HashMap::new();
     for (i, a) in accounts.iter().enumerate() {
         let at = format!("accounts[{i}].connect");
-        if let Some(s) = &a.connect.shopify {
-            let d = s.domain_key();
-            if d.is_empty() || d.contains('/') {
-                errs.push(format!(
-                    "{at}.shopify.shop_domain: {:?} is not a store domain (e.g. my-shop.myshopify.com)",
-                    s.shop_domain
-                ));
-            }
-            if s.all_secrets().is_empty() {
-                errs.push(format!("{at}.shopify: secret (or secrets) is required"));
-            }
-            if let Some(other) = shops.insert(d, i) {
+        let settings = a.connect.to_settings();
+        errs.extend(crate::core::connect::settings::problems(
+            &settings,
+            &format!("{at}."),
+        ));
+        if let Some(s) = &settings.shopify {
+            if let Some(other) = shops.insert(s.shop_domain.clone(), i) {
                 errs.push(format!(
                     "{at}.shopify.shop_domain: also accounts[{other}]'s; a store belongs to one account"
                 ));
             }
         }
-        if let Some(w) = &a.connect.woocommerce {
-            if reqwest::Url::parse(w.store_url.trim()).is_err() {
-                errs.push(format!(
-                    "{at}.woocommerce.store_url: {:?} is not a URL (e.g. https://shop.example/)",
-                    w.store_url
-                ));
-            }
-            if w.secret.is_empty() {
-                errs.push(format!("{at}.woocommerce.secret: must not be empty"));
-            }
-            if let Some(other) = woos.insert(w.source_key(), i) {
+        if let Some(w) = &settings.woocommerce {
+            if let Some(other) = woos.insert(domain_key(&w.store_url), i) {
                 errs.push(format!(
                     "{at}.woocommerce.store_url: also accounts[{other}]'s; a store belongs to one account"
                 ));

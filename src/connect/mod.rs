@@ -7,14 +7,17 @@ mod register;
 mod shopify;
 mod woocommerce;
 
-use crate::config::{domain_key, Config};
+use crate::core::account::Account;
+use crate::core::connect::settings::domain_key;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,42 +26,84 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(woocommerce::receive))
 }
 
-/// Which account each connected store belongs to, with its secrets; built from
-/// the configuration at start.
-#[derive(Debug, Default)]
+/// Which account each connected store belongs to, with its secrets: read from
+/// the store at start and after every change made here, and again when a delivery
+/// names a store it does not know or a secret it does not take (at most once a
+/// second), or when it is a minute old — so a change made on another node is seen.
 pub struct Connectors {
+    maps: RwLock<Maps>,
+    read_at: Mutex<Instant>,
+}
+
+#[derive(Default)]
+struct Maps {
     shopify: HashMap<String, (u64, Vec<String>)>,
     woocommerce: HashMap<String, (u64, String)>,
 }
 
-impl Connectors {
-    /// The connectors of `cfg`'s accounts; `ids` gives each account's id by email.
-    pub fn new(cfg: &Config, ids: &HashMap<String, u64>) -> Connectors {
-        let mut c = Connectors::default();
-        for a in &cfg.accounts {
-            let Some(&id) = ids.get(&a.email) else {
-                continue;
-            };
+/// Longest a node serves the stores as it last read them.
+const MAX_AGE: Duration = Duration::from_secs(60);
+/// Shortest time between two reads forced by unknown stores or bad signatures.
+const MIN_GAP: Duration = Duration::from_secs(1);
+
+impl Maps {
+    fn of(accounts: &[Account]) -> Maps {
+        let mut m = Maps::default();
+        for a in accounts.iter().filter(|a| a.disabled_at.is_none()) {
             if let Some(s) = &a.connect.shopify {
-                let secrets = s.all_secrets().into_iter().map(String::from).collect();
-                c.shopify.insert(s.domain_key(), (id, secrets));
+                m.shopify
+                    .insert(domain_key(&s.shop_domain), (a.id, s.secrets.clone()));
             }
             if let Some(w) = &a.connect.woocommerce {
-                c.woocommerce
-                    .insert(w.source_key(), (id, w.secret.expose().to_string()));
+                m.woocommerce
+                    .insert(domain_key(&w.store_url), (a.id, w.secret.clone()));
             }
         }
-        c
+        m
+    }
+}
+
+impl Connectors {
+    /// The connectors of `accounts` (the store's, with a connected store).
+    pub fn new(accounts: &[Account]) -> Connectors {
+        Connectors {
+            maps: RwLock::new(Maps::of(accounts)),
+            read_at: Mutex::new(Instant::now()),
+        }
     }
 
-    /// The account and secrets of a Shopify store, by `X-Shopify-Shop-Domain`.
-    fn shopify(&self, domain: &str) -> Option<&(u64, Vec<String>)> {
-        self.shopify.get(&domain_key(domain))
+    /// Reads the stores again from `store`.
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let accounts = store.connected_accounts().await?;
+        *self.maps.write().expect("connector lock") = Maps::of(&accounts);
+        *self.read_at.lock().expect("connector lock") = Instant::now();
+        Ok(())
     }
 
-    /// The account and secret of a WooCommerce store, by `X-WC-Webhook-Source`.
-    fn woocommerce(&self, source: &str) -> Option<&(u64, String)> {
-        self.woocommerce.get(&domain_key(source))
+    /// Reads again if the last read is older than `age`.
+    async fn reload_if_older(&self, store: &Store, age: Duration) -> Result<(), StoreError> {
+        let stale = self.read_at.lock().expect("connector lock").elapsed() >= age;
+        if stale {
+            self.reload(store).await?;
+        }
+        Ok(())
+    }
+
+    /// What `look` finds, read again first when stale, and again (rate-limited)
+    /// when it finds nothing or nothing `accepted` takes.
+    async fn find<T>(
+        &self,
+        store: &Store,
+        look: impl Fn(&Maps) -> Option<T>,
+        accepted: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>, StoreError> {
+        self.reload_if_older(store, MAX_AGE).await?;
+        let first = look(&self.maps.read().expect("connector lock"));
+        if first.as_ref().is_some_and(&accepted) {
+            return Ok(first);
+        }
+        self.reload_if_older(store, MIN_GAP).await?;
+        Ok(look(&self.maps.read().expect("connector lock")))
     }
 }
 

@@ -4,6 +4,7 @@
 //! a delivery whose `X-Shopify-Webhook-Id` was taken before has no second effect.
 
 use super::{header, register, signed_by_any, ConnectError};
+use crate::core::connect::settings::domain_key;
 use crate::core::connect::shopify::{read, TOPICS};
 use crate::ingest::RawBody;
 use crate::state::AppState;
@@ -33,15 +34,21 @@ pub(super) async fn receive(
         .ok_or_else(|| {
             ConnectError::Malformed("the X-Shopify-Shop-Domain header is missing".into())
         })?;
-    let (account, secrets) = state
-        .connectors
-        .shopify(domain)
-        .ok_or_else(|| ConnectError::UnknownShop(domain.to_string()))?;
     let sig = header(&headers, "x-shopify-hmac-sha256").ok_or(ConnectError::Unauthorized(
         "the X-Shopify-Hmac-Sha256 header is missing",
     ))?;
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    if !signed_by_any(&secrets, sig, &body) {
+    let signed = |(_, secrets): &(u64, Vec<String>)| {
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        signed_by_any(&secrets, sig, &body)
+    };
+    let key = domain_key(domain);
+    let found = state
+        .connectors
+        .find(&state.store, |m| m.shopify.get(&key).cloned(), signed)
+        .await?
+        .ok_or_else(|| ConnectError::UnknownShop(domain.to_string()))?;
+    let account = found.0;
+    if !signed(&found) {
         return Err(ConnectError::Unauthorized(
             "X-Shopify-Hmac-Sha256 matches none of the store's secrets",
         ));
@@ -55,5 +62,5 @@ pub(super) async fn receive(
     let v: Value = serde_json::from_slice(&body)
         .map_err(|e| ConnectError::Malformed(format!("the body is not JSON: {e}")))?;
     let order = read(topic, &v).map_err(|e| ConnectError::Malformed(e.0))?;
-    register::delivery(&state, *account, "shopify", id, &order).await
+    register::delivery(&state, account, "shopify", id, &order).await
 }

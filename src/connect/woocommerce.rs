@@ -5,6 +5,7 @@
 //! when a webhook is saved (`webhook_id=N`) is answered 200 and writes nothing.
 
 use super::{header, register, signed_by_any, ConnectError};
+use crate::core::connect::settings::domain_key;
 use crate::core::connect::woocommerce::{read, TOPICS};
 use crate::ingest::RawBody;
 use crate::state::AppState;
@@ -54,14 +55,19 @@ pub(super) async fn receive(
         .ok_or_else(|| {
             ConnectError::Malformed("the X-WC-Webhook-Source header is missing".into())
         })?;
-    let (account, secret) = state
-        .connectors
-        .woocommerce(source)
-        .ok_or_else(|| ConnectError::UnknownShop(source.to_string()))?;
     let sig = header(&headers, "x-wc-webhook-signature").ok_or(ConnectError::Unauthorized(
         "the X-WC-Webhook-Signature header is missing",
     ))?;
-    if !signed_by_any(&[&wp_specialchars_decode(secret)], sig, &body) {
+    let signed =
+        |(_, secret): &(u64, String)| signed_by_any(&[&wp_specialchars_decode(secret)], sig, &body);
+    let key = domain_key(source);
+    let found = state
+        .connectors
+        .find(&state.store, |m| m.woocommerce.get(&key).cloned(), signed)
+        .await?
+        .ok_or_else(|| ConnectError::UnknownShop(source.to_string()))?;
+    let account = found.0;
+    if !signed(&found) {
         return Err(ConnectError::Unauthorized(
             "X-WC-Webhook-Signature does not match the store's secret",
         ));
@@ -78,7 +84,7 @@ pub(super) async fn receive(
     // WooCommerce's delivery id is not stable (a hash of the webhook and the
     // second): the body itself identifies a resend.
     let id = crate::ingest::signature::body_id(&body);
-    register::delivery(&state, *account, "woocommerce", Some(&id), &order).await
+    register::delivery(&state, account, "woocommerce", Some(&id), &order).await
 }
 
 #[cfg(test)]

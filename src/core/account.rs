@@ -34,6 +34,9 @@ pub struct Account {
     /// unset.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// The shop platforms whose order webhooks register its trackings.
+    #[serde(default)]
+    pub connect: crate::core::connect::settings::ConnectSettings,
 }
 
 /// How a shop presents itself to its customers.
@@ -131,6 +134,7 @@ pub fn plan_upsert(
             name,
             logo_url,
             timezone,
+            connect: Default::default(),
         },
     }
 }

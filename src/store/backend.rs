@@ -9,6 +9,7 @@
 //! Reads that walk many rows run off the async threads (sled) or in the database.
 
 use super::types::*;
+use crate::core::connect::settings::ConnectSettings;
 use crate::core::model::{Parcel, Transition};
 use crate::core::plan::Origin;
 use crate::core::replay::Replay;
@@ -44,6 +45,16 @@ pub trait Accounts: Send + Sync {
 
     /// The account whose key this is (compared in constant time).
     async fn account_by_key(&self, api_key: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Replaces an account's connected stores; `None` when there is no such account.
+    async fn set_connect(
+        &self,
+        account: u64,
+        connect: ConnectSettings,
+    ) -> Result<Option<Account>, StoreError>;
+
+    /// Every account with a connected store (accounts are few: read whole).
+    async fn connected_accounts(&self) -> Result<Vec<Account>, StoreError>;
 
     /// Applies `change` to the account's settings as they are when the write runs
     /// (so a destination a delivery disabled meanwhile is not lost); a change that

@@ -369,3 +369,137 @@ fn check_config_refuses_a_store_connected_twice_or_without_a_secret() {
         "{out}"
     );
 }
+
+#[test]
+fn connectors_set_through_the_api_work_at_once_survive_a_restart_and_never_show_secrets() {
+    let mut g = Gateway::with_config("poll:\n  enabled: false\n");
+    let body = fixture("shopify/fulfillments-create.json");
+    assert_eq!(
+        shopify(&g, "fulfillments/create", "a-1", &body, SHOPIFY_SECRET).0,
+        404,
+        "not connected yet"
+    );
+
+    let put = |g: &Gateway, key: &str, v: Value| {
+        g.send(
+            reqwest::Method::PUT,
+            "/v2/connect/settings",
+            Some(key),
+            Some(&v.to_string()),
+        )
+        .1
+    };
+    let v = put(
+        &g,
+        KEY_A,
+        json!({"shopify": {"shop_domain": "https://Bobs-Shop.myshopify.com/", "secret": SHOPIFY_SECRET}}),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    assert_eq!(v["data"]["shopify"]["shop_domain"], SHOP);
+    assert_eq!(v["data"]["shopify"]["secrets"], 1);
+    assert_eq!(v["data"]["managed_by"], "api");
+    assert!(
+        !v.to_string().contains(SHOPIFY_SECRET),
+        "a secret is never shown back: {v}"
+    );
+    let (status, r) = shopify(&g, "fulfillments/create", "a-2", &body, SHOPIFY_SECRET);
+    assert_eq!(
+        (status, r["created"].as_i64()),
+        (200, Some(1)),
+        "taken without a restart: {r}"
+    );
+
+    // Rotation: the new secret replaces the old one.
+    let v = put(
+        &g,
+        KEY_A,
+        json!({"shopify": {"shop_domain": SHOP, "secrets": [SHOPIFY_NEXT]}}),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    assert_eq!(
+        shopify(&g, "fulfillments/create", "a-3", &body, SHOPIFY_SECRET).0,
+        401
+    );
+    assert_eq!(
+        shopify(&g, "fulfillments/create", "a-4", &body, SHOPIFY_NEXT).0,
+        200
+    );
+
+    // Bad input names the field and changes nothing.
+    for (bad, field) in [
+        (
+            json!({"shopify": {"shop_domain": ""}}),
+            "shopify.shop_domain",
+        ),
+        (
+            json!({"woocommerce": {"store_url": "shop.example", "secret": "s"}}),
+            "woocommerce.store_url",
+        ),
+        (
+            json!({"woocommerce": {"store_url": "https://shop.example/"}}),
+            "woocommerce.secret",
+        ),
+        (json!({"bigcommerce": {}}), "bigcommerce"),
+    ] {
+        let v = put(&g, KEY_A, bad);
+        assert_eq!(code(&v), 4012, "{v}");
+        assert!(
+            v["meta"]["message"].as_str().unwrap().contains(field),
+            "{field}: {v}"
+        );
+    }
+    // A store belongs to one account.
+    let v = put(
+        &g,
+        KEY_B,
+        json!({"shopify": {"shop_domain": SHOP, "secret": "other"}}),
+    );
+    assert_eq!(code(&v), 4012, "{v}");
+    assert!(
+        v["meta"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("another account"),
+        "{v}"
+    );
+
+    // Kept across a restart (the config names no connectors for this account).
+    g.restart_with_accounts(&format!(
+        "accounts:\n  - email: a@shop-a.example\n    api_key: {KEY_A}\n  - email: b@shop-b.example\n    api_key: {KEY_B}\n"
+    ));
+    let v = g.get("/v2/connect/settings");
+    assert_eq!(v["data"]["shopify"]["shop_domain"], SHOP, "{v}");
+    assert_eq!(
+        shopify(&g, "fulfillments/create", "a-5", &body, SHOPIFY_NEXT).0,
+        200
+    );
+    // Disconnected: the store is unknown again.
+    let v = put(&g, KEY_A, json!({"shopify": null}));
+    assert!(v["data"]["shopify"].is_null(), "{v}");
+    assert_eq!(
+        shopify(&g, "fulfillments/create", "a-6", &body, SHOPIFY_NEXT).0,
+        404
+    );
+}
+
+#[test]
+fn a_put_on_connectors_the_config_names_warns_that_the_next_start_replaces_it() {
+    let g = gateway();
+    let v = g.put(
+        "/v2/connect/settings",
+        Some(&json!({"woocommerce": {"store_url": "https://other.example/", "secret": "x"}})),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    assert_eq!(v["data"]["managed_by"], "config");
+    assert!(
+        v["data"]["warning"]
+            .as_str()
+            .unwrap()
+            .contains("next start"),
+        "{v}"
+    );
+    assert_eq!(
+        v["data"]["shopify"]["secrets"], 2,
+        "the Shopify store was left as it was"
+    );
+}

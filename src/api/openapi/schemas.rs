@@ -367,3 +367,15 @@ pub struct SettingsChange {
     pub slack: Option<Value>,
     pub rules: Option<Value>,
 }
+
+/// An account's connected stores: `{shop_domain, secrets (a count), webhook_url}`
+/// for Shopify, `{store_url, webhook_url}` for WooCommerce; never a secret.
+#[derive(ToSchema)]
+pub struct ConnectView {
+    pub shopify: Option<Value>,
+    pub woocommerce: Option<Value>,
+    /// `config` (the config names them: they are set again at every start) or `api`.
+    pub managed_by: String,
+    /// After a PUT the config will undo at the next start.
+    pub warning: Option<String>,
+}

@@ -4,6 +4,7 @@
 //! `crate::connect` verify, store and answer.
 
 pub mod names;
+pub mod settings;
 pub mod shopify;
 pub mod woocommerce;
 

@@ -3,6 +3,7 @@
 use super::db::Db;
 use super::{decode, PgStore};
 use crate::core::account::{email_key, plan_retire, plan_upsert, AccountSpec};
+use crate::core::connect::settings::ConnectSettings;
 use crate::core::settings::{Notify, NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
 use crate::store::types::*;
@@ -147,6 +148,49 @@ impl Accounts for PgStore {
     /// Changes an account's notification settings: `change` gets the current ones
     /// (read under a row lock, so a concurrent 410-disable is not lost) and returns
     /// the new ones, or an error that leaves them as they are.
+    async fn set_connect(
+        &self,
+        account: u64,
+        connect: ConnectSettings,
+    ) -> Result<Option<Account>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&(account as i64)],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
+        a.connect = connect;
+        tx.execute(
+            "UPDATE accounts SET row = $2 WHERE id = $1",
+            &[&(account as i64), &Json(&a)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(a))
+    }
+
+    async fn connected_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT row FROM accounts WHERE row ? 'connect'", &[])
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let Json(a): Json<Account> = r.try_get(0).map_err(|e| decode("accounts", e))?;
+            if !a.connect.is_empty() {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     async fn set_notify(
         &self,
         account: u64,

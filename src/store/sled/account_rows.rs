@@ -1,6 +1,7 @@
-//! Account rows of releases before several keys per account, and the step at open
-//! that rewrites them. Rows are positional (postcard), so the old layout is kept
-//! here as a type of its own and read only by that step.
+//! Account rows of older releases, and the steps at open that rewrite them: before
+//! several keys per account ([`AccountV1`]), and before shop connectors
+//! ([`AccountV2`]). Rows are positional (postcard), so each old layout is kept here
+//! as a type of its own and read only by its step.
 
 use super::keys::T;
 use super::{decode, encode, SledStore, StoreError};
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// Set once every account row lists its keys (`key_sha256s`).
 const ACCOUNTS_KEYED: &[u8] = b"accounts_keyed";
+/// Set once every account row has its connectors (`connect`).
+const ACCOUNTS_CONNECT: &[u8] = b"accounts_connect";
 
 /// An account row as releases before several keys wrote it (in JSON before the
 /// compact encoding, then in that encoding).
@@ -39,6 +42,38 @@ impl From<AccountV1> for Account {
             name: a.name,
             logo_url: a.logo_url,
             timezone: None,
+            connect: Default::default(),
+        }
+    }
+}
+
+/// An account row as releases with several keys and before shop connectors wrote it.
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountV2 {
+    id: u64,
+    email: String,
+    key_sha256s: Vec<String>,
+    created_at: i64,
+    disabled_at: Option<i64>,
+    notify: Notify,
+    name: Option<String>,
+    logo_url: Option<String>,
+    timezone: Option<String>,
+}
+
+impl From<AccountV2> for Account {
+    fn from(a: AccountV2) -> Account {
+        Account {
+            id: a.id,
+            email: a.email,
+            key_sha256s: a.key_sha256s,
+            created_at: a.created_at,
+            disabled_at: a.disabled_at,
+            notify: a.notify,
+            name: a.name,
+            logo_url: a.logo_url,
+            timezone: a.timezone,
+            connect: Default::default(),
         }
     }
 }
@@ -50,7 +85,7 @@ impl SledStore {
     /// which writes old JSON account rows as [`AccountV1`].
     pub(super) fn migrate_accounts(&self) -> Result<(), StoreError> {
         if self.tree(T::Meta).get(ACCOUNTS_KEYED)?.is_some() {
-            return Ok(());
+            return self.migrate_account_connect();
         }
         let mut batch = sled::Batch::default();
         let mut n = 0;
@@ -63,12 +98,34 @@ impl SledStore {
             );
             n += 1;
         }
+        // Written in today's layout: the connectors step has nothing to do.
         batch.insert(super::rows::key(T::Meta, ACCOUNTS_KEYED), vec![1u8]);
+        batch.insert(super::rows::key(T::Meta, ACCOUNTS_CONNECT), vec![1u8]);
         self.inner.rows.apply_batch(batch)?;
         self.inner.db.flush()?;
         if n > 0 {
             tracing::info!(accounts = n, "account rows rewritten to list their keys");
         }
+        Ok(())
+    }
+
+    /// Rewrites every [`AccountV2`] row with (no) connectors, in one atomic batch.
+    fn migrate_account_connect(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ACCOUNTS_CONNECT)?.is_some() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for kv in self.tree(T::Accounts).iter() {
+            let (k, v) = kv?;
+            let old: AccountV2 = decode(T::Accounts, &v)?;
+            batch.insert(
+                super::rows::key(T::Accounts, &k),
+                encode(&Account::from(old)),
+            );
+        }
+        batch.insert(super::rows::key(T::Meta, ACCOUNTS_CONNECT), vec![1u8]);
+        self.inner.rows.apply_batch(batch)?;
+        self.inner.db.flush()?;
         Ok(())
     }
 }
@@ -103,11 +160,13 @@ mod tests {
             .insert(hex::decode(&hash).unwrap(), encode(&1u64))
             .unwrap();
         // The open above marked the (then empty) directory done.
-        store
-            .inner
-            .rows
-            .remove(super::super::rows::key(T::Meta, ACCOUNTS_KEYED))
-            .unwrap();
+        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT] {
+            store
+                .inner
+                .rows
+                .remove(super::super::rows::key(T::Meta, marker))
+                .unwrap();
+        }
 
         store.migrate_accounts().unwrap();
 
@@ -124,5 +183,45 @@ mod tests {
             store.account(1).await.unwrap().is_some(),
             "marked done: not run again"
         );
+    }
+
+    #[tokio::test]
+    async fn an_account_of_the_release_before_connectors_keeps_everything() {
+        let (_dir, store) = super::super::testing::temp_store().await;
+        let hash = crate::core::account::hash_key("k2");
+        let old = AccountV2 {
+            id: 1,
+            email: "a@example.com".into(),
+            key_sha256s: vec![hash.clone()],
+            created_at: 5,
+            disabled_at: None,
+            notify: Notify::default(),
+            name: Some("Shop".into()),
+            logo_url: None,
+            timezone: Some("Europe/Paris".into()),
+        };
+        store
+            .tree(T::Accounts)
+            .insert(1u64.to_be_bytes(), encode(&old))
+            .unwrap();
+        store
+            .tree(T::ApiKeys)
+            .insert(hex::decode(&hash).unwrap(), encode(&1u64))
+            .unwrap();
+        store
+            .inner
+            .rows
+            .remove(super::super::rows::key(T::Meta, ACCOUNTS_CONNECT))
+            .unwrap();
+
+        store.migrate_accounts().unwrap();
+
+        let a = store
+            .account_by_key("k2")
+            .await
+            .unwrap()
+            .expect("key still works");
+        assert_eq!(a.timezone.as_deref(), Some("Europe/Paris"));
+        assert!(a.connect.is_empty());
     }
 }

@@ -3,6 +3,7 @@
 use super::keys::T;
 use super::{SledStore, StoreError};
 use crate::core::account::{email_key, keys_dropped, plan_retire, plan_upsert, AccountSpec};
+use crate::core::connect::settings::ConnectSettings;
 use crate::core::settings::Notify;
 use crate::core::settings::{NotifyChange, SettingsError};
 use crate::store::backend::Accounts;
@@ -111,6 +112,34 @@ impl Accounts for SledStore {
             return Ok(None);
         };
         Ok(account.admits(&presented).then_some(account))
+    }
+
+    async fn set_connect(
+        &self,
+        account: u64,
+        connect: ConnectSettings,
+    ) -> Result<Option<Account>, StoreError> {
+        self.write(|tx| {
+            let key = account.to_be_bytes();
+            let Some(mut a) = tx.get::<Account>(T::Accounts, &key)? else {
+                return Ok(None);
+            };
+            a.connect = connect;
+            tx.put(T::Accounts, key.to_vec(), &a);
+            Ok(Some(a))
+        })
+        .await
+    }
+
+    async fn connected_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let mut out = Vec::new();
+        for v in self.tree(T::Accounts).iter().values() {
+            let a: Account = super::decode(T::Accounts, &v?)?;
+            if !a.connect.is_empty() {
+                out.push(a);
+            }
+        }
+        Ok(out)
     }
 
     async fn set_notify(
