@@ -155,22 +155,11 @@ impl Accounts for PgStore {
     ) -> Result<Option<Account>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let row = tx
-            .query_opt(
-                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
-                &[&(account as i64)],
-            )
-            .await?;
-        let Some(row) = row else {
+        let Some(mut a) = locked_account(&tx, account).await? else {
             return Ok(None);
         };
-        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
         a.connect = connect;
-        tx.execute(
-            "UPDATE accounts SET row = $2 WHERE id = $1",
-            &[&(account as i64), &Json(&a)],
-        )
-        .await?;
+        write_account(&tx, &a).await?;
         tx.commit().await?;
         Ok(Some(a))
     }
@@ -198,29 +187,40 @@ impl Accounts for PgStore {
     ) -> Result<Result<Notify, SettingsError>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let row = tx
-            .query_opt(
-                "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
-                &[&(account as i64)],
-            )
-            .await?;
-        let Some(row) = row else {
+        let Some(mut a) = locked_account(&tx, account).await? else {
             return Ok(change.apply(&Notify::default()));
         };
-        let Json(mut a): Json<Account> = row.try_get(0).map_err(|e| decode("accounts", e))?;
         let notify = match change.apply(&a.notify) {
             Ok(n) => n,
             Err(e) => return Ok(Err(e)),
         };
         a.notify = notify;
-        tx.execute(
-            "UPDATE accounts SET row = $2 WHERE id = $1",
-            &[&(account as i64), &Json(&a)],
-        )
-        .await?;
+        write_account(&tx, &a).await?;
         tx.commit().await?;
         Ok(Ok(a.notify))
     }
+}
+
+/// An account's row, locked until `tx` ends (read, changed, written back).
+async fn locked_account(tx: &super::db::Tx<'_>, id: u64) -> Result<Option<Account>, StoreError> {
+    let row = tx
+        .query_opt(
+            "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
+            &[&(id as i64)],
+        )
+        .await?;
+    row.map(|r| r.try_get::<_, Json<Account>>(0).map(|j| j.0))
+        .transpose()
+        .map_err(|e| decode("accounts", e))
+}
+
+async fn write_account(tx: &super::db::Tx<'_>, a: &Account) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE accounts SET row = $2 WHERE id = $1",
+        &[&(a.id as i64), &Json(a)],
+    )
+    .await?;
+    Ok(())
 }
 
 impl PgStore {
