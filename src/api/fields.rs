@@ -236,5 +236,6 @@ pub fn patch(m: &Map<String, Value>, at: &str) -> Result<TrackingPatch, ApiError
         archived: boolean(m, "archived", at)?,
         status,
         notupdate: None,
+        shop_url: None,
     })
 }

@@ -24,6 +24,8 @@ fn names() -> &'static CarrierNames {
 struct Item {
     new: NewTracking,
     cancelled: bool,
+    /// The platform's tracking link for it.
+    url: Option<String>,
 }
 
 /// Our carrier for a number: the platform's name mapped, else detected.
@@ -87,7 +89,8 @@ pub(super) async fn delivery(
     let mut items: Vec<Item> = Vec::new();
     let mut refused = Vec::new();
     for s in &order.shipments {
-        for number in &s.numbers {
+        for (i, number) in s.numbers.iter().enumerate() {
+            let url = s.urls.get(i).cloned().flatten();
             let made = carrier(state, s.company.as_deref(), number).and_then(|code| {
                 let mut m = base.clone();
                 m.insert("tracking_number".into(), json!(number));
@@ -102,10 +105,14 @@ pub(super) async fn delivery(
                     .find(|i| i.new.tracking_number == new.tracking_number)
                 {
                     // The same number in two shipments: the later one says how it stands.
-                    Some(i) => i.cancelled = s.cancelled,
+                    Some(known) => {
+                        known.cancelled = s.cancelled;
+                        known.url = url.or(known.url.take());
+                    }
                     None => items.push(Item {
                         new,
                         cancelled: s.cancelled,
+                        url,
                     }),
                 },
                 Err(reason) => {
@@ -117,13 +124,15 @@ pub(super) async fn delivery(
         }
     }
     let now = state.clock.now();
-    let keys: Vec<(String, String, bool)> = items
+    let keys: Vec<(String, String, bool, Option<String>)> = items
         .iter()
         .map(|i| {
+            let n = &i.new;
             (
-                i.new.carrier_code.clone(),
-                i.new.tracking_number.clone(),
+                n.carrier_code.clone(),
+                n.tracking_number.clone(),
                 i.cancelled,
+                i.url.clone(),
             )
         })
         .collect();
@@ -136,13 +145,19 @@ pub(super) async fn delivery(
         .await?;
     let mut patches = Vec::new();
     let (mut created, mut updated) = (0, 0);
-    for ((carrier, number, cancelled), r) in keys.into_iter().zip(made) {
-        let stop = cancelled.then_some(true);
+    for ((carrier, number, cancelled, shop_url), r) in keys.into_iter().zip(made) {
+        let notupdate = cancelled.then_some(true);
         match r {
             Ok(_) => {
                 created += 1;
-                if stop.is_some() {
-                    patches.push((carrier, number, stop_only()));
+                // What a create does not set: the stop and the shop's link.
+                if notupdate.is_some() || shop_url.is_some() {
+                    let patch = TrackingPatch {
+                        notupdate,
+                        shop_url,
+                        ..TrackingPatch::default()
+                    };
+                    patches.push((carrier, number, patch));
                 }
             }
             Err(TrackingError::AlreadyExists) => {
@@ -151,9 +166,9 @@ pub(super) async fn delivery(
                 let patch = TrackingPatch {
                     fields,
                     order_created_at,
-                    archived: None,
-                    status: None,
-                    notupdate: stop,
+                    notupdate,
+                    shop_url,
+                    ..TrackingPatch::default()
                 };
                 patches.push((carrier, number, patch));
             }
@@ -185,14 +200,6 @@ pub(super) async fn delivery(
     Ok(Json(
         json!({"created": created, "updated": updated, "refused": refused}),
     ))
-}
-
-/// A patch that only stops updating.
-fn stop_only() -> TrackingPatch {
-    TrackingPatch {
-        notupdate: Some(true),
-        ..TrackingPatch::default()
-    }
 }
 
 fn store_error(e: TrackingError) -> crate::store::StoreError {

@@ -237,6 +237,12 @@ pub struct Tracking {
     /// The shop asked to stop updating (notupdate).
     #[serde(default)]
     pub notupdate: bool,
+    /// The shop's own tracking link for this parcel (Shopify's `tracking_url`,
+    /// WooCommerce's tracking link), shown where the carrier table has none. Last
+    /// field: sled rows written before it are read with it absent
+    /// (`store::sled::decode`).
+    #[serde(default)]
+    pub shop_url: Option<String>,
 }
 
 impl Tracking {

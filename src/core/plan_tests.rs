@@ -29,6 +29,7 @@ fn tracking(account: u64, email: Option<&str>) -> Tracking {
         archived: false,
         status_override: None,
         notupdate: false,
+        shop_url: None,
     }
 }
 

@@ -80,6 +80,8 @@ pub struct TrackingView {
     /// The carrier's estimated delivery date (`YYYY-MM-DD`, UTC), when known and
     /// the parcel is not delivered yet.
     pub estimated_delivery: Option<String>,
+    /// The shop's own tracking link (from its platform's webhook), when it gave one.
+    pub shop_tracking_url: Option<String>,
 }
 
 const DAY: i64 = 86_400;
@@ -155,6 +157,7 @@ impl TrackingView {
                 .estimated_delivery
                 .filter(|_| p.status != Status::Delivered)
                 .map(|t| tm_date(t)[..10].to_string()),
+            shop_tracking_url: t.shop_url.clone(),
         }
     }
 }

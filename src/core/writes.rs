@@ -66,6 +66,7 @@ impl NewTracking {
             archived: false,
             status_override: None,
             notupdate: false,
+            shop_url: None,
         }
     }
 }
@@ -83,6 +84,8 @@ pub struct TrackingPatch {
     pub status: Option<StatusOverride>,
     /// Stop (or resume) updating.
     pub notupdate: Option<bool>,
+    /// The shop's own tracking link.
+    pub shop_url: Option<String>,
 }
 
 impl TrackingPatch {
@@ -104,6 +107,9 @@ impl TrackingPatch {
         if let Some(n) = self.notupdate {
             t.notupdate = n;
         }
+        if let Some(u) = self.shop_url {
+            t.shop_url = Some(u);
+        }
         t.updated_at = now;
     }
 
@@ -113,5 +119,6 @@ impl TrackingPatch {
             && self.archived.is_none()
             && self.status.is_none()
             && self.notupdate.is_none()
+            && self.shop_url.is_none()
     }
 }

@@ -159,7 +159,11 @@ impl<'a> MessageContext<'a> {
             carrier,
             // "Follow your parcel" is the customer's tracking page.
             link: crate::core::links::tracking_page(public_url, &tracking.id),
-            carrier_link: carrier.link_for(&tracking.tracking_number),
+            // The link the shop's platform made for this number, else the carrier table's.
+            carrier_link: tracking
+                .shop_tracking_url
+                .clone()
+                .or_else(|| carrier.link_for(&tracking.tracking_number)),
             estimated_delivery: tracking.estimated_delivery.as_deref(),
             public_url,
             notification_id,
@@ -231,8 +235,10 @@ impl<'a> PageContext<'a> {
                     .name
                     .clone()
                     .unwrap_or_else(|| view.carrier_code.clone()),
-                url: carrier
-                    .link_for(number)
+                url: view
+                    .shop_tracking_url
+                    .clone()
+                    .or_else(|| carrier.link_for(number))
                     .or_else(|| Some(carrier.homepage.clone()).filter(|u| !u.is_empty())),
             },
             estimated_delivery: view.estimated_delivery.as_deref(),

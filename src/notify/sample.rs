@@ -119,5 +119,6 @@ pub fn tracking(id: &str, parcel: &Parcel, at: i64) -> Tracking {
         archived: false,
         status_override: None,
         notupdate: false,
+        shop_url: None,
     }
 }

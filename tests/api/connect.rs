@@ -503,3 +503,45 @@ fn a_put_on_connectors_the_config_names_warns_that_the_next_start_replaces_it() 
         "the Shopify store was left as it was"
     );
 }
+
+#[test]
+fn the_platforms_tracking_link_is_kept_and_shown_on_the_page() {
+    let g = gateway();
+    let n = s10(950, "US");
+    let body = json!({"name": "#4000.1", "status": "success", "tracking_company": "USPS",
+        "tracking_numbers": [n], "tracking_urls": ["https://bobs-shop.example/track?n=950"]})
+    .to_string();
+    let (status, v) = shopify(&g, "fulfillments/create", "w-link", &body, SHOPIFY_SECRET);
+    assert_eq!((status, v["created"].as_i64()), (200, Some(1)), "{v}");
+    let t = tracking(&g, "usps", &n);
+    assert_eq!(
+        t["shop_tracking_url"],
+        "https://bobs-shop.example/track?n=950"
+    );
+    let page_url = g.get(&format!("/v2/trackings/usps/{n}"))["data"]["tracking_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = &page_url[page_url.find("/t/").unwrap()..];
+    let page = reqwest::blocking::get(format!("{}{path}", g.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("bobs-shop.example"),
+        "the shop's link on the page:\n{page}"
+    );
+    // A link that is not http(s) is not kept.
+    let odd = body
+        .replace(
+            "https://bobs-shop.example/track?n=950",
+            "javascript:alert(1)",
+        )
+        .replace("#4000.1", "#4000.2");
+    let (_, v) = shopify(&g, "fulfillments/update", "w-link-2", &odd, SHOPIFY_SECRET);
+    assert_eq!(v["updated"].as_i64(), Some(1), "{v}");
+    assert_eq!(
+        tracking(&g, "usps", &n)["shop_tracking_url"],
+        "https://bobs-shop.example/track?n=950"
+    );
+}

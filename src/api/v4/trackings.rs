@@ -166,6 +166,7 @@ fn patch(m: &Map<String, Value>) -> Result<TrackingPatch, ApiError> {
         archived: archived_status(text(m, "archived_status", "")?.as_deref())?,
         status: None,
         notupdate: None,
+        shop_url: None,
     })
 }
 

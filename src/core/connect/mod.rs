@@ -32,6 +32,9 @@ pub struct Order {
 pub struct Shipment {
     /// Its tracking numbers.
     pub numbers: Vec<String>,
+    /// The platform's tracking link of each number, where it gives one (same
+    /// order as `numbers`; `None` where it gives none).
+    pub urls: Vec<Option<String>>,
     /// The carrier as the platform names it, if it does.
     pub company: Option<String>,
     /// Cancelled: its trackings stop updating.
@@ -74,6 +77,15 @@ fn numbers(v: &Value, key: &str, at: &str) -> Result<Vec<String>, Malformed> {
         Some(_) => return Err(Malformed(format!("{at}{key} must be an array"))),
     }
     Ok(out)
+}
+
+/// A tracking link as kept: an http(s) URL of sane length, else none.
+pub fn link(url: Option<String>) -> Option<String> {
+    url.filter(|u| {
+        (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 1000
+            && !u.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
 }
 
 /// `first last`, either alone, or `None`.

@@ -2,7 +2,7 @@
 //! and `fulfillments/update` carry a Fulfillment, `orders/fulfilled` and
 //! `orders/updated` an Order with its `fulfillments[]`.
 
-use super::{full_name, numbers, text, Malformed, Order, Shipment};
+use super::{full_name, link, numbers, text, Malformed, Order, Shipment};
 use serde_json::Value;
 
 /// The topics that register trackings; others are answered and ignored.
@@ -19,17 +19,55 @@ fn shipment(f: &Value, at: &str) -> Result<Shipment, Malformed> {
         return Err(Malformed(format!("{}must be a fulfillment object", at)));
     }
     let mut numbers = numbers(f, "tracking_numbers", at)?;
+    let listed = listed_urls(f);
+    let mut urls: Vec<Option<String>> = numbers
+        .iter()
+        .map(|n| {
+            listed
+                .iter()
+                .find(|(m, _)| m == n)
+                .and_then(|(_, u)| link(u.clone()))
+        })
+        .collect();
     if let Some(n) = text(f, "tracking_number", at)? {
         if !numbers.contains(&n) {
             numbers.insert(0, n);
+            urls.insert(0, link(text(f, "tracking_url", at)?));
+        } else if let Some(i) = numbers.iter().position(|m| *m == n) {
+            if urls[i].is_none() {
+                urls[i] = link(text(f, "tracking_url", at)?);
+            }
         }
     }
     let status = text(f, "status", at)?.unwrap_or_default();
     Ok(Shipment {
         numbers,
+        urls,
         company: text(f, "tracking_company", at)?,
         cancelled: matches!(status.as_str(), "cancelled" | "error" | "failure"),
     })
+}
+
+/// Each listed number with the URL at the same place of `tracking_urls`.
+fn listed_urls(f: &Value) -> Vec<(String, Option<String>)> {
+    let list = |k: &str| {
+        f.get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let urls = list("tracking_urls");
+    list("tracking_numbers")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let u = urls
+                .get(i)
+                .and_then(Value::as_str)
+                .map(|u| u.trim().to_string());
+            Some((n.as_str()?.trim().to_string(), u))
+        })
+        .collect()
 }
 
 /// The order's name from a fulfillment's (`#1001.1` → `#1001`).

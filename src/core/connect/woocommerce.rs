@@ -3,7 +3,7 @@
 //! under `_wc_shipment_tracking_items`, the form of WooCommerce Shipment Tracking
 //! and of Advanced Shipment Tracking.
 
-use super::{full_name, text, Malformed, Order, Shipment};
+use super::{full_name, link, text, Malformed, Order, Shipment};
 use serde_json::Value;
 
 /// The topics that register trackings; others are answered and ignored.
@@ -37,8 +37,10 @@ fn item(v: &Value, at: &str, cancelled: bool) -> Result<Option<Shipment>, Malfor
         return Ok(None);
     };
     let company = text(v, "tracking_provider", &at)?.or(text(v, "custom_tracking_provider", &at)?);
+    let url = text(v, "custom_tracking_link", &at)?.or(text(v, "formatted_tracking_link", &at)?);
     Ok(Some(Shipment {
         numbers: vec![number],
+        urls: vec![link(url)],
         company,
         cancelled,
     }))

@@ -355,6 +355,12 @@ fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
         message,
     };
     match bytes.split_first() {
+        // A tracking row written before `Tracking::shop_url` ends before that last
+        // field: read with it absent (postcard's `None` is one zero byte), and
+        // rewritten in full when the tracking next changes.
+        Some((&COMPACT_V1, rest)) if t == T::Trackings => postcard::from_bytes(rest)
+            .or_else(|_| postcard::from_bytes(&[rest, &[0]].concat()))
+            .map_err(|e| err(e.to_string())),
         Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
         // A job row (`job_rows.rs`): the job is encoded as in the first format.
         Some((&job_rows::JOB_ROW_V2, rest)) if t == T::Jobs => {
@@ -383,4 +389,57 @@ fn be_u64(b: &[u8]) -> u64 {
     let n = b.len().min(8);
     a[8 - n..].copy_from_slice(&b[..n]);
     u64::from_be_bytes(a)
+}
+
+#[cfg(test)]
+mod tracking_row_tests {
+    use super::*;
+    use crate::core::model::{Tracking, TrackingFields};
+    use crate::core::status::Status;
+
+    /// A tracking row as releases before `Tracking::shop_url` wrote it.
+    #[derive(Serialize)]
+    struct TrackingBeforeShopUrl {
+        id: String,
+        account: u64,
+        carrier_code: String,
+        tracking_number: String,
+        created_at: i64,
+        updated_at: i64,
+        fields: TrackingFields,
+        order_created_at: Option<i64>,
+        archived: bool,
+        status_override: Option<Status>,
+        notupdate: bool,
+    }
+
+    #[test]
+    fn a_tracking_row_from_before_the_shop_link_reads_without_it_and_new_rows_keep_it() {
+        let old = TrackingBeforeShopUrl {
+            id: "ab".repeat(16),
+            account: 7,
+            carrier_code: "usps".into(),
+            tracking_number: "LX1".into(),
+            created_at: 1,
+            updated_at: 2,
+            fields: TrackingFields {
+                order_id: Some("#1".into()),
+                ..TrackingFields::default()
+            },
+            order_created_at: None,
+            archived: true,
+            status_override: None,
+            notupdate: true,
+        };
+        let t: Tracking = decode(T::Trackings, &encode(&old)).unwrap();
+        assert_eq!((t.account, t.archived, t.notupdate), (7, true, true));
+        assert_eq!(t.fields.order_id.as_deref(), Some("#1"));
+        assert_eq!(t.shop_url, None);
+        let linked = Tracking {
+            shop_url: Some("https://track.example/LX1".into()),
+            ..t
+        };
+        let back: Tracking = decode(T::Trackings, &encode(&linked)).unwrap();
+        assert_eq!(back, linked);
+    }
 }
