@@ -107,6 +107,42 @@ impl Connectors {
     }
 }
 
+/// What a connector answers. 200 `{created, updated, refused: [{tracking_number,
+/// reason}]}` once the trackings are durable, `{ignored: topic}` for a topic it
+/// does not take, `{duplicate: true}` for a delivery taken before, WooCommerce's
+/// ping `{ping: true}`; refusals `{error}` (for `responses(ConnectAnswers)`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // describes the answers; never built
+pub enum ConnectAnswers {
+    #[response(
+        status = 200,
+        description = "Taken (or ignored, a duplicate, the ping)"
+    )]
+    Taken(serde_json::Value),
+    #[response(
+        status = 400,
+        description = "A header or field is missing or wrong; the message names it"
+    )]
+    Malformed(serde_json::Value),
+    #[response(
+        status = 401,
+        description = "Unsigned, or signed with none of the store's secrets"
+    )]
+    Unauthorized(serde_json::Value),
+    #[response(status = 404, description = "No account is connected to this store")]
+    UnknownShop(serde_json::Value),
+    #[response(
+        status = 413,
+        description = "The body is larger than limits.max_body_bytes"
+    )]
+    TooLarge(serde_json::Value),
+    #[response(
+        status = 503,
+        description = "The store is unavailable: the platform sends again"
+    )]
+    Unavailable(serde_json::Value),
+}
+
 /// Why a delivery was refused. Each writes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {

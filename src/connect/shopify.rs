@@ -16,13 +16,7 @@ use serde_json::{json, Value};
 #[utoipa::path(post, path = "/connect/shopify", tag = "connectors",
     summary = "Shopify's order webhooks: each shipped order's trackings registered",
     request_body(content = Object, description = "A Fulfillment (fulfillments/create, fulfillments/update) or an Order (orders/fulfilled, orders/updated), signed in X-Shopify-Hmac-Sha256"),
-    responses(
-        (status = 200, body = serde_json::Value, content_type = "application/json", description = "Taken: `{created, updated, refused}`, or `{ignored}` for another topic, or `{duplicate: true}`"),
-        (status = 400, body = serde_json::Value, content_type = "application/json", description = "A header or field is missing or wrong; the message names it"),
-        (status = 401, body = serde_json::Value, content_type = "application/json", description = "Unsigned, or signed with none of the store's secrets"),
-        (status = 404, body = serde_json::Value, content_type = "application/json", description = "No account is connected to this store"),
-        (status = 413, body = serde_json::Value, content_type = "application/json", description = "The body is larger than limits.max_body_bytes"),
-        (status = 503, body = serde_json::Value, content_type = "application/json", description = "The store is unavailable: Shopify retries")))]
+    responses(super::ConnectAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,

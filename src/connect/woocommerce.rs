@@ -34,13 +34,7 @@ fn is_ping(headers: &HeaderMap, body: &[u8]) -> bool {
 #[utoipa::path(post, path = "/connect/woocommerce", tag = "connectors",
     summary = "WooCommerce's order webhooks: each order's shipment-tracking numbers registered",
     request_body(content = Object, description = "The REST v3 order (order.created, order.updated), signed in X-WC-Webhook-Signature; or the unsigned ping webhook_id=N"),
-    responses(
-        (status = 200, body = serde_json::Value, content_type = "application/json", description = "Taken: `{created, updated, refused}`, `{ignored}` for another topic, or the ping"),
-        (status = 400, body = serde_json::Value, content_type = "application/json", description = "A header or field is missing or wrong; the message names it"),
-        (status = 401, body = serde_json::Value, content_type = "application/json", description = "Unsigned, or not signed with the store's secret"),
-        (status = 404, body = serde_json::Value, content_type = "application/json", description = "No account is connected to this store"),
-        (status = 413, body = serde_json::Value, content_type = "application/json", description = "The body is larger than limits.max_body_bytes"),
-        (status = 503, body = serde_json::Value, content_type = "application/json", description = "The store is unavailable")))]
+    responses(super::ConnectAnswers))]
 pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
