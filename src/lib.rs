@@ -63,6 +63,26 @@ fn table<T>(
     }
 }
 
+/// The store the configuration names (sled in `data_dir`, or PostgreSQL at
+/// `store.url`), opened and migrated.
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    Ok(match cfg.store.backend {
+        config::StoreBackend::Sled => {
+            Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
+                .await
+                .with_context(|| format!("cannot open the store in {}", cfg.data_dir.display()))?
+        }
+        config::StoreBackend::Postgres => Store::open_postgres(
+            cfg.store.url.expose(),
+            cfg.store.pool_size as usize,
+            cfg.store.ca_file.as_deref(),
+            cfg.poll_policy(),
+        )
+        .await
+        .context("cannot open the PostgreSQL store (store.url)")?,
+    })
+}
+
 /// The provider for carriers other than `sandbox`, from `poll.provider`.
 fn default_provider(cfg: &Config) -> Option<Arc<dyn Provider>> {
     match cfg.provider_summary()? {
@@ -119,23 +139,7 @@ impl App {
         for w in cfg.warnings() {
             tracing::warn!("{w}");
         }
-        let store = match cfg.store.backend {
-            config::StoreBackend::Sled => {
-                Store::open(&cfg.data_dir, cfg.store.cache_mb, cfg.poll_policy())
-                    .await
-                    .with_context(|| {
-                        format!("cannot open the store in {}", cfg.data_dir.display())
-                    })?
-            }
-            config::StoreBackend::Postgres => Store::open_postgres(
-                cfg.store.url.expose(),
-                cfg.store.pool_size as usize,
-                cfg.store.ca_file.as_deref(),
-                cfg.poll_policy(),
-            )
-            .await
-            .context("cannot open the PostgreSQL store (store.url)")?,
-        };
+        let store = open_store(&cfg).await?;
         let now = clock.now();
         let mut account_ids = std::collections::HashMap::new();
         for a in &cfg.accounts {

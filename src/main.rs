@@ -48,6 +48,13 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Where the store's bytes go: rows and bytes per table (and per index on
+    /// PostgreSQL). On sled, stop the gateway first (one process per directory).
+    Footprint {
+        /// Config file, found as for `serve`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Copy the config's sled store into an empty PostgreSQL database (resumable),
     /// then compare the counts of both; exit 0 only when they agree.
     Migrate {
@@ -175,6 +182,26 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Footprint { config } => {
+            let (cfg, _) = match load(config) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+            match rt.block_on(footprint(&cfg)) {
+                Ok(text) => {
+                    say(text);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Migrate { to, config } => {
             let (cfg, _) = match load(config) {
                 Ok(x) => x,
@@ -277,4 +304,56 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `trackgate footprint`: the store's tables by size, as a table.
+async fn footprint(cfg: &Config) -> anyhow::Result<String> {
+    let store = trackgate::open_store(cfg).await?;
+    let tables = store.footprint().await?;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let mut out = format!(
+        "{:<28} {:>12} {:>12} {:>10}\n",
+        "table", "rows", "MiB", "bytes/row"
+    );
+    for t in &tables {
+        out.push_str(&format!(
+            "{:<28} {:>12} {:>12.2} {:>10}\n",
+            t.table,
+            t.rows,
+            mib(t.bytes),
+            t.bytes.checked_div(t.rows).unwrap_or(0)
+        ));
+    }
+    let (rows, bytes) = tables
+        .iter()
+        .fold((0, 0), |(r, b), t| (r + t.rows, b + t.bytes));
+    out.push_str(&format!(
+        "{:<28} {:>12} {:>12.1}\n",
+        "total",
+        rows,
+        mib(bytes)
+    ));
+    if store.backend() == "sled" {
+        out.push_str(&format!(
+            "(keys and values as stored; the data directory holds {:.1} MiB on disk)",
+            mib(dir_bytes(&cfg.data_dir))
+        ));
+    } else {
+        out.push_str("(pg_relation_size of each table and index; an index's rows are its table's)");
+    }
+    Ok(out)
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }

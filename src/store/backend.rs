@@ -263,6 +263,11 @@ pub trait Health: Send + Sync {
 
     /// Signalled when a commit enqueues notification jobs.
     fn jobs_ready(&self) -> Arc<tokio::sync::Notify>;
+
+    /// Where the bytes go: rows and bytes per table (and per index, where the
+    /// engine keeps them apart), largest first. Reads everything on sled: for the
+    /// operator's `trackgate footprint`, not for a hot path.
+    async fn footprint(&self) -> Result<Vec<TableBytes>, StoreError>;
 }
 
 /// A storage engine: every part of the interface.

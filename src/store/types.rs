@@ -90,6 +90,18 @@ impl ListQuery {
     }
 }
 
+/// One table's (or index's) share of the store, for `trackgate footprint`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableBytes {
+    /// Table or index name.
+    pub table: String,
+    /// Rows (an estimate on PostgreSQL: `reltuples`).
+    pub rows: u64,
+    /// Bytes: keys and values as stored (sled, before its own page overhead), or
+    /// the relation's size on disk (PostgreSQL, `pg_relation_size`).
+    pub bytes: u64,
+}
+
 /// One page of results.
 #[derive(Debug, Clone)]
 pub struct Page {

@@ -284,3 +284,34 @@ fn copy(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn footprint_says_where_the_bytes_go_per_table() {
+    let mut g = crate::helpers::Gateway::process("");
+    let items: Vec<serde_json::Value> = (0..30)
+        .map(|i| serde_json::json!({"tracking_number": crate::helpers::s10(700 + i, "US"), "carrier_code": "usps"}))
+        .collect();
+    let made = g.post("/v2/trackings/batch", &serde_json::json!(items));
+    assert_eq!(made["data"]["added"], 30, "{made}");
+    assert!(g.terminate().success());
+    let config = g.config_path();
+    let (ok, out) = crate::helpers::run_trackgate(&[
+        std::ffi::OsStr::new("footprint"),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ]);
+    assert!(ok, "{out}");
+    let line = |table: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .unwrap_or_else(|| panic!("no {table} line in:\n{out}"))
+            .to_string()
+    };
+    // Two test accounts' worth of nothing, and 30 trackings of account A.
+    let trackings = line("trackings");
+    assert_eq!(trackings.split_whitespace().nth(1), Some("30"), "{out}");
+    assert!(out.contains("total"), "{out}");
+    if !crate::helpers::on_postgres() {
+        assert!(out.contains("the data directory holds"), "{out}");
+    }
+}

@@ -23,8 +23,9 @@ mod trackings;
 
 use crate::core::schedule::PollPolicy;
 use crate::store::backend::Health;
-use crate::store::types::StoreError;
+use crate::store::types::{StoreError, TableBytes};
 use async_trait::async_trait;
+use db::Db;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::Arc;
 use std::time::Duration;
@@ -160,6 +161,46 @@ impl Health for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn footprint(&self) -> Result<Vec<TableBytes>, StoreError> {
+        let client = self.client().await?;
+        // Each table and index with its size; an index with its table's name.
+        let rels = client
+            .query(
+                "SELECT c.relname::text, coalesce(t.relname::text, c.relname::text),
+                        c.relkind = 'i', pg_relation_size(c.oid)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 LEFT JOIN pg_index i ON i.indexrelid = c.oid
+                 LEFT JOIN pg_class t ON t.oid = i.indrelid
+                 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i')
+                 ORDER BY 4 DESC",
+                &[],
+            )
+            .await?;
+        // Exact row counts (the planner's estimates are 0 before an ANALYZE).
+        let mut counts = std::collections::HashMap::new();
+        for r in rels.iter().filter(|r| !r.get::<_, bool>(2)) {
+            let table: String = r.get(0);
+            let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\""));
+            let n: i64 = client.query_one(sql.as_str(), &[]).await?.get(0);
+            counts.insert(table, n.max(0) as u64);
+        }
+        Ok(rels
+            .iter()
+            .map(|r| {
+                let (name, table, index): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
+                TableBytes {
+                    rows: counts.get(&table).copied().unwrap_or(0),
+                    table: if index {
+                        format!("{name} (index)")
+                    } else {
+                        name
+                    },
+                    bytes: r.get::<_, i64>(3).max(0) as u64,
+                }
+            })
+            .collect())
     }
 }
 

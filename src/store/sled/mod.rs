@@ -234,6 +234,30 @@ impl Health for SledStore {
         "sled"
     }
 
+    async fn footprint(&self) -> Result<Vec<TableBytes>, StoreError> {
+        let mut by_prefix: std::collections::BTreeMap<u8, (u64, u64)> = Default::default();
+        for kv in self.inner.rows.iter() {
+            let (k, v) = kv?;
+            let Some(&prefix) = k.first() else { continue };
+            let e = by_prefix.entry(prefix).or_default();
+            e.0 += 1;
+            e.1 += (k.len() + v.len()) as u64;
+        }
+        let mut out: Vec<TableBytes> = by_prefix
+            .into_iter()
+            .map(|(prefix, (rows, bytes))| TableBytes {
+                table: keys::T::ALL
+                    .iter()
+                    .find(|t| t.prefix() == prefix)
+                    .map_or_else(|| format!("prefix {prefix}"), |t| t.name()),
+                rows,
+                bytes,
+            })
+            .collect();
+        out.sort_by_key(|t| std::cmp::Reverse(t.bytes));
+        Ok(out)
+    }
+
     /// A cheap liveness check of the store; fails for good once a write has.
     async fn check(&self) -> Result<(), StoreError> {
         if let Some(why) = self.inner.failure.reason() {
