@@ -69,6 +69,19 @@ impl Gateway {
         walk(&self._dir.path().join("data"))
     }
 
+    /// The config file the gateway was started with.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("config.yaml")
+    }
+
+    /// Stops the gateway gracefully (SIGTERM) and waits for it.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
     pub fn start(api_key: &str, extra: &str) -> Gateway {
         warn_if_stale(BIN);
         let dir = tempfile::tempdir().unwrap();
