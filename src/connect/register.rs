@@ -60,7 +60,14 @@ fn fields(order: &Order) -> Map<String, Value> {
         ("customer_email", email),
         ("customer_name", order.name.as_deref()),
         ("lang", order.lang.as_deref()),
-        ("order_create_time", order.order_time.as_deref()),
+        // Likewise an order time we cannot read.
+        (
+            "order_create_time",
+            order
+                .order_time
+                .as_deref()
+                .filter(|t| crate::core::time::parse_loose(t).is_some()),
+        ),
     ] {
         if let Some(v) = v {
             m.insert(k.into(), json!(v));

@@ -545,3 +545,20 @@ fn the_platforms_tracking_link_is_kept_and_shown_on_the_page() {
         "https://bobs-shop.example/track?n=950"
     );
 }
+
+#[test]
+fn a_field_we_cannot_use_is_left_out_rather_than_losing_the_tracking() {
+    let g = gateway();
+    let n = s10(960, "US");
+    let body = json!({"name": "#5000", "email": "not an address", "created_at": "last Tuesday",
+        "fulfillments": [{"status": "success", "tracking_company": "USPS", "tracking_number": n}]})
+    .to_string();
+    let (status, v) = shopify(&g, "orders/fulfilled", "w-odd", &body, SHOPIFY_SECRET);
+    assert_eq!((status, v["created"].as_i64()), (200, Some(1)), "{v}");
+    let t = tracking(&g, "usps", &n);
+    assert_eq!(t["order_id"], "#5000");
+    assert!(
+        t["customer_email"].is_null() && t["order_create_time"].is_null(),
+        "{t}"
+    );
+}
