@@ -10,7 +10,7 @@
 //! With `TRACKGATE_BENCH_POSTGRES` (an admin URL) the gateway runs on PostgreSQL.
 
 mod common;
-use common::{arg, push_native, Gateway, PUSH_SECRET};
+use common::{arg, push_native, rss_mib, Gateway, PUSH_SECRET};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,22 +21,6 @@ const KEY: &str = "bench-key";
 
 fn number(i: u64) -> String {
     format!("FP{i:010}")
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(String::from)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|k| k.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 /// Runs `work(i)` for i in 0..n from `inflight` tasks.

@@ -10,7 +10,7 @@
 //! loopback only.
 
 mod common;
-use common::{arg, Gateway};
+use common::{arg, rss_mib, Gateway};
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::process::Command;
@@ -88,22 +88,6 @@ where
         all.extend(t.await.unwrap());
     }
     (all, start.elapsed())
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(String::from)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|k| k.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 #[tokio::main]

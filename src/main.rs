@@ -85,6 +85,17 @@ enum Command {
     },
 }
 
+/// The configuration, or `None` after saying why it is not valid.
+fn load_or_say(path: Option<PathBuf>) -> Option<Config> {
+    match load(path) {
+        Ok((cfg, _)) => Some(cfg),
+        Err(e) => {
+            eprintln!("{e}");
+            None
+        }
+    }
+}
+
 fn load(path: Option<PathBuf>) -> Result<(Config, config::Source), String> {
     let source = config::locate(path.as_deref());
     config::load(&source, std::env::vars())
@@ -183,12 +194,8 @@ fn main() -> ExitCode {
             }
         },
         Command::Footprint { config } => {
-            let (cfg, _) = match load(config) {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(cfg) = load_or_say(config) else {
+                return ExitCode::FAILURE;
             };
             let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
             match rt.block_on(footprint(&cfg)) {
@@ -203,12 +210,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Migrate { to, config } => {
-            let (cfg, _) = match load(config) {
-                Ok(x) => x,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(cfg) = load_or_say(config) else {
+                return ExitCode::FAILURE;
             };
             let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
             match rt.block_on(trackgate::migrate::run(&cfg, &to, &mut std::io::stdout())) {
@@ -336,24 +339,10 @@ async fn footprint(cfg: &Config) -> anyhow::Result<String> {
     if store.backend() == "sled" {
         out.push_str(&format!(
             "(keys and values as stored; the data directory holds {:.1} MiB on disk)",
-            mib(dir_bytes(&cfg.data_dir))
+            mib(trackgate::store::dir_bytes(&cfg.data_dir))
         ));
     } else {
         out.push_str("(pg_relation_size of each table and index; an index's rows are its table's)");
     }
     Ok(out)
-}
-
-/// Bytes of the files under `dir`.
-fn dir_bytes(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }

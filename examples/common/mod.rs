@@ -53,20 +53,7 @@ pub struct Gateway {
 impl Gateway {
     /// Bytes the gateway's data directory takes on disk.
     pub fn data_bytes(&self) -> u64 {
-        fn walk(p: &std::path::Path) -> u64 {
-            std::fs::read_dir(p)
-                .map(|rd| {
-                    rd.flatten()
-                        .map(|e| match e.metadata() {
-                            Ok(m) if m.is_dir() => walk(&e.path()),
-                            Ok(m) => m.len(),
-                            Err(_) => 0,
-                        })
-                        .sum()
-                })
-                .unwrap_or(0)
-        }
-        walk(&self._dir.path().join("data"))
+        trackgate::store::dir_bytes(&self._dir.path().join("data"))
     }
 
     /// The config file the gateway was started with.
@@ -155,6 +142,23 @@ impl Drop for Gateway {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Resident memory of process `pid`, MiB (0 when unreadable).
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(String::from)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 /// The native receiver's secret the push tools configure.

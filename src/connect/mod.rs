@@ -105,6 +105,27 @@ impl Connectors {
         self.reload_if_older(store, MIN_GAP).await?;
         Ok(look(&self.maps.read().expect("connector lock")))
     }
+
+    /// The account of the store `look` finds for `source` (as the platform named
+    /// it), if the delivery is `signed` by it: 404 for an unknown store, 401 with
+    /// `mismatch` for a signature it does not take.
+    async fn account<T>(
+        &self,
+        store: &Store,
+        source: &str,
+        look: impl Fn(&Maps) -> Option<(u64, T)>,
+        signed: impl Fn(&(u64, T)) -> bool,
+        mismatch: &'static str,
+    ) -> Result<u64, ConnectError> {
+        let found = self
+            .find(store, look, &signed)
+            .await?
+            .ok_or_else(|| ConnectError::UnknownShop(source.to_string()))?;
+        if !signed(&found) {
+            return Err(ConnectError::Unauthorized(mismatch));
+        }
+        Ok(found.0)
+    }
 }
 
 /// What a connector answers. 200 `{created, updated, refused: [{tracking_number,

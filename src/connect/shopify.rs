@@ -36,17 +36,16 @@ pub(super) async fn receive(
         signed_by_any(&secrets, sig, &body)
     };
     let key = domain_key(domain);
-    let found = state
+    let account = state
         .connectors
-        .find(&state.store, |m| m.shopify.get(&key).cloned(), signed)
-        .await?
-        .ok_or_else(|| ConnectError::UnknownShop(domain.to_string()))?;
-    let account = found.0;
-    if !signed(&found) {
-        return Err(ConnectError::Unauthorized(
+        .account(
+            &state.store,
+            domain,
+            |m| m.shopify.get(&key).cloned(),
+            signed,
             "X-Shopify-Hmac-Sha256 matches none of the store's secrets",
-        ));
-    }
+        )
+        .await?;
     let topic = header(&headers, "x-shopify-topic")
         .ok_or_else(|| ConnectError::Malformed("the X-Shopify-Topic header is missing".into()))?;
     if !TOPICS.contains(&topic) {

@@ -55,17 +55,16 @@ pub(super) async fn receive(
     let signed =
         |(_, secret): &(u64, String)| signed_by_any(&[&wp_specialchars_decode(secret)], sig, &body);
     let key = domain_key(source);
-    let found = state
+    let account = state
         .connectors
-        .find(&state.store, |m| m.woocommerce.get(&key).cloned(), signed)
-        .await?
-        .ok_or_else(|| ConnectError::UnknownShop(source.to_string()))?;
-    let account = found.0;
-    if !signed(&found) {
-        return Err(ConnectError::Unauthorized(
+        .account(
+            &state.store,
+            source,
+            |m| m.woocommerce.get(&key).cloned(),
+            signed,
             "X-WC-Webhook-Signature does not match the store's secret",
-        ));
-    }
+        )
+        .await?;
     let topic = header(&headers, "x-wc-webhook-topic").ok_or_else(|| {
         ConnectError::Malformed("the X-WC-Webhook-Topic header is missing".into())
     })?;

@@ -26,6 +26,20 @@ use crate::core::schedule::PollPolicy;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Bytes of the files under `dir` (a sled data directory's size on disk).
+pub fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
 /// The store of this process: a handle on one backend, cheap to clone. Every
 /// operation is a method of [`Backend`], reached through `Deref`.
 #[derive(Clone)]
