@@ -254,6 +254,12 @@ impl App {
             tokio::spawn(poller.run(self.shutdown.clone()))
         });
         let dispatcher = tokio::spawn(self.dispatcher.run(self.shutdown.clone()));
+        let watcher = tokio::spawn(notify::watcher::run(
+            store.clone(),
+            self.state.clock.clone(),
+            cfg.alerts.check_every.0,
+            self.shutdown.clone(),
+        ));
         // A store that can no longer write stays broken (sled keeps its I/O
         // error): stop, and exit non-zero for the supervisor to restart us.
         let broken = store.broken_signal();
@@ -282,6 +288,7 @@ impl App {
             let _ = p.await;
         }
         let _ = dispatcher.await;
+        let _ = watcher.await;
         if let Some(why) = store.broken() {
             anyhow::bail!(
                 "the store can no longer write ({why}); restart the gateway once the disk is fixed"

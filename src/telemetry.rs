@@ -152,6 +152,11 @@ pub fn poll(provider: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
+/// An alert fired (`trackgate_alerts_total{alert}`).
+pub fn alert(alert: &'static str) {
+    metrics::counter!("trackgate_alerts_total", "alert" => alert).increment(1);
+}
+
 /// Counts `n` tracking numbers a shop connector created or refused.
 pub fn connector(platform: &'static str, outcome: &'static str, n: usize) {
     metrics::counter!("trackgate_connector_items_total", "platform" => platform, "outcome" => outcome)

@@ -99,7 +99,7 @@ fn slack(url: &str) -> Notify {
         }),
         ..Notify::default()
     };
-    n.rules.slack = vec![Status::Transit];
+    n.rules.slack = vec![trackgate::core::rules::Topic::Status(Status::Transit)];
     n
 }
 

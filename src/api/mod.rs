@@ -3,6 +3,7 @@
 //! assembles them with the push receivers it is handed and adds the cross-cutting
 //! layers once.
 
+mod alert_settings;
 mod auth;
 mod carriers;
 mod connect_settings;

@@ -7,8 +7,8 @@ use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
 use crate::core::account::SettingsOwner;
+use crate::core::rules::Topic;
 use crate::core::settings::{Notify, NotifyChange, WebhookChange};
-use crate::core::status::Status;
 use axum::extract::State;
 use serde_json::{json, Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -25,6 +25,7 @@ fn settings_view(n: &Notify, owner: SettingsOwner) -> Value {
         "webhook": n.webhook.as_ref().map(|w| json!({"url": w.url, "secrets": w.secrets.len(), "disabled": w.disabled})),
         "slack": n.slack.as_ref().map(|s| json!({"url": s.url, "disabled": s.disabled})),
         "rules": n.rules,
+        "alerts": super::alert_settings::view(&n.alerts),
         "managed_by": owner.as_str(),
         "note": owner.explain(),
     })
@@ -43,15 +44,19 @@ async fn get_settings(State(state): State<AppState>, Caller(acct): Caller) -> Ap
     Ok(Success(settings_view(&a.notify, owner)))
 }
 
-fn statuses(v: &Value, key: &str) -> Result<Vec<Status>, ApiError> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| ApiError::BadRequest(format!("rules.{key} must be an array of statuses")))?;
+fn topics(v: &Value, key: &str) -> Result<Vec<Topic>, ApiError> {
+    let arr = v.as_array().ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "rules.{key} must be an array of statuses and alerts"
+        ))
+    })?;
     arr.iter()
         .map(|s| {
-            s.as_str()
-                .and_then(Status::parse)
-                .ok_or_else(|| ApiError::StatusInvalid(format!("rules.{key}: {s} is not a status")))
+            s.as_str().and_then(Topic::parse).ok_or_else(|| {
+                ApiError::StatusInvalid(format!(
+                    "rules.{key}: {s} is neither a status nor an alert (stalled, edd_missed, edd_revised)"
+                ))
+            })
         })
         .collect()
 }
@@ -142,9 +147,12 @@ fn reachable(change: &NotifyChange, allow_private: bool) -> Result<(), ApiError>
 /// The change a PUT body asks for; an error names the field.
 fn settings_change(m: &Map<String, Value>) -> Result<NotifyChange, ApiError> {
     for key in m.keys() {
-        if !matches!(key.as_str(), "email" | "webhook" | "slack" | "rules") {
+        if !matches!(
+            key.as_str(),
+            "email" | "webhook" | "slack" | "rules" | "alerts"
+        ) {
             return Err(ApiError::BadRequest(format!(
-                "{key} is not a setting (email, webhook, slack, rules)"
+                "{key} is not a setting (email, webhook, slack, rules, alerts)"
             )));
         }
     }
@@ -215,12 +223,15 @@ fn settings_change(m: &Map<String, Value>) -> Result<NotifyChange, ApiError> {
             .ok_or_else(|| ApiError::BadRequest("rules must be an object".into()))?;
         for (k, v) in r {
             match k.as_str() {
-                "email" => change.rules.email = Some(statuses(v, k)?),
-                "webhook" => change.rules.webhook = Some(statuses(v, k)?),
-                "slack" => change.rules.slack = Some(statuses(v, k)?),
+                "email" => change.rules.email = Some(topics(v, k)?),
+                "webhook" => change.rules.webhook = Some(topics(v, k)?),
+                "slack" => change.rules.slack = Some(topics(v, k)?),
                 _ => return Err(ApiError::BadRequest(format!("rules.{k} is not a channel"))),
             }
         }
+    }
+    if let Some(a) = m.get("alerts") {
+        change.alerts = super::alert_settings::change(a)?;
     }
     Ok(change)
 }

@@ -84,8 +84,53 @@ pub struct NotifyConfig {
     pub webhook: Option<WebhookTarget>,
     /// The shop team's Slack incoming webhook.
     pub slack: Option<SlackTarget>,
-    /// Which status changes notify which channel; defaults to the contract's rules.
+    /// Which status changes and alerts notify which channel; defaults to the
+    /// contract's rules.
     pub rules: Option<crate::core::rules::Rules>,
+    /// When a parcel counts as stalled or late; each threshold left out keeps
+    /// its default.
+    pub alerts: AlertsConfig,
+}
+
+/// `notify.alerts`: humantime thresholds, or `off`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Per status: how long it may stay unchanged.
+    pub stalled: std::collections::BTreeMap<String, String>,
+    /// How long after the estimated delivery a parcel not delivered is late.
+    pub edd_missed: Option<String>,
+}
+
+impl AlertsConfig {
+    /// The change to the default thresholds, or what is wrong (each problem
+    /// names its key under `at`).
+    pub fn change(&self, at: &str) -> Result<crate::core::settings::AlertsChange, Vec<String>> {
+        use crate::core::settings::AlertsChange;
+        let mut change = AlertsChange::default();
+        let mut errs = Vec::new();
+        for (name, text) in &self.stalled {
+            let key = format!("{at}.stalled.{name}");
+            match (
+                AlertsChange::stalled_status(name),
+                AlertsChange::threshold(text),
+            ) {
+                (Ok(s), Ok(t)) => change.stalled.push((s, t)),
+                (Err(e), _) | (_, Err(e)) => errs.push(format!("{key}: {e}")),
+            }
+        }
+        if let Some(text) = &self.edd_missed {
+            match AlertsChange::threshold(text) {
+                Ok(t) => change.edd_missed = Some(t),
+                Err(e) => errs.push(format!("{at}.edd_missed: {e}")),
+            }
+        }
+        if errs.is_empty() {
+            Ok(change)
+        } else {
+            Err(errs)
+        }
+    }
 }
 
 /// A signed-webhook destination.
@@ -109,7 +154,12 @@ pub struct SlackTarget {
 impl NotifyConfig {
     /// Whether the config says anything about notifications for this account.
     pub fn is_set(&self) -> bool {
-        self.email || self.webhook.is_some() || self.slack.is_some() || self.rules.is_some()
+        self.email
+            || self.webhook.is_some()
+            || self.slack.is_some()
+            || self.rules.is_some()
+            || !self.alerts.stalled.is_empty()
+            || self.alerts.edd_missed.is_some()
     }
 
     /// The stored form of these settings.
@@ -132,6 +182,12 @@ impl NotifyConfig {
                     disabled: None,
                 }),
             rules: self.rules.clone().unwrap_or_default(),
+            // Checked at load (`validate`): a bad threshold never gets this far.
+            alerts: self
+                .alerts
+                .change("alerts")
+                .map(|c| c.apply(&Default::default()))
+                .unwrap_or_default(),
         }
     }
 }

@@ -163,6 +163,9 @@ fn validate(cfg: &Config) -> Vec<String> {
     let mut keys = std::collections::HashMap::new();
     for (i, a) in cfg.accounts.iter().enumerate() {
         let at = format!("accounts[{i}]");
+        if let Err(e) = a.notify.alerts.change(&format!("{at}.notify.alerts")) {
+            errs.extend(e);
+        }
         if let Some(logo) = a.logo_url.as_deref().filter(|l| !l.is_empty()) {
             check_url(&mut errs, &format!("{at}.logo_url"), logo);
         }

@@ -18,6 +18,7 @@ mod poll;
 mod push;
 mod store;
 mod values;
+mod watch;
 
 pub use accounts::{AccountConfig, NotifyConfig, SlackTarget, WebhookTarget};
 pub use connect::{domain_key, ConnectConfig, ShopifyConnect, WooConnect};
@@ -29,6 +30,7 @@ pub use poll::{PollConfig, TrackingMoreApi, UpstreamTrackingMore};
 pub use push::{PushConfig, SecretOnly, TrackingMorePush};
 pub use store::{MetricsConfig, StoreBackend, StoreConfig};
 pub use values::{HumanDuration, Secret};
+pub use watch::WatchConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +60,8 @@ pub struct Config {
     pub poll: PollConfig,
     /// API limits.
     pub limits: LimitsConfig,
+    /// How often stalled and late parcels are looked for.
+    pub alerts: WatchConfig,
     /// `/metrics`.
     pub metrics: MetricsConfig,
     /// Replacement remote-area table (format in `tables/remote-areas.tsv`); empty = shipped sample.
@@ -81,6 +85,7 @@ impl Default for Config {
             allow_private_destinations: false,
             poll: PollConfig::default(),
             limits: LimitsConfig::default(),
+            alerts: WatchConfig::default(),
             metrics: MetricsConfig::default(),
             remote_areas_file: None,
             airlines_file: None,

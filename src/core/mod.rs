@@ -2,6 +2,7 @@
 //! `apply`. Nothing here does I/O or knows about HTTP or storage.
 
 pub mod account;
+pub mod alerts;
 pub mod apply;
 pub mod awb;
 pub mod carriers;

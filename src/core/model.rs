@@ -243,6 +243,10 @@ pub struct Tracking {
     /// (`store::sled::decode`).
     #[serde(default)]
     pub shop_url: Option<String>,
+    /// The alert schedule (`core::alerts`): `None` in rows from before alerts,
+    /// which are watched from their last change. Last field, as `shop_url`.
+    #[serde(default)]
+    pub watch: Option<super::alerts::Watch>,
 }
 
 impl Tracking {

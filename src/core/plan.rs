@@ -29,12 +29,16 @@
 //! | a delivered parcel's days in transit (costtime) | [`Parcel::delivery_days`] |
 //! | whether counters answer a status count | `store::ListQuery::counters_answer_status_counts` |
 //! | a new tracking's first poll (served by a provider or not) | [`crate::core::schedule::first_poll_at`] |
+//! | a tracking's alert spell after a write; its index entries | [`crate::core::alerts::rewatch`], [`crate::core::alerts::watch_keys`] |
+//! | which alerts are due for an account; what firing one writes | [`crate::core::alerts::AlertSettings::due_before`], [`crate::core::alerts::plan_alert`] |
+//! | an estimate revised by news | [`crate::core::alerts::revised_jobs`] |
 //!
 //! What backends still write on their own is bookkeeping, not decisions: index
 //! and counter entries that follow a row (sled's per-status counters, PostgreSQL's
 //! sharded ones), and guards that make a write apply only to the row as it was read
 //! (a job still pending and still leased to its claimer).
 
+use super::alerts::{revised_jobs, rewatch};
 use super::apply::{apply, Applied, Update};
 use super::fanout::jobs_for;
 use super::model::{Parcel, Tracking, Transition};
@@ -189,9 +193,14 @@ pub fn plan_update(
         let before = s.tracking.clone();
         let mut after = before.clone();
         after.updated_at = now;
+        rewatch(&before, prev, &mut after, &plan.next, now);
         if let (Some(tr), Some(notify)) = (plan.transitions.last(), s.notify.as_ref()) {
             plan.jobs
                 .extend(jobs_for(&after, notify, prev, &plan.next, tr, now));
+        }
+        if let Some(notify) = s.notify.as_ref() {
+            plan.jobs
+                .extend(revised_jobs(&after, prev, &plan.next, notify, now));
         }
         plan.trackings.push((before, after));
     }
@@ -266,6 +275,8 @@ pub fn plan_carrier_move(
     tracking.carrier_code = new_carrier.to_string();
     tracking.status_override = None;
     tracking.updated_at = now;
+    // Another parcel: watched afresh from now (`core::alerts::Watch::of`).
+    tracking.watch = None;
     Some(CarrierMove {
         fresh_parcel: Parcel {
             origin_country: old_parcel.origin_country.clone(),

@@ -30,6 +30,7 @@ fn tracking(account: u64, email: Option<&str>) -> Tracking {
         status_override: None,
         notupdate: false,
         shop_url: None,
+        watch: None,
     }
 }
 
@@ -43,6 +44,7 @@ fn all_channels() -> Notify {
         }),
         slack: None,
         rules: Default::default(),
+        alerts: Default::default(),
     }
 }
 

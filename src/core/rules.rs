@@ -1,6 +1,7 @@
-//! Notification rules: which status changes notify which channel, and the outbox
-//! job a change creates.
+//! Notification rules: which status changes and alerts notify which channel, and
+//! the outbox job a change creates.
 
+use super::alerts::Alert;
 use super::model::Transition;
 use super::status::Status;
 use serde::{Deserialize, Serialize};
@@ -32,41 +33,101 @@ impl Channel {
     }
 }
 
-/// Which statuses notify which channel. A channel a config leaves out keeps its
-/// default.
+/// What a rule names: a status change to a status, or an alert. Written as its
+/// name (`transit`, `stalled`) in config, API and store alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Topic {
+    /// A change to this status.
+    Status(Status),
+    /// An alert beyond status changes.
+    Alert(Alert),
+}
+
+impl Topic {
+    /// The name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Status(s) => s.as_str(),
+            Topic::Alert(a) => a.as_str(),
+        }
+    }
+
+    /// Parses a status or alert name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Topic> {
+        Status::parse(s)
+            .map(Topic::Status)
+            .or_else(|| Alert::parse(s).map(Topic::Alert))
+    }
+}
+
+impl Serialize for Topic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Topic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Topic, D::Error> {
+        let name = String::deserialize(d)?;
+        Topic::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{name} is neither a status ({}) nor an alert ({})",
+                Status::ALL.map(Status::as_str).join(", "),
+                Alert::ALL.map(Alert::as_str).join(", ")
+            ))
+        })
+    }
+}
+
+/// Which status changes and alerts notify which channel. A channel a config
+/// leaves out keeps its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Rules {
-    /// Statuses that email the customer.
-    pub email: Vec<Status>,
-    /// Statuses that call the shop's webhook.
-    pub webhook: Vec<Status>,
-    /// Statuses that post to Slack.
-    pub slack: Vec<Status>,
+    /// What emails the customer.
+    pub email: Vec<Topic>,
+    /// What calls the shop's webhook.
+    pub webhook: Vec<Topic>,
+    /// What posts to Slack.
+    pub slack: Vec<Topic>,
 }
 
 impl Default for Rules {
-    /// The defaults of the contract: webhook on every change; email on pickup,
-    /// delivered, undelivered, exception; Slack on exception, undelivered, expired.
+    /// The defaults of the contract: webhook on every change and every alert;
+    /// email on pickup, delivered, undelivered, exception; Slack on exception,
+    /// undelivered, expired, stalled and a missed estimate.
     fn default() -> Rules {
         use Status::*;
+        let statuses = |s: &[Status]| s.iter().map(|s| Topic::Status(*s)).collect::<Vec<_>>();
+        let mut webhook = statuses(&Status::ALL);
+        webhook.extend(Alert::ALL.map(Topic::Alert));
+        let mut slack = statuses(&[Exception, Undelivered, Expired]);
+        slack.extend([Topic::Alert(Alert::Stalled), Topic::Alert(Alert::EddMissed)]);
         Rules {
-            email: vec![Pickup, Delivered, Undelivered, Exception],
-            webhook: Status::ALL.to_vec(),
-            slack: vec![Exception, Undelivered, Expired],
+            email: statuses(&[Pickup, Delivered, Undelivered, Exception]),
+            webhook,
+            slack,
         }
     }
 }
 
 impl Rules {
-    /// Whether a change to `to` notifies `channel`.
-    pub fn selects(&self, channel: Channel, to: Status) -> bool {
+    fn of(&self, channel: Channel) -> &[Topic] {
         match channel {
             Channel::Email => &self.email,
             Channel::Webhook => &self.webhook,
             Channel::Slack => &self.slack,
         }
-        .contains(&to)
+    }
+
+    /// Whether a change to `to` notifies `channel`.
+    pub fn selects(&self, channel: Channel, to: Status) -> bool {
+        self.of(channel).contains(&Topic::Status(to))
+    }
+
+    /// Whether `alert` notifies `channel`.
+    pub fn selects_alert(&self, channel: Channel, alert: Alert) -> bool {
+        self.of(channel).contains(&Topic::Alert(alert))
     }
 }
 

@@ -2,7 +2,8 @@
 //! data plus the decisions that read only them (is a channel on, does a change go
 //! out, switch a destination off).
 
-use super::rules::{Channel, Rules};
+use super::alerts::AlertSettings;
+use super::rules::{Channel, Rules, Topic};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +19,12 @@ pub struct Notify {
     /// The shop team's Slack incoming webhook.
     #[serde(default)]
     pub slack: Option<SlackDest>,
-    /// Which status changes notify which channel.
+    /// Which status changes and alerts notify which channel.
     #[serde(default)]
     pub rules: Rules,
+    /// When a parcel counts as stalled or late (`notify.alerts`).
+    #[serde(default)]
+    pub alerts: AlertSettings,
 }
 
 /// A webhook destination. Secrets are kept to sign with; never logged.
@@ -91,6 +95,58 @@ pub struct NotifyChange {
     pub slack: Option<Option<String>>,
     /// Each channel's statuses given replace that channel's.
     pub rules: RulesChange,
+    /// Thresholds given replace the current ones.
+    pub alerts: AlertsChange,
+}
+
+/// New alert thresholds: per status, `Some(None)` turns `stalled` off for it;
+/// `edd_missed`'s `Some(None)` turns it off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertsChange {
+    pub stalled: Vec<(Status, Option<i64>)>,
+    pub edd_missed: Option<Option<i64>>,
+}
+
+impl AlertsChange {
+    /// A threshold as config and API write it: a humantime duration, or `off`.
+    pub fn threshold(text: &str) -> Result<Option<i64>, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let d = humantime::parse_duration(text)
+            .map_err(|e| format!("{text:?} is not a duration such as 3d or 36h, nor off ({e})"))?;
+        i64::try_from(d.as_secs())
+            .ok()
+            .filter(|s| *s > 0)
+            .map(Some)
+            .ok_or_else(|| format!("{text:?} must be longer than a second"))
+    }
+
+    /// A status `stalled` can watch, by name: not a final one.
+    pub fn stalled_status(name: &str) -> Result<Status, String> {
+        match Status::parse(name) {
+            Some(s) if !s.is_final() => Ok(s),
+            Some(s) => Err(format!("{s} is final: a parcel in it cannot stall")),
+            None => Err(format!("{name} is not a status")),
+        }
+    }
+
+    /// `current` with this change.
+    pub fn apply(&self, current: &AlertSettings) -> AlertSettings {
+        let mut a = current.clone();
+        for (status, secs) in &self.stalled {
+            a.stalled.retain(|(s, _)| s != status);
+            if let Some(secs) = secs {
+                a.stalled.push((*status, *secs));
+            }
+        }
+        a.stalled.sort();
+        if let Some(grace) = self.edd_missed {
+            a.edd_missed = grace;
+        }
+        a
+    }
 }
 
 /// A new webhook destination; without secrets, the current ones stay.
@@ -103,9 +159,9 @@ pub struct WebhookChange {
 /// New statuses for some channels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RulesChange {
-    pub email: Option<Vec<Status>>,
-    pub webhook: Option<Vec<Status>>,
-    pub slack: Option<Vec<Status>>,
+    pub email: Option<Vec<Topic>>,
+    pub webhook: Option<Vec<Topic>>,
+    pub slack: Option<Vec<Topic>>,
 }
 
 /// Why a change does not fit the current settings.
@@ -165,6 +221,7 @@ impl NotifyChange {
                 *rule = statuses.clone();
             }
         }
+        n.alerts = self.alerts.apply(&current.alerts);
         Ok(n)
     }
 }

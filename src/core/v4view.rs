@@ -302,6 +302,7 @@ mod tests {
             status_override: None,
             notupdate: false,
             shop_url: None,
+            watch: None,
         };
         let v = serde_json::to_value(V4Tracking::new(&t, &p, &Carriers::builtin(), 0)).unwrap();
         for (k, x) in v.as_object().unwrap() {

@@ -67,6 +67,8 @@ impl NewTracking {
             status_override: None,
             notupdate: false,
             shop_url: None,
+            // Watched from `updated_at`, its creation (`core::alerts::Watch::of`).
+            watch: None,
         }
     }
 }
@@ -89,8 +91,10 @@ pub struct TrackingPatch {
 }
 
 impl TrackingPatch {
-    /// `t` with the patch applied, as of `now`: what every backend writes.
-    pub fn apply_to(self, t: &mut Tracking, now: i64) {
+    /// `t` (following `parcel`) with the patch applied, as of `now`: what every
+    /// backend writes. A forced status starts a new alert spell.
+    pub fn apply_to(self, t: &mut Tracking, parcel: &Parcel, now: i64) {
+        let before = t.clone();
         if self.fields.order_create_time.is_some() {
             t.order_created_at = self.order_created_at;
         }
@@ -111,6 +115,7 @@ impl TrackingPatch {
             t.shop_url = Some(u);
         }
         t.updated_at = now;
+        super::alerts::rewatch(&before, parcel, t, parcel, now);
     }
 
     /// Whether it changes nothing.

@@ -6,14 +6,17 @@
 //! compile error here, not a silent `null` in a message.
 
 use super::labels;
+use crate::core::alerts::{Alert, Fired};
 use crate::core::carriers::Carriers;
 use crate::core::model::{Parcel, Transition};
+use crate::core::rules::Topic;
 use crate::core::status::Status;
 use crate::core::time::{self, Zone};
 use crate::core::view::{TrackInfo, TrackingView};
 use serde::Serialize;
 
-/// A status change as messages show it (`at` in RFC 3339).
+/// A status change as messages show it (`at` in RFC 3339); for an alert, the
+/// status it is about (`from` = `to`) and `alert`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TransitionView {
     pub from: Status,
@@ -21,6 +24,21 @@ pub struct TransitionView {
     pub from_substatus: Option<String>,
     pub to_substatus: Option<String>,
     pub at: String,
+    pub alert: Option<AlertView>,
+}
+
+/// An alert as messages show it: `name` (`stalled`, `edd_missed`,
+/// `edd_revised`); `since` (RFC 3339) and `date` (`YYYY-MM-DD`, UTC) — when the
+/// status began (stalled) or the estimate (missed, or the new one); `days` —
+/// whole days from then to the alert (stalled, missed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertView {
+    pub name: &'static str,
+    #[serde(skip)]
+    pub alert: Alert,
+    pub since: String,
+    pub date: String,
+    pub days: i64,
 }
 
 impl From<&Transition> for TransitionView {
@@ -31,7 +49,26 @@ impl From<&Transition> for TransitionView {
             from_substatus: t.from_substatus.clone(),
             to_substatus: t.to_substatus.clone(),
             at: time::rfc3339(t.at),
+            alert: Fired::of_source(&t.source).map(|f| {
+                let since = time::rfc3339(f.at);
+                AlertView {
+                    name: f.alert.as_str(),
+                    alert: f.alert,
+                    date: since.chars().take(10).collect(),
+                    since,
+                    days: (t.at - f.at).max(0) / 86_400,
+                }
+            }),
         }
+    }
+}
+
+impl TransitionView {
+    /// What its templates are chosen by: the alert, else the new status.
+    pub fn topic(&self) -> Topic {
+        self.alert
+            .as_ref()
+            .map_or(Topic::Status(self.to), |a| Topic::Alert(a.alert))
     }
 }
 

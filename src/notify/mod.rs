@@ -19,6 +19,7 @@ pub mod sample;
 pub mod slack;
 pub mod subject;
 pub mod templates;
+pub mod watcher;
 pub mod webhook;
 
 pub use dispatcher::{Dispatcher, MAX_INFLIGHT};

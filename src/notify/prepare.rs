@@ -93,7 +93,7 @@ impl Dispatcher {
             )
         };
         let lang = subject.lang.as_deref();
-        let status = job.transition.to;
+        let status = transition.topic();
         let allow_private = cfg.allow_private_destinations;
         let concurrency = cfg.delivery.concurrency.max(1);
         match job.channel {

@@ -8,6 +8,7 @@ use super::templates::Templates;
 use crate::config::Config;
 use crate::core::apply::apply;
 use crate::core::model::{Parcel, Tracking, TrackingFields};
+use crate::core::rules::Topic;
 use crate::core::status::Status;
 use crate::core::{time, tmwire};
 use serde_json::Value;
@@ -26,11 +27,18 @@ pub struct Preview<'a> {
 
 /// The message or page as text; an error names the argument at fault.
 pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
-    let status = Status::parse(p.status)
-        .ok_or_else(|| format!("--status {:?} is not a status", p.status))?;
-    let mut sample = match p.tracking {
-        None => Sample::reaching(status),
-        Some(path) => from_file(path, status)?,
+    let topic = Topic::parse(p.status).ok_or_else(|| {
+        format!(
+            "--status {:?} is neither a status nor an alert (stalled, edd_missed, edd_revised)",
+            p.status
+        )
+    })?;
+    let mut sample = match (p.tracking, topic) {
+        (None, _) => Sample::of(topic),
+        (Some(path), Topic::Status(status)) => from_file(path, status)?,
+        (Some(_), Topic::Alert(_)) => {
+            return Err("--tracking previews status changes; leave it out for an alert".into())
+        }
     };
     // The configured shop, when there is one, rather than the sample's.
     if let Some(a) = cfg.accounts.first() {
@@ -42,7 +50,7 @@ pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
     match p.channel {
         "email" => {
             let e = templates
-                .email(status, p.lang, &ctx)
+                .email(topic, p.lang, &ctx)
                 .map_err(|e| e.to_string())?;
             Ok(format!(
                 "Subject: {}\n\n--- text/plain ---\n{}\n--- text/html ---\n{}",
@@ -51,7 +59,7 @@ pub fn render(cfg: &Config, p: &Preview<'_>) -> Result<String, String> {
         }
         "slack" => {
             let m = templates
-                .slack(status, p.lang, &ctx)
+                .slack(topic, p.lang, &ctx)
                 .map_err(|e| e.to_string())?;
             let out = serde_json::json!({"text": m.text, "blocks": m.blocks});
             Ok(serde_json::to_string_pretty(&out).unwrap_or_default())

@@ -3,9 +3,11 @@
 //! with, what `trackgate render` previews, and what the snapshots show.
 
 use super::context::{CarrierView, MessageContext, PageContext, ShopView, TransitionView};
+use crate::core::alerts::{Alert, Fired};
 use crate::core::apply::apply;
 use crate::core::carriers::Carriers;
 use crate::core::model::{Parcel, Tracking, TrackingFields, Transition};
+use crate::core::rules::Topic;
 use crate::core::status::Status;
 use crate::core::view::TrackingView;
 
@@ -76,6 +78,36 @@ impl Sample {
         }
     }
 
+    /// A parcel in transit whose `alert` has just fired: stalled since eight days,
+    /// or an estimate of two days ago (missed), or of two days on (revised).
+    pub fn alerted(alert: Alert) -> Sample {
+        let mut s = Sample::reaching(Status::Transit);
+        let at = match alert {
+            Alert::Stalled => AT - 8 * 86_400,
+            Alert::EddMissed => AT - 2 * 86_400,
+            Alert::EddRevised => AT + 2 * 86_400,
+        };
+        let transition = Transition {
+            seq: 1,
+            from: Status::Transit,
+            to: Status::Transit,
+            from_substatus: s.parcel.substatus.clone(),
+            to_substatus: s.parcel.substatus.clone(),
+            at: AT,
+            source: Fired { alert, at }.source(),
+        };
+        s.transition = TransitionView::from(&transition);
+        s
+    }
+
+    /// The sample for `topic`: a parcel reaching a status, or an alert.
+    pub fn of(topic: Topic) -> Sample {
+        match topic {
+            Topic::Status(s) => Sample::reaching(s),
+            Topic::Alert(a) => Sample::alerted(a),
+        }
+    }
+
     /// A delivered one.
     pub fn delivered() -> Sample {
         Sample::reaching(Status::Delivered)
@@ -120,5 +152,6 @@ pub fn tracking(id: &str, parcel: &Parcel, at: i64) -> Tracking {
         status_override: None,
         notupdate: false,
         shop_url: None,
+        watch: None,
     }
 }

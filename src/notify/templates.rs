@@ -12,7 +12,7 @@ use super::context::{MessageContext, PageContext};
 use super::labels::Labels;
 use super::sample::Sample;
 use super::slack::slack_escape;
-use crate::core::rules::Channel;
+use crate::core::rules::{Channel, Topic};
 use crate::core::status::Status;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -74,9 +74,13 @@ impl Templates {
         }
     }
 
-    fn candidates(channel: Channel, status: Status, lang: Option<&str>, part: &str) -> Vec<String> {
+    /// Where `topic`'s `part` may be, first found wins: the language's folder,
+    /// then English; a status falls back to `default/`, an alert does not (a
+    /// "new status" message would say the wrong thing).
+    fn candidates(channel: Channel, topic: Topic, lang: Option<&str>, part: &str) -> Vec<String> {
         let c = channel.as_str();
-        let s = status.as_str();
+        let s = topic.as_str();
+        let fallback = matches!(topic, Topic::Status(_));
         let mut out = Vec::new();
         if let Some(l) = lang
             .map(|l| l.trim().to_ascii_lowercase())
@@ -87,22 +91,26 @@ impl Templates {
                 .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
                 .collect();
             out.push(format!("{c}/{l}/{s}/{part}"));
-            out.push(format!("{c}/{l}/default/{part}"));
+            if fallback {
+                out.push(format!("{c}/{l}/default/{part}"));
+            }
         }
         out.push(format!("{c}/{s}/{part}"));
-        out.push(format!("{c}/default/{part}"));
+        if fallback {
+            out.push(format!("{c}/default/{part}"));
+        }
         out
     }
 
     fn render_part(
         &self,
         channel: Channel,
-        status: Status,
+        topic: Topic,
         lang: Option<&str>,
         part: &str,
         ctx: &impl Serialize,
     ) -> Result<String, TemplateError> {
-        self.render_first(&Self::candidates(channel, status, lang, part), part, ctx)
+        self.render_first(&Self::candidates(channel, topic, lang, part), part, ctx)
     }
 
     /// Renders the first of `names` that exists; `part` names what was missing.
@@ -157,7 +165,7 @@ impl Templates {
     /// Renders an email.
     pub fn email(
         &self,
-        status: Status,
+        status: Topic,
         lang: Option<&str>,
         ctx: &MessageContext<'_>,
     ) -> Result<Email, TemplateError> {
@@ -179,7 +187,7 @@ impl Templates {
     /// context carries is escaped for Slack first ([`slack_escape`]).
     pub fn slack(
         &self,
-        status: Status,
+        status: Topic,
         lang: Option<&str>,
         ctx: &MessageContext<'_>,
     ) -> Result<Slack, TemplateError> {
@@ -269,14 +277,19 @@ impl Templates {
         let mut problems = self.labels.check();
         let langs = self.languages();
         let sample = Sample::delivered();
-        let ctx = sample.context();
         // The same broken file fails for many statuses: report each error once.
         let mut seen = std::collections::BTreeSet::new();
-        for status in Status::ALL {
+        let topics = Status::ALL
+            .map(Topic::Status)
+            .into_iter()
+            .chain(crate::core::alerts::Alert::ALL.map(Topic::Alert));
+        for topic in topics {
+            let alerted = matches!(topic, Topic::Alert(_)).then(|| Sample::of(topic));
+            let ctx = alerted.as_ref().unwrap_or(&sample).context();
             for lang in std::iter::once(None).chain(langs.iter().map(|l| Some(l.as_str()))) {
                 let results = [
-                    self.email(status, lang, &ctx).err(),
-                    self.slack(status, lang, &ctx).err(),
+                    self.email(topic, lang, &ctx).err(),
+                    self.slack(topic, lang, &ctx).err(),
                 ];
                 for e in results.into_iter().flatten() {
                     if seen.insert(e.to_string()) {
@@ -309,7 +322,8 @@ impl Templates {
             };
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let is_status = Status::parse(&name).is_some() || name == "default";
+                let is_status =
+                    crate::core::rules::Topic::parse(&name).is_some() || name == "default";
                 if e.path().is_dir() && !is_status {
                     out.push(name);
                 }

@@ -1,6 +1,7 @@
 //! Snapshots of the shipped templates (ids and dates redacted), and strictness.
 
 use super::*;
+use crate::core::rules::Topic;
 use crate::notify::sample::Sample;
 
 fn shipped() -> Templates {
@@ -24,7 +25,11 @@ fn the_shipped_templates_render_for_every_status_and_language() {
 #[test]
 fn delivered_email_in_english() {
     let e = shipped()
-        .email(Status::Delivered, None, &Sample::delivered().context())
+        .email(
+            Topic::Status(Status::Delivered),
+            None,
+            &Sample::delivered().context(),
+        )
         .unwrap();
     insta::assert_snapshot!(redact(&format!(
         "Subject: {}\n--- text ---\n{}--- html ---\n{}",
@@ -36,7 +41,7 @@ fn delivered_email_in_english() {
 fn delivered_email_in_german_falls_back_per_part() {
     let e = shipped()
         .email(
-            Status::Delivered,
+            Topic::Status(Status::Delivered),
             Some("de"),
             &Sample::delivered().context(),
         )
@@ -51,7 +56,7 @@ fn delivered_email_in_german_falls_back_per_part() {
 fn an_unknown_language_falls_back_to_english() {
     let e = shipped()
         .email(
-            Status::Delivered,
+            Topic::Status(Status::Delivered),
             Some("xx"),
             &Sample::delivered().context(),
         )
@@ -67,7 +72,7 @@ fn an_unknown_language_falls_back_to_english() {
 fn undelivered_email_text() {
     let e = shipped()
         .email(
-            Status::Undelivered,
+            Topic::Status(Status::Undelivered),
             None,
             &Sample::reaching(Status::Undelivered).context(),
         )
@@ -82,7 +87,7 @@ fn undelivered_email_text() {
 fn exception_slack_message() {
     let sample = Sample::reaching(Status::Exception);
     let m = shipped()
-        .slack(Status::Exception, None, &sample.context())
+        .slack(Topic::Status(Status::Exception), None, &sample.context())
         .unwrap();
     insta::assert_snapshot!(redact(
         &serde_json::to_string_pretty(&json!({"text": m.text, "blocks": m.blocks})).unwrap()
@@ -115,7 +120,11 @@ fn a_missing_variable_is_an_error_naming_the_file() {
     std::fs::write(dir.path().join("email/default/body.txt"), "x").unwrap();
     std::fs::write(dir.path().join("email/default/body.html"), "x").unwrap();
     let err = Templates::new(dir.path())
-        .email(Status::Delivered, None, &Sample::delivered().context())
+        .email(
+            Topic::Status(Status::Delivered),
+            None,
+            &Sample::delivered().context(),
+        )
         .unwrap_err()
         .to_string();
     assert!(

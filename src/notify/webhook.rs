@@ -40,15 +40,30 @@ fn typed<'a, T: Serialize + ?Sized>(
             "timeStr": time_str,
             "signature": hex::encode(hmac(secret.as_bytes(), &[time_str.as_bytes()])),
         }),
-        event: json!({
-            "id": job_id,
-            "type": "tracking.status_changed",
-            "from": transition.from,
-            "to": transition.to,
-            "at": transition.at,
-            "tracking_url": tracking_url,
-        }),
+        event: event(transition, job_id, tracking_url),
     }
+}
+
+/// The `event` of a body: `type` per CONTRACT.md; an alert adds `since` (stalled:
+/// when the status began) or `estimated_delivery` (the estimate missed, or the
+/// new one).
+fn event(transition: &TransitionView, job_id: &str, tracking_url: &str) -> Value {
+    let mut e = json!({
+        "id": job_id,
+        "type": transition.alert.as_ref().map_or("tracking.status_changed", |a| a.alert.event_type()),
+        "from": transition.from,
+        "to": transition.to,
+        "at": transition.at,
+        "tracking_url": tracking_url,
+    });
+    if let Some(a) = &transition.alert {
+        let (key, value) = match a.alert {
+            crate::core::alerts::Alert::Stalled => ("since", a.since.clone()),
+            _ => ("estimated_delivery", a.date.clone()),
+        };
+        e[key] = Value::String(value);
+    }
+    e
 }
 
 /// The body as JSON (previews, tests).

@@ -172,6 +172,16 @@ pub trait Polls: Send + Sync {
     async fn due_poll_count(&self, now: i64, cap: usize) -> Result<usize, StoreError>;
 }
 
+/// Alerts on what carriers never report (`core::alerts`).
+#[async_trait]
+pub trait Alerts: Send + Sync {
+    /// Fires the alerts due at `now` for every enabled account's thresholds, up to
+    /// `limit` trackings: each with its watch moved on and its notifications in
+    /// one commit (PostgreSQL: rows claimed `FOR UPDATE SKIP LOCKED`, so one node
+    /// fires each).
+    async fn fire_due_alerts(&self, now: i64, limit: usize) -> Result<AlertPass, StoreError>;
+}
+
 /// The notification outbox.
 #[async_trait]
 pub trait Outbox: Send + Sync {
@@ -271,6 +281,12 @@ pub trait Health: Send + Sync {
 }
 
 /// A storage engine: every part of the interface.
-pub trait Backend: Accounts + Trackings + Parcels + Polls + Outbox + Health + Send + Sync {}
+pub trait Backend:
+    Accounts + Trackings + Parcels + Polls + Alerts + Outbox + Health + Send + Sync
+{
+}
 
-impl<B: Accounts + Trackings + Parcels + Polls + Outbox + Health + Send + Sync> Backend for B {}
+impl<B: Accounts + Trackings + Parcels + Polls + Alerts + Outbox + Health + Send + Sync> Backend
+    for B
+{
+}

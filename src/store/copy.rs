@@ -6,7 +6,6 @@
 use crate::core::account::Account;
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::{Attempt, Job};
-use crate::core::status::Status;
 use crate::store::{ImportTarget, PgStore, SledStore, StoreError};
 
 /// Rows per chunk: one transaction on the target each.
@@ -103,8 +102,8 @@ impl Kind {
 pub enum Chunk {
     Accounts(Vec<Account>),
     Parcels(Vec<Parcel>),
-    /// Each with the status its account sees (its override, else its parcel's).
-    Trackings(Vec<(Tracking, Status)>),
+    /// Each with its indexed columns (the status its account sees, its watch).
+    Trackings(Vec<(Tracking, super::types::TrackingIndex)>),
     /// Each with its parcel's carrier and number.
     Transitions(Vec<(String, String, Transition)>),
     /// Each with its tries.

@@ -241,3 +241,44 @@ pub enum StoreError {
         message: String,
     },
 }
+
+/// What one pass of [`crate::store::backend::Alerts::fire_due_alerts`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertPass {
+    /// Trackings whose watch was written (fired, or a spell restarted).
+    pub handled: usize,
+    /// The alerts that fired.
+    pub fired: Vec<crate::core::alerts::Alert>,
+    /// Notifications enqueued.
+    pub jobs: usize,
+}
+
+/// What a tracking's indexed columns hold beside its row: the status its account
+/// sees and its alert watch's entries. Computed from the tracking and its parcel
+/// (a copy between stores carries it, as the parcel may come in another chunk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackingIndex {
+    pub status: crate::core::status::Status,
+    pub watch: crate::core::alerts::WatchKeys,
+}
+
+impl TrackingIndex {
+    /// The columns of `t` following `p` (none known: its forced status, else pending).
+    pub fn of(
+        t: &crate::core::model::Tracking,
+        p: Option<&crate::core::model::Parcel>,
+    ) -> TrackingIndex {
+        match p {
+            Some(p) => TrackingIndex {
+                status: t.effective_status(p),
+                watch: crate::core::alerts::watch_keys(t, p),
+            },
+            None => TrackingIndex {
+                status: t
+                    .status_override
+                    .unwrap_or(crate::core::status::Status::Pending),
+                watch: Default::default(),
+            },
+        }
+    }
+}

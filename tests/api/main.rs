@@ -12,6 +12,7 @@ mod upstream;
 mod upstream_v4;
 
 mod accounts;
+mod alerts;
 mod batch;
 mod bounds;
 mod browser;

@@ -121,6 +121,40 @@ fn two_nodes_share_trackings_and_notify_each_change_once() {
 }
 
 #[test]
+fn two_nodes_fire_each_alert_once() {
+    let Some(db) = pg_server::database() else {
+        return;
+    };
+    let r = Receiver::start(vec![]);
+    let config = format!("{}alerts:\n  check_every: \"100ms\"\n", node_config());
+    let a = Gateway::on_database(&db, &config);
+    let b = Gateway::on_database(&db, &config);
+    let v = a.put_settings(
+        &json!({"webhook": {"url": r.url, "secret": "whsec_c2VjcmV0"},
+                                   "alerts": {"stalled": {"pending": "1s"}}}),
+    );
+    assert_eq!(code(&v), 200, "{v}");
+    let stalled = |r: &Receiver| -> Vec<String> {
+        r.got()
+            .iter()
+            .filter(|x| x.json()["event"]["type"] == "tracking.stalled")
+            .map(|x| x.header("webhook-id"))
+            .collect()
+    };
+    for i in 0..30 {
+        let g = if i % 2 == 0 { &a } else { &b };
+        g.create(&s10(720 + i, "US"), "usps");
+    }
+    a.wait_until(20, "30 stalled alerts", |_| stalled(&r).len() >= 30);
+    // One more, alerted later: both nodes have looked many times meanwhile.
+    b.create(&s10(760, "US"), "usps");
+    a.wait_until(20, "the last one's alert", |_| stalled(&r).len() >= 31);
+    let ids = stalled(&r);
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (31, 31), "each alert fired once");
+}
+
+#[test]
 fn each_due_parcel_is_polled_by_one_node() {
     let Some(db) = pg_server::database() else {
         return;
@@ -251,6 +285,7 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
                  || jsonb_build_object('key_sha256', row->'key_sha256s'->0);
          DROP TABLE api_keys; ALTER TABLE accounts ALTER COLUMN key_sha256 SET NOT NULL;
          DROP TABLE trackgate_copy;
+         ALTER TABLE trackings DROP COLUMN stalled_since, DROP COLUMN edd_due;
          UPDATE trackgate_schema SET version = 1",
     )
     .unwrap();

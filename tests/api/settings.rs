@@ -41,7 +41,13 @@ fn config_notify_settings_replace_the_stored_ones_at_start_and_a_put_says_so() {
     assert_eq!(d["rules"]["email"], json!(["delivered"]));
     assert_eq!(
         d["rules"]["slack"],
-        json!(["exception", "undelivered", "expired"]),
+        json!([
+            "exception",
+            "undelivered",
+            "expired",
+            "stalled",
+            "edd_missed"
+        ]),
         "a channel the config leaves out keeps its default"
     );
     let put = g.put_settings(&json!({"email": true}));

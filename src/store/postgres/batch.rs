@@ -4,7 +4,7 @@
 use super::db::{Db, Tx};
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::Job;
-use crate::store::types::StoreError;
+use crate::store::types::{StoreError, TrackingIndex};
 use tokio_postgres::types::Json;
 
 /// Upserts parcels (each key once).
@@ -32,24 +32,34 @@ pub(super) async fn parcels(tx: &Tx<'_>, ps: &[&Parcel]) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Rewrites trackings changed by news (each key once): their row, update time and
-/// effective status (given beside each).
-pub(super) async fn trackings(tx: &Tx<'_>, ts: &[(&Tracking, i16)]) -> Result<(), StoreError> {
+/// Rewrites trackings changed by news (each key once): their row, update time,
+/// and the indexed columns given beside each.
+pub(super) async fn trackings(
+    tx: &Tx<'_>,
+    ts: &[(&Tracking, TrackingIndex)],
+) -> Result<(), StoreError> {
     if ts.is_empty() {
         return Ok(());
     }
     let accounts: Vec<i64> = ts.iter().map(|(t, _)| t.account as i64).collect();
     let carriers: Vec<&str> = ts.iter().map(|(t, _)| t.carrier_code.as_str()).collect();
     let numbers: Vec<&str> = ts.iter().map(|(t, _)| t.tracking_number.as_str()).collect();
-    let statuses: Vec<i16> = ts.iter().map(|(_, s)| *s).collect();
+    let statuses: Vec<i16> = ts.iter().map(|(_, i)| i.status.code() as i16).collect();
     let updated: Vec<i64> = ts.iter().map(|(t, _)| t.updated_at).collect();
     let rows: Vec<Json<&Tracking>> = ts.iter().map(|(t, _)| Json(*t)).collect();
+    let since: Vec<Option<i64>> = ts
+        .iter()
+        .map(|(_, i)| i.watch.stalled.map(|(_, s)| s))
+        .collect();
+    let edd: Vec<Option<i64>> = ts.iter().map(|(_, i)| i.watch.edd).collect();
     tx.execute(
-        "UPDATE trackings t SET status = u.status, updated_at = u.updated_at, row = u.row
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::jsonb[])
-             AS u(account, carrier, number, status, updated_at, row)
+        "UPDATE trackings t SET status = u.status, updated_at = u.updated_at, row = u.row,
+             stalled_since = u.stalled_since, edd_due = u.edd_due
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::jsonb[],
+                     $7::bigint[], $8::bigint[])
+             AS u(account, carrier, number, status, updated_at, row, stalled_since, edd_due)
          WHERE t.account = u.account AND t.carrier = u.carrier AND t.number = u.number",
-        &[&accounts, &carriers, &numbers, &statuses, &updated, &rows],
+        &[&accounts, &carriers, &numbers, &statuses, &updated, &rows, &since, &edd],
     )
     .await?;
     Ok(())

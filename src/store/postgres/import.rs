@@ -78,8 +78,8 @@ impl PgStore {
                 batch::parcels(&tx, &refs).await?;
             }
             Chunk::Trackings(trackings) => {
-                for (t, status) in trackings {
-                    super::rows::put_tracking_as(&tx, t, *status, true).await?;
+                for (t, index) in trackings {
+                    super::rows::put_tracking_as(&tx, t, index, true).await?;
                 }
             }
             Chunk::Transitions(transitions) => {

@@ -7,6 +7,7 @@
 //! node LISTENs to.
 
 mod accounts;
+mod alerts;
 mod batch;
 mod counts;
 mod db;

@@ -296,7 +296,8 @@ impl PgStore {
             .collect();
         let mut loaded = load(&tx, &all).await?;
         let mut changed: BTreeMap<Key, Parcel> = BTreeMap::new();
-        let mut out_trackings: BTreeMap<(u64, String, String), (Tracking, i16)> = BTreeMap::new();
+        let mut out_trackings: BTreeMap<(u64, String, String), (Tracking, TrackingIndex)> =
+            BTreeMap::new();
         let mut out_jobs: Vec<crate::core::rules::Job> = Vec::new();
         let mut counts = super::counts::Counts::default();
         let mut out_transitions: Vec<(Key, Transition)> = Vec::new();
@@ -340,9 +341,9 @@ impl PgStore {
                         before.effective_status(&prev),
                         after.effective_status(&plan.next),
                     );
-                    let status = after.effective_status(&plan.next).code() as i16;
+                    let index = TrackingIndex::of(after, Some(&plan.next));
                     let k = (after.account, key.0.clone(), key.1.clone());
-                    out_trackings.insert(k, (after.clone(), status));
+                    out_trackings.insert(k, (after.clone(), index));
                     if let Some(t) = subs.iter_mut().find(|t| t.account == after.account) {
                         *t = after.clone();
                     }
@@ -355,8 +356,8 @@ impl PgStore {
         }
         let parcels: Vec<&Parcel> = changed.values().collect();
         batch::parcels(&tx, &parcels).await?;
-        let trackings: Vec<(&Tracking, i16)> =
-            out_trackings.values().map(|(t, s)| (t, *s)).collect();
+        let trackings: Vec<(&Tracking, TrackingIndex)> =
+            out_trackings.values().map(|(t, i)| (t, *i)).collect();
         batch::trackings(&tx, &trackings).await?;
         let transitions: Vec<(&str, &str, &Transition)> = out_transitions
             .iter()

@@ -4,7 +4,7 @@
 use super::db::{Db, Tx};
 use super::decode;
 use crate::core::model::{Parcel, Tracking};
-use crate::store::types::StoreError;
+use crate::store::types::{StoreError, TrackingIndex};
 use tokio_postgres::types::Json;
 use tokio_postgres::Row as PgRow;
 
@@ -79,33 +79,34 @@ pub(super) async fn insert_parcel(tx: &Tx<'_>, p: &Parcel) -> Result<bool, Store
     Ok(write_parcel(tx, p, "DO NOTHING").await? == 1)
 }
 
-/// Writes a tracking row with its indexed columns; `status` is the tracking's
-/// effective status with `p`. Returns false when `insert` finds one there already.
+/// Writes a tracking row with its indexed columns (with `p`, its parcel).
+/// Returns false when `insert` finds one there already.
 pub(super) async fn put_tracking(
     tx: &Tx<'_>,
     t: &Tracking,
     p: &Parcel,
     insert: bool,
 ) -> Result<bool, StoreError> {
-    put_tracking_as(tx, t, t.effective_status(p), insert).await
+    put_tracking_as(tx, t, &TrackingIndex::of(t, Some(p)), insert).await
 }
 
-/// [`put_tracking`] with the effective status given (a copy from another store
-/// carries it).
+/// [`put_tracking`] with the indexed columns given (a copy from another store
+/// carries them).
 pub(super) async fn put_tracking_as(
     tx: &Tx<'_>,
     t: &Tracking,
-    status: crate::core::status::Status,
+    index: &TrackingIndex,
     insert: bool,
 ) -> Result<bool, StoreError> {
     let sql = if insert {
         "INSERT INTO trackings (account, carrier, number, id, status, created_at, updated_at,
-             order_created_at, order_id, archived, notupdate, row)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             order_created_at, order_id, archived, notupdate, row, stalled_since, edd_due)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (account, carrier, number) DO NOTHING"
     } else {
         "UPDATE trackings SET id = $4, status = $5, created_at = $6, updated_at = $7,
-             order_created_at = $8, order_id = $9, archived = $10, notupdate = $11, row = $12
+             order_created_at = $8, order_id = $9, archived = $10, notupdate = $11, row = $12,
+             stalled_since = $13, edd_due = $14
          WHERE account = $1 AND carrier = $2 AND number = $3"
     };
     let n = tx
@@ -116,7 +117,7 @@ pub(super) async fn put_tracking_as(
                 &t.carrier_code,
                 &t.tracking_number,
                 &t.id,
-                &(status.code() as i16),
+                &(index.status.code() as i16),
                 &t.created_at,
                 &t.updated_at,
                 &t.order_created_at,
@@ -124,6 +125,8 @@ pub(super) async fn put_tracking_as(
                 &t.archived,
                 &t.notupdate,
                 &Json(t),
+                &index.watch.stalled.map(|(_, since)| since),
+                &index.watch.edd,
             ],
         )
         .await?;

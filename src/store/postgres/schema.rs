@@ -139,6 +139,21 @@ CREATE TABLE trackgate_copy (
     finished  boolean NOT NULL
 );
 "#,
+    // 7: the alert watch (`core::alerts::watch_keys`): when a tracking's status
+    // spell began while it may still stall, and the estimate it may still miss.
+    // Rows from before are watched from their last change, as the core reads a
+    // row without a watch: not set not to update, status neither delivered (4)
+    // nor expired (7).
+    r#"
+ALTER TABLE trackings ADD COLUMN stalled_since bigint, ADD COLUMN edd_due bigint;
+UPDATE trackings t SET stalled_since = t.updated_at,
+    edd_due = (SELECT (p.row->>'estimated_delivery')::bigint FROM parcels p
+               WHERE p.carrier = t.carrier AND p.number = t.number)
+    WHERE NOT t.notupdate AND t.status NOT IN (4, 7);
+CREATE INDEX trackings_stalled ON trackings (account, status, stalled_since)
+    WHERE stalled_since IS NOT NULL;
+CREATE INDEX trackings_edd_due ON trackings (account, edd_due) WHERE edd_due IS NOT NULL;
+"#,
 ];
 
 /// The advisory lock migrations run under (an arbitrary constant: "trackgat").

@@ -169,7 +169,7 @@ impl Trackings for PgStore {
                 continue;
             }
             let was = t.effective_status(&p);
-            patch.apply_to(&mut t, now);
+            patch.apply_to(&mut t, &p, now);
             put_tracking(&tx, &t, &p, false).await?;
             counts.moved(account, was, t.effective_status(&p));
             out.set(i, Ok((t, p)));

@@ -1,18 +1,21 @@
 //! Account rows of older releases, and the steps at open that rewrite them: before
-//! several keys per account ([`AccountV1`]), and before shop connectors
-//! ([`AccountV2`]). Rows are positional (postcard), so each old layout is kept here
+//! several keys per account ([`AccountV1`]), before shop connectors
+//! ([`AccountV2`]), and before alerts ([`AccountV3`], whose settings are
+//! `notify_rows::NotifyV1`). Rows are positional (postcard), so each old layout is kept here
 //! as a type of its own and read only by its step.
 
 use super::keys::T;
+use super::notify_rows::NotifyV1;
 use super::{decode, encode, SledStore, StoreError};
 use crate::core::account::Account;
-use crate::core::settings::Notify;
 use serde::{Deserialize, Serialize};
 
 /// Set once every account row lists its keys (`key_sha256s`).
 const ACCOUNTS_KEYED: &[u8] = b"accounts_keyed";
 /// Set once every account row has its connectors (`connect`).
 const ACCOUNTS_CONNECT: &[u8] = b"accounts_connect";
+/// Set once every account row has alert settings and named rules.
+const ACCOUNTS_ALERTS: &[u8] = b"accounts_alerts";
 
 /// An account row as releases before several keys wrote it (in JSON before the
 /// compact encoding, then in that encoding).
@@ -23,7 +26,7 @@ pub(super) struct AccountV1 {
     key_sha256: String,
     created_at: i64,
     #[serde(default)]
-    notify: Notify,
+    notify: NotifyV1,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -38,7 +41,7 @@ impl From<AccountV1> for Account {
             key_sha256s: vec![a.key_sha256],
             created_at: a.created_at,
             disabled_at: None,
-            notify: a.notify,
+            notify: a.notify.into(),
             name: a.name,
             logo_url: a.logo_url,
             timezone: None,
@@ -55,7 +58,7 @@ pub(super) struct AccountV2 {
     key_sha256s: Vec<String>,
     created_at: i64,
     disabled_at: Option<i64>,
-    notify: Notify,
+    notify: NotifyV1,
     name: Option<String>,
     logo_url: Option<String>,
     timezone: Option<String>,
@@ -69,11 +72,43 @@ impl From<AccountV2> for Account {
             key_sha256s: a.key_sha256s,
             created_at: a.created_at,
             disabled_at: a.disabled_at,
-            notify: a.notify,
+            notify: a.notify.into(),
             name: a.name,
             logo_url: a.logo_url,
             timezone: a.timezone,
             connect: Default::default(),
+        }
+    }
+}
+
+/// An account row as releases with shop connectors and before alerts wrote it.
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountV3 {
+    id: u64,
+    email: String,
+    key_sha256s: Vec<String>,
+    created_at: i64,
+    disabled_at: Option<i64>,
+    notify: NotifyV1,
+    name: Option<String>,
+    logo_url: Option<String>,
+    timezone: Option<String>,
+    connect: crate::core::connect::settings::ConnectSettings,
+}
+
+impl From<AccountV3> for Account {
+    fn from(a: AccountV3) -> Account {
+        Account {
+            id: a.id,
+            email: a.email,
+            key_sha256s: a.key_sha256s,
+            created_at: a.created_at,
+            disabled_at: a.disabled_at,
+            notify: a.notify.into(),
+            name: a.name,
+            logo_url: a.logo_url,
+            timezone: a.timezone,
+            connect: a.connect,
         }
     }
 }
@@ -98,9 +133,10 @@ impl SledStore {
             );
             n += 1;
         }
-        // Written in today's layout: the connectors step has nothing to do.
-        batch.insert(super::rows::key(T::Meta, ACCOUNTS_KEYED), vec![1u8]);
-        batch.insert(super::rows::key(T::Meta, ACCOUNTS_CONNECT), vec![1u8]);
+        // Written in today's layout: the later steps have nothing to do.
+        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
+            batch.insert(super::rows::key(T::Meta, marker), vec![1u8]);
+        }
         self.inner.rows.apply_batch(batch)?;
         self.inner.db.flush()?;
         if n > 0 {
@@ -112,18 +148,35 @@ impl SledStore {
     /// Rewrites every [`AccountV2`] row with (no) connectors, in one atomic batch.
     fn migrate_account_connect(&self) -> Result<(), StoreError> {
         if self.tree(T::Meta).get(ACCOUNTS_CONNECT)?.is_some() {
+            return self.migrate_account_alerts();
+        }
+        // Written in today's layout: the alerts step has nothing to do.
+        self.rewrite_accounts::<AccountV2>(&[ACCOUNTS_CONNECT, ACCOUNTS_ALERTS])
+    }
+
+    /// Rewrites every [`AccountV3`] row with named rules and alert thresholds.
+    fn migrate_account_alerts(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ACCOUNTS_ALERTS)?.is_some() {
             return Ok(());
         }
+        self.rewrite_accounts::<AccountV3>(&[ACCOUNTS_ALERTS])
+    }
+
+    /// Rewrites every account row, read as `Old`, in one atomic batch that also
+    /// sets `markers`.
+    fn rewrite_accounts<Old>(&self, markers: &[&[u8]]) -> Result<(), StoreError>
+    where
+        Old: serde::de::DeserializeOwned + Into<Account>,
+    {
         let mut batch = sled::Batch::default();
         for kv in self.tree(T::Accounts).iter() {
             let (k, v) = kv?;
-            let old: AccountV2 = decode(T::Accounts, &v)?;
-            batch.insert(
-                super::rows::key(T::Accounts, &k),
-                encode(&Account::from(old)),
-            );
+            let old: Old = decode(T::Accounts, &v)?;
+            batch.insert(super::rows::key(T::Accounts, &k), encode(&old.into()));
         }
-        batch.insert(super::rows::key(T::Meta, ACCOUNTS_CONNECT), vec![1u8]);
+        for marker in markers {
+            batch.insert(super::rows::key(T::Meta, marker), vec![1u8]);
+        }
         self.inner.rows.apply_batch(batch)?;
         self.inner.db.flush()?;
         Ok(())
@@ -144,9 +197,9 @@ mod tests {
             email: "a@example.com".into(),
             key_sha256: hash.clone(),
             created_at: 5,
-            notify: Notify {
+            notify: NotifyV1 {
                 email: true,
-                ..Notify::default()
+                ..NotifyV1::default()
             },
             name: Some("Shop".into()),
             logo_url: None,
@@ -160,7 +213,7 @@ mod tests {
             .insert(hex::decode(&hash).unwrap(), encode(&1u64))
             .unwrap();
         // The open above marked the (then empty) directory done.
-        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT] {
+        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
             store
                 .inner
                 .rows
@@ -195,7 +248,7 @@ mod tests {
             key_sha256s: vec![hash.clone()],
             created_at: 5,
             disabled_at: None,
-            notify: Notify::default(),
+            notify: NotifyV1::default(),
             name: Some("Shop".into()),
             logo_url: None,
             timezone: Some("Europe/Paris".into()),
@@ -208,11 +261,13 @@ mod tests {
             .tree(T::ApiKeys)
             .insert(hex::decode(&hash).unwrap(), encode(&1u64))
             .unwrap();
-        store
-            .inner
-            .rows
-            .remove(super::super::rows::key(T::Meta, ACCOUNTS_CONNECT))
-            .unwrap();
+        for marker in [ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
+            store
+                .inner
+                .rows
+                .remove(super::super::rows::key(T::Meta, marker))
+                .unwrap();
+        }
 
         store.migrate_accounts().unwrap();
 
@@ -223,5 +278,42 @@ mod tests {
             .expect("key still works");
         assert_eq!(a.timezone.as_deref(), Some("Europe/Paris"));
         assert!(a.connect.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_account_of_the_release_before_alerts_keeps_its_rules_and_gets_default_thresholds() {
+        use crate::core::rules::Topic;
+        use crate::core::status::Status;
+        let (_dir, store) = super::super::testing::temp_store().await;
+        let old = AccountV3 {
+            id: 1,
+            email: "a@example.com".into(),
+            key_sha256s: vec![crate::core::account::hash_key("k3")],
+            created_at: 5,
+            disabled_at: None,
+            notify: NotifyV1 {
+                rules: super::super::notify_rows::RulesV1::slack_only(&[Status::Exception]),
+                ..NotifyV1::default()
+            },
+            name: None,
+            logo_url: None,
+            timezone: None,
+            connect: Default::default(),
+        };
+        store
+            .tree(T::Accounts)
+            .insert(1u64.to_be_bytes(), encode(&old))
+            .unwrap();
+        store
+            .inner
+            .rows
+            .remove(super::super::rows::key(T::Meta, ACCOUNTS_ALERTS))
+            .unwrap();
+
+        store.migrate_accounts().unwrap();
+
+        let a = store.account(1).await.unwrap().expect("the account");
+        assert_eq!(a.notify.rules.slack, vec![Topic::Status(Status::Exception)]);
+        assert_eq!(a.notify.alerts, Default::default());
     }
 }

@@ -92,13 +92,8 @@ impl SledStore {
                     let tr: Tracking = decode(t, v)?;
                     // The key is the account (8 bytes), then the parcel's key.
                     let parcel: Option<Parcel> = self.get(T::Parcels, &k[8..])?;
-                    let status = match &parcel {
-                        Some(p) => tr.effective_status(p),
-                        None => tr
-                            .status_override
-                            .unwrap_or(crate::core::status::Status::Pending),
-                    };
-                    out.push((tr, status));
+                    let index = crate::store::types::TrackingIndex::of(&tr, parcel.as_ref());
+                    out.push((tr, index));
                 }
                 Chunk::Trackings(out)
             }

@@ -64,6 +64,12 @@ pub enum T {
     ById,
     /// parcel key → the time of the `PollsDue` entry its schedule relies on
     PollEntry,
+    /// account + status + spell start + parcel key → ()  (trackings that may
+    /// stall, by how long their status has lasted; `core::alerts::watch_keys`)
+    Stalled,
+    /// account + estimated delivery + parcel key → ()  (trackings whose estimate
+    /// may be missed)
+    EddDue,
 }
 
 impl T {
@@ -71,7 +77,7 @@ impl T {
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every table, in prefix order.
-    pub const ALL: [T; 25] = [
+    pub const ALL: [T; 27] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -97,6 +103,8 @@ impl T {
         T::PollsDue,
         T::ById,
         T::PollEntry,
+        T::Stalled,
+        T::EddDue,
     ];
 
     /// The table's key prefix in the rows tree.

@@ -40,6 +40,7 @@ impl SledStore {
         self.migrate_ids()?;
         self.migrate_attempts()?;
         self.migrate_job_rows()?;
+        self.migrate_watch()?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@
 
 mod account_rows;
 mod accounts;
+mod alerts;
 mod durability;
 mod export;
 mod failure;
@@ -18,6 +19,7 @@ mod keys;
 mod list;
 mod migrate;
 mod notifications;
+mod notify_rows;
 mod outbox;
 mod parcels;
 mod polls;
@@ -379,11 +381,12 @@ fn decode<V: DeserializeOwned>(t: T, bytes: &[u8]) -> Result<V, StoreError> {
         message,
     };
     match bytes.split_first() {
-        // A tracking row written before `Tracking::shop_url` ends before that last
-        // field: read with it absent (postcard's `None` is one zero byte), and
-        // rewritten in full when the tracking next changes.
+        // A tracking row written before `Tracking::shop_url` (or `watch`) ends
+        // before those last fields: read with them absent (postcard's `None` is
+        // one zero byte), and rewritten in full when the tracking next changes.
         Some((&COMPACT_V1, rest)) if t == T::Trackings => postcard::from_bytes(rest)
             .or_else(|_| postcard::from_bytes(&[rest, &[0]].concat()))
+            .or_else(|_| postcard::from_bytes(&[rest, &[0, 0]].concat()))
             .map_err(|e| err(e.to_string())),
         Some((&COMPACT_V1, rest)) => postcard::from_bytes(rest).map_err(|e| err(e.to_string())),
         // A job row (`job_rows.rs`): the job is encoded as in the first format.

@@ -3,6 +3,7 @@
 
 use super::keys::{self, T};
 use super::{SledStore, StoreError, Tx};
+use crate::core::alerts::watch_keys;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_carrier_move, plan_new_parcel};
 use crate::store::backend::Trackings;
@@ -32,6 +33,25 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     }
     if let Ok(id) = hex::decode(&t.id) {
         out.push((T::ById, keys::cat(&[&id, &a, &pk])));
+    }
+    out.extend(watch_entries(t, p));
+    out
+}
+
+/// A tracking's entries in the alert indexes (`core::alerts::watch_keys`).
+pub(super) fn watch_entries(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
+    let a = t.account.to_be_bytes();
+    let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
+    let watch = watch_keys(t, p);
+    let mut out = Vec::new();
+    if let Some((status, since)) = watch.stalled {
+        out.push((
+            T::Stalled,
+            keys::cat(&[&a, &[status.code()], &keys::ts(since), &pk]),
+        ));
+    }
+    if let Some(edd) = watch.edd {
+        out.push((T::EddDue, keys::cat(&[&a, &keys::ts(edd), &pk])));
     }
     out
 }
@@ -227,7 +247,7 @@ impl Trackings for SledStore {
                     continue;
                 }
                 let before = t.clone();
-                patch.apply_to(&mut t, now);
+                patch.apply_to(&mut t, &p, now);
                 tx.reindex_tracking((&before, &p), (&t, &p))?;
                 out.push(Ok((t, p)));
             }
