@@ -3,6 +3,7 @@
 //! local HTTP receiver (`deliveries.rs`); the poller fetches from the sandbox or a
 //! provider written here (`polls.rs`).
 
+mod alerts;
 mod deliveries;
 mod polls;
 

@@ -346,8 +346,11 @@ pub struct Settings {
     pub email: bool,
     pub webhook: Option<Value>,
     pub slack: Option<Value>,
-    /// Per channel, the statuses that notify.
+    /// Per channel, the statuses and alerts (`stalled`, `edd_missed`,
+    /// `edd_revised`) that notify.
     pub rules: Value,
+    /// Alert thresholds: `{stalled: {<status>: "<duration>" | "off"}, edd_missed: "<duration>" | "off"}`.
+    pub alerts: Value,
     /// `config` when the config's `accounts[i].notify` replaces these at every
     /// start, `api` when changes made here are kept.
     pub managed_by: String,
@@ -359,13 +362,16 @@ pub struct Settings {
 
 /// `PUT /v2/notifications/settings`: the fields given change; `null` removes a
 /// channel. `webhook` is `{url, secret}` or `{url, secrets: [..]}`; `slack` is
-/// `{url}`; `rules` maps `email`/`webhook`/`slack` to lists of statuses.
+/// `{url}`; `rules` maps `email`/`webhook`/`slack` to lists of statuses and
+/// alerts; `alerts` is `{stalled: {<status>: "3d" | "off"}, edd_missed: "1d" | "off"}`
+/// (thresholds left out are kept).
 #[derive(ToSchema)]
 pub struct SettingsChange {
     pub email: Option<bool>,
     pub webhook: Option<Value>,
     pub slack: Option<Value>,
     pub rules: Option<Value>,
+    pub alerts: Option<Value>,
 }
 
 /// An account's connected stores: `{shop_domain, secrets (a count), webhook_url}`
