@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod migrate;
 pub mod notify;
 pub mod poll;
+pub mod retention;
 pub mod server;
 pub mod signing;
 pub mod state;
@@ -254,6 +255,13 @@ impl App {
             tokio::spawn(poller.run(self.shutdown.clone()))
         });
         let dispatcher = tokio::spawn(self.dispatcher.run(self.shutdown.clone()));
+        let retention = tokio::spawn(retention::run(
+            store.clone(),
+            self.state.clock.clone(),
+            cfg.retention.policy(),
+            cfg.retention.check_every.0,
+            self.shutdown.clone(),
+        ));
         let watcher = tokio::spawn(notify::watcher::run(
             store.clone(),
             self.state.clock.clone(),
@@ -289,6 +297,7 @@ impl App {
         }
         let _ = dispatcher.await;
         let _ = watcher.await;
+        let _ = retention.await;
         if let Some(why) = store.broken() {
             anyhow::bail!(
                 "the store can no longer write ({why}); restart the gateway once the disk is fixed"

@@ -55,6 +55,17 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The trackings retention deletes within `--within` (default: those already
+    /// due), one JSON line each (`{account, tracking}`) on stdout. On sled, stop
+    /// the gateway first.
+    RetentionExport {
+        /// Config file, found as for `serve`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Look this far ahead (humantime, e.g. `7d`).
+        #[arg(long, default_value = "0s")]
+        within: String,
+    },
     /// Copy the config's sled store into an empty PostgreSQL database (resumable),
     /// then compare the counts of both; exit 0 only when they agree.
     Migrate {
@@ -193,6 +204,29 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::RetentionExport { config, within } => {
+            let Some(cfg) = load_or_say(config) else {
+                return ExitCode::FAILURE;
+            };
+            let within = match humantime::parse_duration(&within) {
+                Ok(d) => d.as_secs() as i64,
+                Err(e) => {
+                    eprintln!("--within {within:?} is not a duration such as 7d ({e})");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+            match rt.block_on(retention_export(&cfg, within)) {
+                Ok(n) => {
+                    eprintln!("{n} tracking(s)");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Footprint { config } => {
             let Some(cfg) = load_or_say(config) else {
                 return ExitCode::FAILURE;
@@ -307,6 +341,16 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `trackgate retention-export`: JSON lines on stdout; how many.
+async fn retention_export(cfg: &Config, within: i64) -> anyhow::Result<usize> {
+    let store = trackgate::open_store(cfg).await?;
+    let carriers = trackgate::core::carriers::Carriers::builtin();
+    let after_final = cfg.retention.after_final.secs();
+    let now = trackgate::core::time::now();
+    let mut out = std::io::stdout().lock();
+    Ok(trackgate::retention::export(&store, &carriers, after_final, now, within, &mut out).await?)
 }
 
 /// `trackgate footprint`: the store's tables by size, as a table.

@@ -157,6 +157,11 @@ pub fn alert(alert: &'static str) {
     metrics::counter!("trackgate_alerts_total", "alert" => alert).increment(1);
 }
 
+/// Trackings deleted by retention (`trackgate_retention_deleted_total`).
+pub fn retention(n: usize) {
+    metrics::counter!("trackgate_retention_deleted_total").increment(n as u64);
+}
+
 /// Counts `n` tracking numbers a shop connector created or refused.
 pub fn connector(platform: &'static str, outcome: &'static str, n: usize) {
     metrics::counter!("trackgate_connector_items_total", "platform" => platform, "outcome" => outcome)

@@ -16,6 +16,7 @@ mod limits;
 mod load;
 mod poll;
 mod push;
+mod retention;
 mod store;
 mod values;
 mod watch;
@@ -28,6 +29,7 @@ pub use limits::LimitsConfig;
 pub use load::load;
 pub use poll::{PollConfig, TrackingMoreApi, UpstreamTrackingMore};
 pub use push::{PushConfig, SecretOnly, TrackingMorePush};
+pub use retention::{Keep, RetentionConfig};
 pub use store::{MetricsConfig, StoreBackend, StoreConfig};
 pub use values::{HumanDuration, Secret};
 pub use watch::WatchConfig;
@@ -62,6 +64,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// How often stalled and late parcels are looked for.
     pub alerts: WatchConfig,
+    /// How long finished trackings and delivery tries are kept.
+    pub retention: RetentionConfig,
     /// `/metrics`.
     pub metrics: MetricsConfig,
     /// Replacement remote-area table (format in `tables/remote-areas.tsv`); empty = shipped sample.
@@ -86,6 +90,7 @@ impl Default for Config {
             poll: PollConfig::default(),
             limits: LimitsConfig::default(),
             alerts: WatchConfig::default(),
+            retention: RetentionConfig::default(),
             metrics: MetricsConfig::default(),
             remote_areas_file: None,
             airlines_file: None,

@@ -19,6 +19,7 @@ pub mod recipient;
 pub mod remote;
 pub mod replay;
 pub mod report;
+pub mod retention;
 pub mod rules;
 pub mod schedule;
 pub mod settings;

@@ -10,7 +10,7 @@
 
 use super::types::*;
 use crate::core::connect::settings::ConnectSettings;
-use crate::core::model::{Parcel, Transition};
+use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::plan::Origin;
 use crate::core::replay::Replay;
 use crate::core::rules::{Attempt, Job};
@@ -182,6 +182,28 @@ pub trait Alerts: Send + Sync {
     async fn fire_due_alerts(&self, now: i64, limit: usize) -> Result<AlertPass, StoreError>;
 }
 
+/// Retention (`core::retention`): trackings final since a cutoff, oldest first.
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Up to `limit` trackings whose final status began at or before `cutoff`,
+    /// with their parcels: what the next passes delete (an export before).
+    async fn final_before(
+        &self,
+        cutoff: i64,
+        limit: usize,
+    ) -> Result<Vec<(Tracking, Parcel)>, StoreError>;
+
+    /// Deletes up to `limit` of them in one commit, each with its indexes,
+    /// counters and notifications, and its parcel (transitions, schedule) when
+    /// nobody else tracks it (PostgreSQL: rows claimed `FOR UPDATE SKIP LOCKED`).
+    async fn delete_final(&self, cutoff: i64, limit: usize) -> Result<RetentionPass, StoreError>;
+
+    /// Drops the tries of up to `limit` delivered notifications created at or
+    /// before `cutoff` (the notification stays, with its count of tries), going on
+    /// from where the last call stopped; how many. Dead ones keep theirs.
+    async fn prune_attempts(&self, cutoff: i64, limit: usize) -> Result<usize, StoreError>;
+}
+
 /// The notification outbox.
 #[async_trait]
 pub trait Outbox: Send + Sync {
@@ -282,11 +304,11 @@ pub trait Health: Send + Sync {
 
 /// A storage engine: every part of the interface.
 pub trait Backend:
-    Accounts + Trackings + Parcels + Polls + Alerts + Outbox + Health + Send + Sync
+    Accounts + Trackings + Parcels + Polls + Alerts + Retention + Outbox + Health + Send + Sync
 {
 }
 
-impl<B: Accounts + Trackings + Parcels + Polls + Alerts + Outbox + Health + Send + Sync> Backend
-    for B
+impl<B> Backend for B where
+    B: Accounts + Trackings + Parcels + Polls + Alerts + Retention + Outbox + Health + Send + Sync
 {
 }

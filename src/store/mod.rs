@@ -15,7 +15,9 @@ mod postgres;
 mod sled;
 pub mod types;
 
-pub use self::backend::{Accounts, Alerts, Backend, Health, Outbox, Parcels, Polls, Trackings};
+pub use self::backend::{
+    Accounts, Alerts, Backend, Health, Outbox, Parcels, Polls, Retention, Trackings,
+};
 pub use self::postgres::schema::current as postgres_schema_version;
 pub use self::postgres::{ImportTarget, PgStore};
 pub use self::sled::SledStore;

@@ -260,6 +260,8 @@ pub struct AlertPass {
 pub struct TrackingIndex {
     pub status: crate::core::status::Status,
     pub watch: crate::core::alerts::WatchKeys,
+    /// When its final status began (retention).
+    pub final_since: Option<i64>,
 }
 
 impl TrackingIndex {
@@ -272,13 +274,23 @@ impl TrackingIndex {
             Some(p) => TrackingIndex {
                 status: t.effective_status(p),
                 watch: crate::core::alerts::watch_keys(t, p),
+                final_since: crate::core::retention::final_since(t, p),
             },
             None => TrackingIndex {
                 status: t
                     .status_override
                     .unwrap_or(crate::core::status::Status::Pending),
                 watch: Default::default(),
+                final_since: None,
             },
         }
     }
+}
+
+/// What one retention pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionPass {
+    pub trackings: usize,
+    /// Parcels nobody tracked any more, with their transitions.
+    pub parcels: usize,
 }

@@ -43,6 +43,7 @@ mod push;
 mod push_v4;
 mod receivers;
 mod replay;
+mod retention;
 mod sdk;
 mod trackings;
 mod upgrade;

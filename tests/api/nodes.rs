@@ -285,7 +285,8 @@ fn an_older_schema_is_migrated_at_start_with_its_counts() {
                  || jsonb_build_object('key_sha256', row->'key_sha256s'->0);
          DROP TABLE api_keys; ALTER TABLE accounts ALTER COLUMN key_sha256 SET NOT NULL;
          DROP TABLE trackgate_copy;
-         ALTER TABLE trackings DROP COLUMN stalled_since, DROP COLUMN edd_due;
+         ALTER TABLE trackings DROP COLUMN stalled_since, DROP COLUMN edd_due, DROP COLUMN final_since;
+         DROP TABLE attempts_pruned;
          UPDATE trackgate_schema SET version = 1",
     )
     .unwrap();

@@ -52,14 +52,15 @@ pub(super) async fn trackings(
         .map(|(_, i)| i.watch.stalled.map(|(_, s)| s))
         .collect();
     let edd: Vec<Option<i64>> = ts.iter().map(|(_, i)| i.watch.edd).collect();
+    let finals: Vec<Option<i64>> = ts.iter().map(|(_, i)| i.final_since).collect();
     tx.execute(
         "UPDATE trackings t SET status = u.status, updated_at = u.updated_at, row = u.row,
-             stalled_since = u.stalled_since, edd_due = u.edd_due
+             stalled_since = u.stalled_since, edd_due = u.edd_due, final_since = u.final_since
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::jsonb[],
-                     $7::bigint[], $8::bigint[])
-             AS u(account, carrier, number, status, updated_at, row, stalled_since, edd_due)
+                     $7::bigint[], $8::bigint[], $9::bigint[])
+             AS u(account, carrier, number, status, updated_at, row, stalled_since, edd_due, final_since)
          WHERE t.account = u.account AND t.carrier = u.carrier AND t.number = u.number",
-        &[&accounts, &carriers, &numbers, &statuses, &updated, &rows, &since, &edd],
+        &[&accounts, &carriers, &numbers, &statuses, &updated, &rows, &since, &edd, &finals],
     )
     .await?;
     Ok(())

@@ -17,6 +17,7 @@ mod nodes;
 mod outbox;
 mod parcels;
 mod polls;
+mod retention;
 mod rows;
 pub mod schema;
 pub use import::Target as ImportTarget;

@@ -100,13 +100,13 @@ pub(super) async fn put_tracking_as(
 ) -> Result<bool, StoreError> {
     let sql = if insert {
         "INSERT INTO trackings (account, carrier, number, id, status, created_at, updated_at,
-             order_created_at, order_id, archived, notupdate, row, stalled_since, edd_due)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             order_created_at, order_id, archived, notupdate, row, stalled_since, edd_due, final_since)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (account, carrier, number) DO NOTHING"
     } else {
         "UPDATE trackings SET id = $4, status = $5, created_at = $6, updated_at = $7,
              order_created_at = $8, order_id = $9, archived = $10, notupdate = $11, row = $12,
-             stalled_since = $13, edd_due = $14
+             stalled_since = $13, edd_due = $14, final_since = $15
          WHERE account = $1 AND carrier = $2 AND number = $3"
     };
     let n = tx
@@ -127,6 +127,7 @@ pub(super) async fn put_tracking_as(
                 &Json(t),
                 &index.watch.stalled.map(|(_, since)| since),
                 &index.watch.edd,
+                &index.final_since,
             ],
         )
         .await?;

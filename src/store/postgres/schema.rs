@@ -140,19 +140,32 @@ CREATE TABLE trackgate_copy (
 );
 "#,
     // 7: the alert watch (`core::alerts::watch_keys`): when a tracking's status
-    // spell began while it may still stall, and the estimate it may still miss.
-    // Rows from before are watched from their last change, as the core reads a
-    // row without a watch: not set not to update, status neither delivered (4)
-    // nor expired (7).
+    // spell began while it may still stall, and the estimate it may still miss;
+    // and when its final status began (`core::retention::final_since`). Rows from
+    // before are watched from their last change, as the core reads a row without
+    // a watch: not set not to update, status neither delivered (4) nor expired (7);
+    // final ones count from that change.
     r#"
-ALTER TABLE trackings ADD COLUMN stalled_since bigint, ADD COLUMN edd_due bigint;
+ALTER TABLE trackings ADD COLUMN stalled_since bigint, ADD COLUMN edd_due bigint,
+    ADD COLUMN final_since bigint;
 UPDATE trackings t SET stalled_since = t.updated_at,
     edd_due = (SELECT (p.row->>'estimated_delivery')::bigint FROM parcels p
                WHERE p.carrier = t.carrier AND p.number = t.number)
     WHERE NOT t.notupdate AND t.status NOT IN (4, 7);
+UPDATE trackings SET final_since = updated_at WHERE status IN (4, 7);
 CREATE INDEX trackings_stalled ON trackings (account, status, stalled_since)
     WHERE stalled_since IS NOT NULL;
 CREATE INDEX trackings_edd_due ON trackings (account, edd_due) WHERE edd_due IS NOT NULL;
+CREATE INDEX trackings_final ON trackings (final_since) WHERE final_since IS NOT NULL;
+"#,
+    // 8: where pruning delivered notifications' tries stopped, per account
+    // (`retention.attempt_logs`), so each pass costs what it prunes.
+    r#"
+CREATE TABLE attempts_pruned (
+    account     bigint PRIMARY KEY REFERENCES accounts (id),
+    created_at  bigint NOT NULL,
+    id          text NOT NULL
+);
 "#,
 ];
 

@@ -74,12 +74,12 @@ impl Alerts for SledStore {
     }
 }
 
-/// Set once every tracking has its entries in the alert indexes.
+/// Set once every tracking has its entries in the alert and retention indexes.
 const TRACKINGS_WATCHED: &[u8] = b"trackings_watched";
 
 impl SledStore {
-    /// Gives every tracking of a directory written before alerts its alert index
-    /// entries (as the core reads a row without a watch: watched from its last
+    /// Gives every tracking of a directory written before alerts its alert and
+    /// retention index entries (as the core reads a row without a watch: watched from its last
     /// change), once. Entries are idempotent, so a crash midway redoes the step.
     pub(super) fn migrate_watch(&self) -> Result<(), StoreError> {
         if self.tree(T::Meta).get(TRACKINGS_WATCHED)?.is_some() {
@@ -93,7 +93,7 @@ impl SledStore {
             let Some(p) = self.get::<Parcel>(T::Parcels, &pk)? else {
                 continue;
             };
-            for (table, k) in super::trackings::watch_entries(&t, &p) {
+            for (table, k) in super::trackings::timed_entries(&t, &p) {
                 batch.insert(super::rows::key(table, &k), Vec::new());
                 indexed += 1;
                 if indexed % 10_000 == 0 {
@@ -107,7 +107,7 @@ impl SledStore {
         if indexed > 0 {
             tracing::info!(
                 entries = indexed,
-                "alert index built for existing trackings"
+                "alert and retention indexes built for existing trackings"
             );
         }
         Ok(())

@@ -173,6 +173,17 @@ impl Tx<'_> {
         self.put_raw(T::Jobs, new.id.clone().into_bytes(), encode(new, attempts));
         Ok(())
     }
+
+    /// Deletes a job with its tries and its index entries (retention).
+    pub(super) fn del_job(&mut self, job: &Job) -> Result<(), StoreError> {
+        if job.state == JobState::Pending {
+            self.add(T::Meta, super::outbox::OUTBOX_PENDING.to_vec(), -1)?;
+            self.del(T::JobsDue, due_key(job));
+        }
+        self.del(T::JobsByState, state_key(job));
+        self.del(T::Jobs, job.id.clone().into_bytes());
+        Ok(())
+    }
 }
 
 #[cfg(test)]

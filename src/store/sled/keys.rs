@@ -70,6 +70,9 @@ pub enum T {
     /// account + estimated delivery + parcel key → ()  (trackings whose estimate
     /// may be missed)
     EddDue,
+    /// final since + account + parcel key → ()  (trackings in a final status, by
+    /// when it began: what retention deletes; `core::retention::final_since`)
+    FinalSince,
 }
 
 impl T {
@@ -77,7 +80,7 @@ impl T {
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every table, in prefix order.
-    pub const ALL: [T; 27] = [
+    pub const ALL: [T; 28] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -105,6 +108,7 @@ impl T {
         T::PollEntry,
         T::Stalled,
         T::EddDue,
+        T::FinalSince,
     ];
 
     /// The table's key prefix in the rows tree.

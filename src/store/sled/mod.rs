@@ -24,6 +24,7 @@ mod outbox;
 mod parcels;
 mod polls;
 mod pushes;
+mod retention;
 mod rows;
 #[cfg(test)]
 mod testing;

@@ -97,7 +97,9 @@ impl SledStore {
     /// from the account, the parcel, the transition and the channel
     /// ([`Job::id_for`]), so the parcel's transitions name every job there can be:
     /// a few reads per status change, and no index to keep on each enqueue.
-    /// Parcels and their transitions are never deleted, so no id is ever reused.
+    /// A parcel and its transitions are deleted only with its last tracking and
+    /// that tracking's notifications (retention), so no id points at another
+    /// tracking's job.
     fn tracking_jobs(
         &self,
         account: u64,

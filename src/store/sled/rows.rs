@@ -24,11 +24,15 @@ pub(super) const ROWS: &str = "rows";
 ///   found from its parcel's transitions; `Attempts` and `JobsByTracking` rows
 ///   are moved or dropped at open (`migrate.rs`). A layout-3 release would show
 ///   no tries and no tracking's notifications.
+/// - 5: account rules are written by name (an alert can be one) and carry alert
+///   thresholds; trackings carry their alert watch and have entries in the
+///   `Stalled`, `EddDue` and `FinalSince` indexes (built at open for older
+///   directories, `alerts.rs`). A layout-4 release would misread the accounts.
 ///
 /// A later layout change raises it, so that a release refuses a directory it
 /// would misread (a layout-2 release would poll early at every lagging entry)
 /// instead of serving it wrongly.
-pub(super) const LAYOUT: u64 = 4;
+pub(super) const LAYOUT: u64 = 5;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 /// Records [`LAYOUT`] in a directory written by an older release (whatever moving

@@ -6,6 +6,7 @@ use super::{SledStore, StoreError, Tx};
 use crate::core::alerts::watch_keys;
 use crate::core::model::{Parcel, Tracking};
 use crate::core::plan::{plan_carrier_move, plan_new_parcel};
+use crate::core::retention::final_since;
 use crate::store::backend::Trackings;
 use crate::store::types::*;
 use async_trait::async_trait;
@@ -34,12 +35,13 @@ fn index_keys(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     if let Ok(id) = hex::decode(&t.id) {
         out.push((T::ById, keys::cat(&[&id, &a, &pk])));
     }
-    out.extend(watch_entries(t, p));
+    out.extend(timed_entries(t, p));
     out
 }
 
-/// A tracking's entries in the alert indexes (`core::alerts::watch_keys`).
-pub(super) fn watch_entries(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
+/// A tracking's entries in the alert indexes (`core::alerts::watch_keys`) and the
+/// retention index (`core::retention::final_since`).
+pub(super) fn timed_entries(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     let a = t.account.to_be_bytes();
     let pk = keys::parcel(&t.carrier_code, &t.tracking_number);
     let watch = watch_keys(t, p);
@@ -52,6 +54,9 @@ pub(super) fn watch_entries(t: &Tracking, p: &Parcel) -> Vec<(T, Vec<u8>)> {
     }
     if let Some(edd) = watch.edd {
         out.push((T::EddDue, keys::cat(&[&a, &keys::ts(edd), &pk])));
+    }
+    if let Some(since) = final_since(t, p) {
+        out.push((T::FinalSince, keys::cat(&[&keys::ts(since), &a, &pk])));
     }
     out
 }
