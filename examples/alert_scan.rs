@@ -12,9 +12,8 @@
 //! index works, neither depends on N.
 
 mod common;
-use common::arg;
+use common::{arg, usps_tracking};
 use std::time::Instant;
-use trackgate::core::model::TrackingFields;
 use trackgate::core::schedule::PollPolicy;
 use trackgate::core::settings::{Notify, WebhookDest};
 use trackgate::core::time::Clock;
@@ -24,15 +23,7 @@ use trackgate::store::{NewTracking, Store};
 const DAY: i64 = 86_400;
 
 fn tracking(i: u64) -> NewTracking {
-    NewTracking {
-        carrier_code: "usps".into(),
-        tracking_number: format!("ALRT{i:010}"),
-        fields: TrackingFields::default(),
-        order_created_at: None,
-        origin_country: None,
-        destination_country: None,
-        first_poll_at: Some(i64::MAX / 2),
-    }
+    usps_tracking("ALRT", i, Some(i64::MAX / 2))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -9,22 +9,13 @@
 //! If the due-poll index works, the time per claim does not depend on N.
 
 mod common;
-use common::arg;
+use common::{arg, usps_tracking};
 use std::time::Instant;
-use trackgate::core::model::TrackingFields;
 use trackgate::core::schedule::PollPolicy;
 use trackgate::store::{NewTracking, Store};
 
 fn tracking(i: u64) -> NewTracking {
-    NewTracking {
-        carrier_code: "usps".into(),
-        tracking_number: format!("SCAN{i:010}"),
-        fields: TrackingFields::default(),
-        order_created_at: None,
-        origin_country: None,
-        destination_country: None,
-        first_poll_at: None,
-    }
+    usps_tracking("SCAN", i, None)
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -25,6 +25,24 @@ pub fn arg(name: &str, default: u64) -> u64 {
 }
 
 /// `--name VALUE` from the command line, if given.
+/// A usps tracking to create straight in the store: number `{prefix}{i:010}`,
+/// no shop fields, first poll at `first_poll_at` (`None`: now).
+pub fn usps_tracking(
+    prefix: &str,
+    i: u64,
+    first_poll_at: Option<i64>,
+) -> trackgate::store::NewTracking {
+    trackgate::store::NewTracking {
+        carrier_code: "usps".into(),
+        tracking_number: format!("{prefix}{i:010}"),
+        fields: Default::default(),
+        order_created_at: None,
+        origin_country: None,
+        destination_country: None,
+        first_poll_at,
+    }
+}
+
 pub fn arg_str(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     let i = args.iter().position(|a| a == name)?;

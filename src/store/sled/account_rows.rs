@@ -66,18 +66,18 @@ pub(super) struct AccountV2 {
 
 impl From<AccountV2> for Account {
     fn from(a: AccountV2) -> Account {
-        Account {
+        Account::from(AccountV3 {
             id: a.id,
             email: a.email,
             key_sha256s: a.key_sha256s,
             created_at: a.created_at,
             disabled_at: a.disabled_at,
-            notify: a.notify.into(),
+            notify: a.notify,
             name: a.name,
             logo_url: a.logo_url,
             timezone: a.timezone,
             connect: Default::default(),
-        }
+        })
     }
 }
 

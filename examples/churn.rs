@@ -1,0 +1,101 @@
+//! Does the disk come back? A sled store under retention, in rounds of a
+//! simulated day: each round registers `--per-round` trackings, marks those of
+//! `--delivered-after` rounds ago delivered, and runs the retention pass for
+//! `retention.after_final` = `--keep` rounds. It prints the data directory's size
+//! and the live trackings after each round (sled flushed), then again after a
+//! reopen.
+//!
+//! ```text
+//! cargo run --release --example churn -- [--per-round 20000] [--rounds 30] [--delivered-after 2] [--keep 3]
+//! ```
+//! A bounded store keeps `(delivered-after + keep) × per-round` trackings; the
+//! question is whether its directory stays bounded with them.
+
+mod common;
+use common::{arg, usps_tracking};
+use trackgate::core::schedule::PollPolicy;
+use trackgate::core::status::{Status, StatusOverride};
+use trackgate::core::time::Clock;
+use trackgate::store::{dir_bytes, NewTracking, Store, TrackingPatch};
+
+const DAY: i64 = 86_400;
+
+fn number(i: u64) -> String {
+    format!("CH{i:010}")
+}
+
+fn tracking(i: u64) -> NewTracking {
+    usps_tracking("CH", i, Some(i64::MAX / 2))
+}
+
+fn mib(b: u64) -> f64 {
+    b as f64 / (1024.0 * 1024.0)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let per = arg("--per-round", 20_000);
+    let rounds = arg("--rounds", 30);
+    let delivered_after = arg("--delivered-after", 2);
+    let keep = arg("--keep", 3) as i64;
+    let dir = tempfile::tempdir().unwrap();
+    let t0: i64 = 1_800_000_000;
+    let open = || Store::open(dir.path(), 64, PollPolicy::default());
+    let store = open().await.unwrap();
+    let acct = store
+        .upsert_account(
+            "churn@example.com",
+            Default::default(),
+            &["cd".repeat(32)],
+            None,
+            t0,
+        )
+        .await
+        .unwrap()
+        .id;
+    println!("| round | live trackings | data dir MiB | deleted this round |\n|---|---|---|---|");
+    let mut live: i64 = 0;
+    for r in 0..rounds {
+        let now = t0 + r as i64 * DAY;
+        for chunk in (r * per..(r + 1) * per).collect::<Vec<_>>().chunks(5_000) {
+            let batch = chunk.iter().map(|&i| tracking(i)).collect();
+            store.create_trackings(acct, batch, now).await.unwrap();
+        }
+        live += per as i64;
+        if r >= delivered_after {
+            let old = r - delivered_after;
+            for chunk in (old * per..(old + 1) * per)
+                .collect::<Vec<_>>()
+                .chunks(5_000)
+            {
+                let patch = || TrackingPatch {
+                    status: Some(StatusOverride::Set(Status::Delivered)),
+                    ..TrackingPatch::default()
+                };
+                let items = chunk
+                    .iter()
+                    .map(|&i| ("usps".to_string(), number(i), patch()))
+                    .collect();
+                store.update_trackings(acct, items, now).await.unwrap();
+            }
+        }
+        let clock = Clock::manual(now);
+        let pass = trackgate::retention::delete_due(&store, &clock, Some(keep * DAY))
+            .await
+            .unwrap();
+        live -= pass.trackings as i64;
+        store.flush().unwrap();
+        println!(
+            "| {r} | {live} | {:.0} | {} |",
+            mib(dir_bytes(dir.path())),
+            pass.trackings
+        );
+    }
+    drop(store);
+    let store = open().await.unwrap();
+    store.flush().unwrap();
+    println!(
+        "| reopened | {live} | {:.0} | |",
+        mib(dir_bytes(dir.path()))
+    );
+}
