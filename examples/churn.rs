@@ -9,7 +9,10 @@
 //! cargo run --release --example churn -- [--per-round 20000] [--rounds 30] [--delivered-after 2] [--keep 3]
 //! ```
 //! A bounded store keeps `(delivered-after + keep) × per-round` trackings; the
-//! question is whether its directory stays bounded with them.
+//! question is whether its directory stays bounded with them. With
+//! `TRACKGATE_BENCH_POSTGRES` (an admin URL) it runs on a fresh PostgreSQL
+//! database instead and reports `pg_database_size` (autovacuum as configured on
+//! that server).
 
 mod common;
 use common::{arg, usps_tracking};
@@ -40,7 +43,17 @@ async fn main() {
     let keep = arg("--keep", 3) as i64;
     let dir = tempfile::tempdir().unwrap();
     let t0: i64 = 1_800_000_000;
-    let open = || Store::open(dir.path(), 64, PollPolicy::default());
+    let pg = common::bench_database();
+    let open = || async {
+        match &pg {
+            Some(url) => Store::open_postgres(url, 16, None, PollPolicy::default()).await,
+            None => Store::open(dir.path(), 64, PollPolicy::default()).await,
+        }
+    };
+    let size = || match &pg {
+        Some(url) => common::pg_i64(url, "SELECT pg_database_size(current_database())") as u64,
+        None => dir_bytes(dir.path()),
+    };
     let store = open().await.unwrap();
     let acct = store
         .upsert_account(
@@ -53,7 +66,7 @@ async fn main() {
         .await
         .unwrap()
         .id;
-    println!("| round | live trackings | data dir MiB | deleted this round |\n|---|---|---|---|");
+    println!("| round | live trackings | store MiB | deleted this round |\n|---|---|---|---|");
     let mut live: i64 = 0;
     for r in 0..rounds {
         let now = t0 + r as i64 * DAY;
@@ -85,11 +98,7 @@ async fn main() {
             .unwrap();
         live -= pass.trackings as i64;
         store.flush().unwrap();
-        println!(
-            "| {r} | {live} | {:.0} | {} |",
-            mib(dir_bytes(dir.path())),
-            pass.trackings
-        );
+        println!("| {r} | {live} | {:.0} | {} |", mib(size()), pass.trackings);
     }
     drop(store);
     let store = open().await.unwrap();

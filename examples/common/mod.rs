@@ -144,15 +144,26 @@ impl Gateway {
 /// `postgres://postgres@127.0.0.1:5432/postgres`), the gateway runs on a fresh
 /// database of that server; else on sled.
 fn store_section() -> String {
-    let Ok(admin) = std::env::var("TRACKGATE_BENCH_POSTGRES") else {
-        return String::new();
-    };
+    match bench_database() {
+        Some(url) => format!("store:\n  backend: postgres\n  url: {url}\n  pool_size: 32\n"),
+        None => String::new(),
+    }
+}
+
+/// A fresh database on the `TRACKGATE_BENCH_POSTGRES` server (its URL), if set.
+pub fn bench_database() -> Option<String> {
+    let admin = std::env::var("TRACKGATE_BENCH_POSTGRES").ok()?;
     let name = format!("bench_{:016x}", rand::random::<u64>());
     pg::execute(&admin, &format!("CREATE DATABASE {name}"))
         .expect("TRACKGATE_BENCH_POSTGRES answers");
     let (base, _) = admin.rsplit_once('/').unwrap();
     eprintln!("store: postgres, database {name}");
-    format!("store:\n  backend: postgres\n  url: {base}/{name}\n  pool_size: 32\n")
+    Some(format!("{base}/{name}"))
+}
+
+/// One number a query on `url` answers.
+pub fn pg_i64(url: &str, sql: &str) -> i64 {
+    pg::query_i64(url, sql)
 }
 
 impl Drop for Gateway {

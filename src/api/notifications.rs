@@ -11,6 +11,7 @@ use super::input::ApiPath;
 use super::input::{object, JsonBody};
 use super::openapi::schemas as doc;
 use super::AppState;
+use crate::core::alerts::Fired;
 use crate::core::replay::Replay;
 use crate::core::rules::{Channel, Job, JobState};
 use crate::core::time;
@@ -32,7 +33,8 @@ fn job_view(j: &Job) -> Value {
     json!({
         "id": j.id, "channel": j.channel, "state": j.state,
         "tracking_number": j.tracking_number, "carrier_code": j.carrier_code,
-        "event": {"from": j.transition.from, "to": j.transition.to, "at": time::rfc3339(j.transition.at)},
+        "event": {"type": Fired::of_source(&j.transition.source).map_or("tracking.status_changed", |f| f.alert.event_type()),
+                  "from": j.transition.from, "to": j.transition.to, "at": time::rfc3339(j.transition.at)},
         "attempts": j.attempts,
         "last_error": (j.state != JobState::Skipped).then_some(&j.last_error),
         "reason": (j.state == JobState::Skipped).then_some(&j.last_error),

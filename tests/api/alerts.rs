@@ -99,6 +99,19 @@ fn a_stalled_parcel_reaches_slack_and_the_webhook_once_per_spell() {
     assert_eq!(tos, vec![json!("transit"), json!("exception")]);
     assert_ne!(stalled[0]["event"]["id"], stalled[1]["event"]["id"]);
     assert_eq!(slack.got().len(), 2, "one Slack message per spell");
+    let listed = g.get("/v2/notifications?carrier_code=sandbox&tracking_number=SANDBOX-TRANSIT-7");
+    let types: Vec<&str> = listed["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["event"]["type"].as_str())
+        .filter(|t| *t == "tracking.stalled")
+        .collect();
+    assert_eq!(
+        types.len(),
+        4,
+        "two spells, Slack and webhook each: {listed}"
+    );
     let m = reqwest::blocking::get(format!("{}/metrics", g.base))
         .unwrap()
         .text()

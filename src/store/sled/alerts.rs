@@ -57,6 +57,13 @@ impl Alerts for SledStore {
                         for job in &plan.jobs {
                             if tx.job_row(job.id.as_bytes())?.is_none() {
                                 tx.put_job(None, job, &[])?;
+                                let prefix = keys::alert_jobs(
+                                    job.account,
+                                    &job.carrier_code,
+                                    &job.tracking_number,
+                                );
+                                let entry = keys::cat(&[&prefix, job.id.as_bytes()]);
+                                tx.put_raw(T::AlertJobs, entry, Vec::new());
                             }
                         }
                         pass.handled += 1;

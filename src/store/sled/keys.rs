@@ -73,6 +73,9 @@ pub enum T {
     /// final since + account + parcel key → ()  (trackings in a final status, by
     /// when it began: what retention deletes; `core::retention::final_since`)
     FinalSince,
+    /// account + parcel key 0x00 + job id → ()  (a tracking's alert
+    /// notifications: status-change ones are found from the parcel's transitions)
+    AlertJobs,
 }
 
 impl T {
@@ -80,7 +83,7 @@ impl T {
     pub const RETIRED: [&'static str; 2] = ["bynumber", "bycreated"];
 
     /// Every table, in prefix order.
-    pub const ALL: [T; 28] = [
+    pub const ALL: [T; 29] = [
         T::Accounts,
         T::ApiKeys,
         T::AccountEmails,
@@ -109,6 +112,7 @@ impl T {
         T::Stalled,
         T::EddDue,
         T::FinalSince,
+        T::AlertJobs,
     ];
 
     /// The table's key prefix in the rows tree.
@@ -208,4 +212,9 @@ mod tests {
         assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
         assert_eq!(prefix_end(&[1, 0xff]), vec![2]);
     }
+}
+
+/// The prefix of a tracking's `AlertJobs` entries.
+pub fn alert_jobs(account: u64, carrier: &str, number: &str) -> Vec<u8> {
+    cat(&[&account.to_be_bytes(), &parcel(carrier, number), &[0]])
 }

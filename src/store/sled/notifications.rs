@@ -115,6 +115,10 @@ impl SledStore {
                 jobs.extend(self.get::<Job>(T::Jobs, id.as_bytes())?);
             }
         }
+        let alerts = keys::alert_jobs(account, carrier, number);
+        for k in self.tree(T::AlertJobs).scan_prefix(&alerts).keys() {
+            jobs.extend(self.get::<Job>(T::Jobs, &k?[alerts.len()..])?);
+        }
         jobs.sort_unstable_by(|x, y| (y.created_at, &y.id).cmp(&(x.created_at, &x.id)));
         Ok(jobs)
     }

@@ -1,6 +1,7 @@
 //! Retention: trackings final for longer than `retention.after_final`, found from
 //! the `FinalSince` index (oldest first, O(deleted)), deleted with their indexes,
-//! counters and notifications, and their parcel with its transitions and
+//! counters and notifications (status changes' from the transitions, alerts' from
+//! `AlertJobs`), and their parcel with its transitions and
 //! schedule when nobody else tracks it — each pass one commit.
 
 use super::keys::{self, T};
@@ -137,6 +138,13 @@ impl Tx<'_> {
                     self.del_job(&row.0)?;
                 }
             }
+        }
+        let alerts = keys::alert_jobs(t.account, &t.carrier_code, &t.tracking_number);
+        for k in self.committed_keys(T::AlertJobs, &alerts)? {
+            if let Some(row) = self.job_row(&k[alerts.len()..])? {
+                self.del_job(&row.0)?;
+            }
+            self.del(T::AlertJobs, k);
         }
         Ok(())
     }

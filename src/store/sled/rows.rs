@@ -27,7 +27,8 @@ pub(super) const ROWS: &str = "rows";
 /// - 5: account rules are written by name (an alert can be one) and carry alert
 ///   thresholds; trackings carry their alert watch and have entries in the
 ///   `Stalled`, `EddDue` and `FinalSince` indexes (built at open for older
-///   directories, `alerts.rs`). A layout-4 release would misread the accounts.
+///   directories, `alerts.rs`); a tracking's alert notifications are listed in
+///   `AlertJobs`. A layout-4 release would misread the accounts.
 ///
 /// A later layout change raises it, so that a release refuses a directory it
 /// would misread (a layout-2 release would poll early at every lagging entry)
