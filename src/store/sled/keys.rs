@@ -184,6 +184,11 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     vec![0xff; prefix.len() + 1]
 }
 
+/// The prefix of a tracking's `AlertJobs` entries.
+pub fn alert_jobs(account: u64, carrier: &str, number: &str) -> Vec<u8> {
+    cat(&[&account.to_be_bytes(), &parcel(carrier, number), &[0]])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,9 +217,4 @@ mod tests {
         assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
         assert_eq!(prefix_end(&[1, 0xff]), vec![2]);
     }
-}
-
-/// The prefix of a tracking's `AlertJobs` entries.
-pub fn alert_jobs(account: u64, carrier: &str, number: &str) -> Vec<u8> {
-    cat(&[&account.to_be_bytes(), &parcel(carrier, number), &[0]])
 }
