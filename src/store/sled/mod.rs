@@ -470,4 +470,31 @@ mod tracking_row_tests {
         let back: Tracking = decode(T::Trackings, &encode(&linked)).unwrap();
         assert_eq!(back, linked);
     }
+
+    #[test]
+    fn a_tracking_row_from_before_alerts_reads_with_no_watch_and_keeps_its_link() {
+        let old = TrackingBeforeShopUrl {
+            id: "cd".repeat(16),
+            account: 3,
+            carrier_code: "dhl".into(),
+            tracking_number: "JD1".into(),
+            created_at: 1,
+            updated_at: 2,
+            fields: TrackingFields::default(),
+            order_created_at: None,
+            archived: false,
+            status_override: Some(Status::Delivered),
+            notupdate: false,
+        };
+        // A row of the release before alerts: postcard writes the fields in order,
+        // so it is the row above followed by the link.
+        let mut row = encode(&old);
+        row.extend(postcard::to_allocvec(&Some("https://t.example/JD1")).unwrap());
+        let t: Tracking = decode(T::Trackings, &row).unwrap();
+        assert_eq!(t.shop_url.as_deref(), Some("https://t.example/JD1"));
+        assert_eq!(
+            (t.status_override, t.watch),
+            (Some(Status::Delivered), None)
+        );
+    }
 }
