@@ -184,6 +184,11 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     vec![0xff; prefix.len() + 1]
 }
 
+/// A parcel's `ParcelNumbers` key: number 0x00 carrier.
+pub fn parcel_number(carrier: &str, number: &str) -> Vec<u8> {
+    cat(&[number.as_bytes(), &[0], carrier.as_bytes()])
+}
+
 /// The prefix of a tracking's `AlertJobs` entries.
 pub fn alert_jobs(account: u64, carrier: &str, number: &str) -> Vec<u8> {
     cat(&[&account.to_be_bytes(), &parcel(carrier, number), &[0]])

@@ -67,11 +67,7 @@ impl Tx<'_> {
         if old.is_none() {
             self.put_raw(
                 T::ParcelNumbers,
-                keys::cat(&[
-                    new.tracking_number.as_bytes(),
-                    &[0],
-                    new.carrier_code.as_bytes(),
-                ]),
+                keys::parcel_number(&new.carrier_code, &new.tracking_number),
                 Vec::new(),
             );
         }

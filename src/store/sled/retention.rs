@@ -162,11 +162,7 @@ impl Tx<'_> {
         }
         self.del(
             T::ParcelNumbers,
-            keys::cat(&[
-                p.tracking_number.as_bytes(),
-                &[0],
-                p.carrier_code.as_bytes(),
-            ]),
+            keys::parcel_number(&p.carrier_code, &p.tracking_number),
         );
         self.del(T::Parcels, pk);
         Ok(())
