@@ -1,5 +1,5 @@
 use super::*;
-use crate::core::model::{Parcel, Tracking, TrackingFields};
+use crate::core::model::{Parcel, Tracking};
 use crate::core::rules::Rules;
 use crate::core::settings::{Notify, SlackDest};
 
@@ -13,21 +13,7 @@ fn parcel(status: Status) -> Parcel {
 }
 
 fn tracking() -> Tracking {
-    Tracking {
-        id: "00".repeat(16),
-        account: 7,
-        carrier_code: "dhl".into(),
-        tracking_number: "JD1".into(),
-        created_at: T0,
-        updated_at: T0,
-        fields: TrackingFields::default(),
-        order_created_at: None,
-        archived: false,
-        status_override: None,
-        notupdate: false,
-        shop_url: None,
-        watch: None,
-    }
+    crate::core::model::fixtures::tracking(T0)
 }
 
 fn slack_account() -> Notify {

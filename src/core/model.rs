@@ -255,3 +255,28 @@ impl Tracking {
         self.status_override.unwrap_or(parcel.status)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// Account 7's tracking of `dhl JD1`, registered at `at`, with no shop fields
+    /// and no watch (watched from `at`).
+    pub(crate) fn tracking(at: i64) -> Tracking {
+        Tracking {
+            id: "00".repeat(16),
+            account: 7,
+            carrier_code: "dhl".into(),
+            tracking_number: "JD1".into(),
+            created_at: at,
+            updated_at: at,
+            fields: TrackingFields::default(),
+            order_created_at: None,
+            archived: false,
+            status_override: None,
+            notupdate: false,
+            shop_url: None,
+            watch: None,
+        }
+    }
+}

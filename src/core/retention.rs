@@ -55,19 +55,8 @@ mod tests {
             ..Parcel::new("dhl", "JD1", 0)
         };
         let t = Tracking {
-            id: "00".repeat(16),
-            account: 1,
-            carrier_code: "dhl".into(),
-            tracking_number: "JD1".into(),
-            created_at: 0,
-            updated_at: 0,
-            fields: Default::default(),
-            order_created_at: None,
-            archived: false,
-            status_override: None,
-            notupdate: false,
-            shop_url: None,
             watch: Some(Watch::new(status, since)),
+            ..crate::core::model::fixtures::tracking(0)
         };
         (t, p)
     }
