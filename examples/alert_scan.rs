@@ -40,11 +40,12 @@ async fn main() {
             .await
             .unwrap();
         let notify = Notify {
-            webhook: Some(WebhookDest {
-                url: "https://shop.example/hook".into(),
-                secrets: vec!["whsec_c2VjcmV0".into()],
-                disabled: None,
-            }),
+            webhook: Some(WebhookDest::new(
+                "https://shop.example/hook".into(),
+                "whsec_c2VjcmV0".into(),
+                Default::default(),
+                0,
+            )),
             ..Notify::default()
         };
         let acct = store

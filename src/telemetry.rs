@@ -146,6 +146,19 @@ pub fn delivery(channel: &'static str, outcome: &'static str, seconds: f64) {
     metrics::histogram!("trackgate_delivery_seconds", "channel" => channel).record(seconds);
 }
 
+/// Counts one webhook try by endpoint (`trackgate_webhook_deliveries_total{account,
+/// endpoint, outcome}`): bounded, as an account has at most
+/// `webhooks.max_per_account` endpoints.
+pub fn endpoint_delivery(account: u64, endpoint: &str, outcome: &'static str) {
+    metrics::counter!(
+        "trackgate_webhook_deliveries_total",
+        "account" => account.to_string(),
+        "endpoint" => endpoint.to_string(),
+        "outcome" => outcome
+    )
+    .increment(1);
+}
+
 /// Counts one poll by provider and outcome.
 pub fn poll(provider: &'static str, outcome: &'static str) {
     metrics::counter!("trackgate_polls_total", "provider" => provider, "outcome" => outcome)

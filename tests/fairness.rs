@@ -82,11 +82,12 @@ async fn blackhole() -> (Arc<Mutex<usize>>, String) {
 
 fn webhook(url: &str) -> Notify {
     Notify {
-        webhook: Some(WebhookDest {
-            url: url.into(),
-            secrets: vec!["whsec_c2VjcmV0".into()],
-            disabled: None,
-        }),
+        webhook: Some(WebhookDest::new(
+            url.into(),
+            "whsec_c2VjcmV0".into(),
+            Default::default(),
+            0,
+        )),
         ..Notify::default()
     }
 }

@@ -91,11 +91,12 @@ async fn push(store: &Store, item: Incoming, now: i64) -> trackgate::store::Appl
 
 async fn account(store: &Store, email: &str, webhook: bool) -> u64 {
     let notify = webhook.then(|| Notify {
-        webhook: Some(WebhookDest {
-            url: "https://shop.example/hook".into(),
-            secrets: vec!["whsec_c2VjcmV0".into()],
-            disabled: None,
-        }),
+        webhook: Some(WebhookDest::new(
+            "https://shop.example/hook".into(),
+            "whsec_c2VjcmV0".into(),
+            Default::default(),
+            0,
+        )),
         ..Notify::default()
     });
     store
@@ -624,6 +625,7 @@ async fn a_settings_change_applies_to_what_is_stored(store: Store) {
         webhook: Some(Some(WebhookChange {
             url: "https://shop.example/hook2".into(),
             secrets: None,
+            now: 0,
         })),
         ..NotifyChange::default()
     };

@@ -20,6 +20,8 @@ mod realtime;
 mod settings;
 mod trackings;
 mod v4;
+mod webhook_test;
+mod webhooks;
 
 pub use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -83,6 +85,7 @@ pub fn router(state: AppState, receivers: OpenApiRouter<AppState>) -> Router {
         .merge(carriers::router())
         .merge(notifications::router())
         .merge(settings::router())
+        .merge(webhooks::router())
         .merge(connect_settings::router())
         .split_for_parts();
     let v2 = v2

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn job_view(j: &Job) -> Value {
     json!({
         "id": j.id, "channel": j.channel, "state": j.state,
+        "endpoint": j.endpoint.as_deref().or((j.channel == crate::core::rules::Channel::Webhook).then_some(crate::core::endpoints::FIRST)),
         "tracking_number": j.tracking_number, "carrier_code": j.carrier_code,
         "event": {"type": Fired::of_source(&j.transition.source).map_or("tracking.status_changed", |f| f.alert.event_type()),
                   "from": j.transition.from, "to": j.transition.to, "at": time::rfc3339(j.transition.at)},

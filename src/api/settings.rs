@@ -102,7 +102,7 @@ async fn put_settings(
     Caller(acct): Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Value> {
-    let change = settings_change(&object(&body, "request body")?)?;
+    let change = settings_change(&object(&body, "request body")?, state.clock.now())?;
     reachable(&change, state.cfg.allow_private_destinations)?;
     let saved = state
         .store
@@ -145,7 +145,7 @@ fn reachable(change: &NotifyChange, allow_private: bool) -> Result<(), ApiError>
 }
 
 /// The change a PUT body asks for; an error names the field.
-fn settings_change(m: &Map<String, Value>) -> Result<NotifyChange, ApiError> {
+fn settings_change(m: &Map<String, Value>, now: i64) -> Result<NotifyChange, ApiError> {
     for key in m.keys() {
         if !matches!(
             key.as_str(),
@@ -199,6 +199,7 @@ fn settings_change(m: &Map<String, Value>) -> Result<NotifyChange, ApiError> {
             Some(Some(WebhookChange {
                 url: url(w, "webhook")?,
                 secrets,
+                now,
             }))
         }
         Some(_) => {

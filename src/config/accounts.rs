@@ -166,14 +166,15 @@ impl NotifyConfig {
     pub fn to_settings(&self) -> crate::core::settings::Notify {
         crate::core::settings::Notify {
             email: self.email,
-            webhook: self
-                .webhook
-                .as_ref()
-                .map(|w| crate::core::settings::WebhookDest {
-                    url: w.url.clone(),
-                    secrets: vec![w.secret.expose().to_string()],
-                    disabled: None,
-                }),
+            webhook: self.webhook.as_ref().map(|w| {
+                crate::core::settings::WebhookDest::new(
+                    w.url.clone(),
+                    w.secret.expose().to_string(),
+                    Default::default(),
+                    0,
+                )
+            }),
+            endpoints: Vec::new(),
             slack: self
                 .slack
                 .as_ref()

@@ -20,6 +20,7 @@ mod retention;
 mod store;
 mod values;
 mod watch;
+mod webhooks;
 
 pub use accounts::{AccountConfig, NotifyConfig, SlackTarget, WebhookTarget};
 pub use connect::{domain_key, ConnectConfig, ShopifyConnect, WooConnect};
@@ -33,6 +34,7 @@ pub use retention::{Keep, RetentionConfig};
 pub use store::{MetricsConfig, StoreBackend, StoreConfig};
 pub use values::{HumanDuration, Secret};
 pub use watch::WatchConfig;
+pub use webhooks::WebhooksConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +68,8 @@ pub struct Config {
     pub alerts: WatchConfig,
     /// How long finished trackings and delivery tries are kept.
     pub retention: RetentionConfig,
+    /// Webhook endpoints per account and their health.
+    pub webhooks: WebhooksConfig,
     /// `/metrics`.
     pub metrics: MetricsConfig,
     /// Replacement remote-area table (format in `tables/remote-areas.tsv`); empty = shipped sample.
@@ -91,6 +95,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             alerts: WatchConfig::default(),
             retention: RetentionConfig::default(),
+            webhooks: WebhooksConfig::default(),
             metrics: MetricsConfig::default(),
             remote_areas_file: None,
             airlines_file: None,

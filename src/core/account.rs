@@ -115,7 +115,7 @@ pub fn plan_upsert(
     match existing {
         Some(mut a) => {
             if let Some(n) = spec.notify {
-                a.notify = n;
+                a.notify = n.restated_over(&a.notify);
             }
             a.name = name;
             a.logo_url = logo_url;

@@ -302,16 +302,31 @@ pub fn alert_jobs(t: &Tracking, p: &Parcel, notify: &Notify, fired: Fired, now: 
         return Vec::new();
     }
     let status = t.effective_status(p);
-    Channel::ALL
+    let topic = super::rules::Topic::Alert(fired.alert);
+    let mut targets: Vec<(Channel, Option<String>)> = Vec::new();
+    for channel in Channel::ALL {
+        if channel == Channel::Webhook {
+            targets.extend(
+                notify
+                    .webhooks()
+                    .iter()
+                    .filter(|e| e.dest.disabled.is_none() && e.topics.contains(&topic))
+                    .map(|e| (channel, e.job_key())),
+            );
+        } else if notify.enabled(channel) && notify.rules.selects_alert(channel, fired.alert) {
+            targets.push((channel, None));
+        }
+    }
+    targets
         .into_iter()
-        .filter(|c| notify.enabled(*c) && notify.rules.selects_alert(*c, fired.alert))
-        .filter(|c| *c != Channel::Email || t.fields.customer_email.is_some())
-        .map(|channel| Job {
-            id: alert_job_id(t, fired, channel),
+        .filter(|(c, _)| *c != Channel::Email || t.fields.customer_email.is_some())
+        .map(|(channel, endpoint)| Job {
+            id: alert_job_id(t, fired, channel, endpoint.as_deref()),
             account: t.account,
             carrier_code: t.carrier_code.clone(),
             tracking_number: t.tracking_number.clone(),
             channel,
+            endpoint,
             transition: super::model::Transition {
                 seq: p.seq,
                 from: status,
@@ -334,8 +349,8 @@ pub fn alert_jobs(t: &Tracking, p: &Parcel, notify: &Notify, fired: Fired, now: 
 }
 
 /// A fired alert's notification id: the same for the same alert of the same spell
-/// (or estimate), whichever node fires it.
-fn alert_job_id(t: &Tracking, fired: Fired, channel: Channel) -> String {
+/// (or estimate) to the same destination, whichever node fires it.
+fn alert_job_id(t: &Tracking, fired: Fired, channel: Channel, endpoint: Option<&str>) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(t.account.to_be_bytes());
@@ -345,6 +360,10 @@ fn alert_job_id(t: &Tracking, fired: Fired, channel: Channel) -> String {
     h.update([0]);
     h.update(fired.source().as_bytes());
     h.update(channel.as_str().as_bytes());
+    if let Some(e) = endpoint {
+        h.update([0]);
+        h.update(e.as_bytes());
+    }
     format!("msg_{}", &hex::encode(h.finalize())[..32])
 }
 

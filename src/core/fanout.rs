@@ -3,8 +3,9 @@
 //! ones (`GET /v2/notifications?tracking_number=`), so a status change that
 //! emailed nobody says why.
 
+use super::endpoints::{EndpointRef, FIRST};
 use super::model::{Parcel, Tracking, Transition};
-use super::rules::{Channel, Job, JobState};
+use super::rules::{Channel, Job, JobState, Topic};
 use super::settings::Notify;
 
 /// Why a channel is not notified of a status change an account sees.
@@ -24,14 +25,21 @@ pub enum Skip {
 
 impl Skip {
     /// In words, for the operator: what a skipped notification's `reason` says.
-    pub fn reason(&self, channel: Channel, t: &Transition) -> String {
+    pub fn reason(
+        &self,
+        channel: Channel,
+        endpoint: Option<&EndpointRef<'_>>,
+        t: &Transition,
+    ) -> String {
         let to = t.to.as_str();
         match self {
             Skip::ChannelOff(why) => why.clone(),
-            Skip::NotInRules => format!(
-                "rules.{} does not include {to}",
-                channel.as_str()
-            ),
+            Skip::NotInRules => match endpoint {
+                Some(e) if e.id != FIRST => {
+                    format!("webhook endpoint {} does not take changes to {to}", e.id)
+                }
+                _ => format!("rules.{} does not include {to}", channel.as_str()),
+            },
             Skip::NoCustomerEmail => "the tracking has no customer_email".into(),
             Skip::NotUpdating => "the tracking is set not to update (notupdate)".into(),
             Skip::ForcedStatus => format!(
@@ -42,11 +50,12 @@ impl Skip {
     }
 }
 
-/// Whether `channel` is notified of a change to `t`'s status, or why not.
+/// Whether `channel` (for a webhook, the endpoint `to`) is notified of a change
+/// to `t`'s status, or why not.
 fn decide(
     t: &Tracking,
     notify: &Notify,
-    channel: Channel,
+    (channel, to): (Channel, Option<&EndpointRef<'_>>),
     tr: &Transition,
     forced: bool,
 ) -> Result<(), Skip> {
@@ -55,6 +64,18 @@ fn decide(
     }
     if t.notupdate {
         return Err(Skip::NotUpdating);
+    }
+    if let Some(e) = to {
+        if let Some(why) = &e.dest.disabled {
+            return Err(Skip::ChannelOff(match e.job_key() {
+                None => format!("the webhook destination is disabled: {why}"),
+                Some(id) => format!("webhook endpoint {id} is disabled: {why}"),
+            }));
+        }
+        if !e.topics.contains(&Topic::Status(tr.to)) {
+            return Err(Skip::NotInRules);
+        }
+        return Ok(());
     }
     if !notify.enabled(channel) {
         return Err(Skip::ChannelOff(off_reason(notify, channel)));
@@ -75,11 +96,7 @@ fn off_reason(n: &Notify, channel: Channel) -> String {
     };
     match channel {
         Channel::Email => "email is off for this account".into(),
-        Channel::Webhook => n
-            .webhook
-            .as_ref()
-            .and_then(|w| disabled(&w.disabled))
-            .unwrap_or_else(|| "no webhook is set for this account".into()),
+        Channel::Webhook => "no webhook is set for this account".into(),
         Channel::Slack => n
             .slack
             .as_ref()
@@ -108,7 +125,8 @@ pub fn jobs_for(
     if from == to && !forced {
         return Vec::new();
     }
-    let uses_any = notify.email || notify.webhook.is_some() || notify.slack.is_some();
+    let endpoints = notify.webhooks();
+    let uses_any = notify.email || !endpoints.is_empty() || notify.slack.is_some();
     if !uses_any {
         return Vec::new();
     }
@@ -118,28 +136,41 @@ pub fn jobs_for(
         from_substatus: tr.from_substatus.clone(),
         ..tr.clone()
     };
-    Channel::ALL
+    // One webhook job per endpoint; with none, one skipped row saying so.
+    let mut targets: Vec<(Channel, Option<&EndpointRef<'_>>)> = Vec::new();
+    for channel in Channel::ALL {
+        if channel == Channel::Webhook && !endpoints.is_empty() {
+            targets.extend(endpoints.iter().map(|e| (channel, Some(e))));
+        } else {
+            targets.push((channel, None));
+        }
+    }
+    targets
         .into_iter()
-        .map(|channel| {
-            let skipped = decide(t, notify, channel, &seen, forced).err();
+        .map(|target| {
+            let (channel, to) = target;
+            let skipped = decide(t, notify, target, &seen, forced).err();
+            let endpoint = to.and_then(|e| e.job_key());
             Job {
-                id: Job::id_for(
+                id: Job::id_to(
                     t.account,
                     &t.carrier_code,
                     &t.tracking_number,
                     tr.seq,
                     channel,
+                    endpoint.as_deref(),
                 ),
                 account: t.account,
                 carrier_code: t.carrier_code.clone(),
                 tracking_number: t.tracking_number.clone(),
                 channel,
+                endpoint,
                 state: if skipped.is_some() {
                     JobState::Skipped
                 } else {
                     JobState::Pending
                 },
-                last_error: skipped.map(|s| s.reason(channel, &seen)),
+                last_error: skipped.map(|s| s.reason(channel, to, &seen)),
                 transition: seen.clone(),
                 attempts: 0,
                 round_tries: 0,

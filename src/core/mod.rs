@@ -4,12 +4,15 @@
 pub mod account;
 pub mod alerts;
 pub mod apply;
+pub mod asview;
 pub mod awb;
 pub mod carriers;
 pub mod checkdigit;
 pub mod connect;
 pub mod country;
 pub mod detect;
+pub mod endpoint_change;
+pub mod endpoints;
 pub mod fanout;
 pub mod links;
 pub mod model;

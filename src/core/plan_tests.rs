@@ -37,11 +37,13 @@ fn tracking(account: u64, email: Option<&str>) -> Tracking {
 fn all_channels() -> Notify {
     Notify {
         email: true,
-        webhook: Some(WebhookDest {
-            url: "https://shop.example/hook".into(),
-            secrets: vec!["whsec_x".into()],
-            disabled: None,
-        }),
+        webhook: Some(WebhookDest::new(
+            "https://shop.example/hook".into(),
+            "whsec_x".into(),
+            Default::default(),
+            0,
+        )),
+        endpoints: Vec::new(),
         slack: None,
         rules: Default::default(),
         alerts: Default::default(),

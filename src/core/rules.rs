@@ -159,6 +159,10 @@ pub struct Job {
     pub tracking_number: String,
     /// The channel.
     pub channel: Channel,
+    /// The webhook endpoint, for a webhook job to an endpoint beyond the first
+    /// (`None`: the first, `notify.webhook`).
+    #[serde(default)]
+    pub endpoint: Option<String>,
     /// The change, as this account sees it.
     pub transition: Transition,
     /// Delivery state.
@@ -273,6 +277,19 @@ impl Job {
     /// The job id: derived from what it is about, so the same change can never be
     /// enqueued under two ids.
     pub fn id_for(account: u64, carrier: &str, number: &str, seq: u64, channel: Channel) -> String {
+        Job::id_to(account, carrier, number, seq, channel, None)
+    }
+
+    /// The same, for a webhook endpoint beyond the first (`Some` of its id); the
+    /// first endpoint's jobs keep the ids of releases before endpoints.
+    pub fn id_to(
+        account: u64,
+        carrier: &str,
+        number: &str,
+        seq: u64,
+        channel: Channel,
+        endpoint: Option<&str>,
+    ) -> String {
         let mut h = Sha256::new();
         h.update(account.to_be_bytes());
         h.update(carrier.as_bytes());
@@ -280,7 +297,25 @@ impl Job {
         h.update(number.as_bytes());
         h.update(seq.to_be_bytes());
         h.update(channel.as_str().as_bytes());
+        if let Some(e) = endpoint {
+            h.update([0]);
+            h.update(e.as_bytes());
+        }
         format!("msg_{}", &hex::encode(h.finalize())[..32])
+    }
+
+    /// Whether the id is [`Job::id_for`] its transition and channel: a status
+    /// change's job to the first endpoint (or email, Slack). Stores that find a
+    /// tracking's jobs from its transitions index the others.
+    pub fn derived_id(&self) -> bool {
+        self.id
+            == Job::id_for(
+                self.account,
+                &self.carrier_code,
+                &self.tracking_number,
+                self.transition.seq,
+                self.channel,
+            )
     }
 
     /// The job claimed by process `owner` until `until`: no other claim returns
@@ -315,6 +350,7 @@ pub(crate) mod fixtures {
             carrier_code: "usps".into(),
             tracking_number: "9400".into(),
             channel: Channel::Webhook,
+            endpoint: None,
             transition: Transition {
                 seq: 1,
                 from: Status::Pending,

@@ -3,6 +3,8 @@
 //! out, switch a destination off).
 
 use super::alerts::AlertSettings;
+use super::endpoint_change::EndpointOp;
+use super::endpoints::{Endpoint, EndpointRef, Format, Health, Retiring, FIRST};
 use super::rules::{Channel, Rules, Topic};
 use super::status::Status;
 use serde::{Deserialize, Serialize};
@@ -13,9 +15,12 @@ pub struct Notify {
     /// Email the tracking's `customer_email`.
     #[serde(default)]
     pub email: bool,
-    /// The shop backend's webhook.
+    /// The shop backend's webhook: its first endpoint.
     #[serde(default)]
     pub webhook: Option<WebhookDest>,
+    /// Its other webhook endpoints, oldest first.
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
     /// The shop team's Slack incoming webhook.
     #[serde(default)]
     pub slack: Option<SlackDest>,
@@ -34,9 +39,23 @@ pub struct WebhookDest {
     pub url: String,
     /// Signing secrets; during rotation several, and every one signs each send.
     pub secrets: Vec<String>,
-    /// Set when the receiver answered 410 Gone: no more sends until the URL changes.
+    /// Set when the receiver answered 410 Gone, when it failed for too long, or
+    /// when its account switched it off: no more sends until it is re-enabled (or,
+    /// the first endpoint, its URL set again).
     #[serde(default)]
     pub disabled: Option<String>,
+    /// The body it is sent.
+    #[serde(default)]
+    pub format: Format,
+    /// Rotated-out secrets still signing during their grace.
+    #[serde(default)]
+    pub retiring: Vec<Retiring>,
+    /// When it was made, unix seconds (0: before endpoints were dated).
+    #[serde(default)]
+    pub created_at: i64,
+    /// Its recent failures.
+    #[serde(default)]
+    pub health: Health,
 }
 
 /// A Slack destination.
@@ -54,7 +73,7 @@ impl Notify {
     pub fn enabled(&self, channel: Channel) -> bool {
         match channel {
             Channel::Email => self.email,
-            Channel::Webhook => self.webhook.as_ref().is_some_and(|w| w.disabled.is_none()),
+            Channel::Webhook => self.webhooks().iter().any(|e| e.dest.disabled.is_none()),
             Channel::Slack => self.slack.as_ref().is_some_and(|s| s.disabled.is_none()),
         }
     }
@@ -64,12 +83,50 @@ impl Notify {
         self.enabled(channel) && self.rules.selects(channel, to)
     }
 
-    /// Switches a destination off (the receiver said 410 Gone) until its URL is set
-    /// again; `reason` says when and why.
-    pub fn disable(&mut self, channel: Channel, reason: String) {
+    /// Every webhook endpoint, the first (`webhook`, following `rules.webhook`)
+    /// first.
+    pub fn webhooks(&self) -> Vec<EndpointRef<'_>> {
+        let first = self.webhook.iter().map(|dest| EndpointRef {
+            id: FIRST,
+            dest,
+            topics: &self.rules.webhook,
+        });
+        first
+            .chain(self.endpoints.iter().map(|e| EndpointRef {
+                id: &e.id,
+                dest: &e.dest,
+                topics: &e.topics,
+            }))
+            .collect()
+    }
+
+    /// The webhook endpoint a job names (`None`: the first).
+    pub fn webhook_dest(&self, endpoint: Option<&str>) -> Option<&WebhookDest> {
+        match endpoint {
+            None | Some(FIRST) => self.webhook.as_ref(),
+            Some(id) => self.endpoints.iter().find(|e| e.id == id).map(|e| &e.dest),
+        }
+    }
+
+    /// The same, to change.
+    pub fn webhook_dest_mut(&mut self, endpoint: Option<&str>) -> Option<&mut WebhookDest> {
+        match endpoint {
+            None | Some(FIRST) => self.webhook.as_mut(),
+            Some(id) => self
+                .endpoints
+                .iter_mut()
+                .find(|e| e.id == id)
+                .map(|e| &mut e.dest),
+        }
+    }
+
+    /// Switches a destination off (the receiver said 410 Gone) until it is set or
+    /// enabled again; `reason` says when and why. `endpoint` names a webhook
+    /// endpoint (`None`: the first).
+    pub fn disable(&mut self, channel: Channel, endpoint: Option<&str>, reason: String) {
         match channel {
             Channel::Webhook => {
-                if let Some(w) = &mut self.webhook {
+                if let Some(w) = self.webhook_dest_mut(endpoint) {
                     w.disabled = Some(reason);
                 }
             }
@@ -97,6 +154,8 @@ pub struct NotifyChange {
     pub rules: RulesChange,
     /// Thresholds given replace the current ones.
     pub alerts: AlertsChange,
+    /// A change to one webhook endpoint (`/v2/webhooks`).
+    pub endpoint: Option<EndpointOp>,
 }
 
 /// New alert thresholds: per status, `Some(None)` turns `stalled` off for it;
@@ -154,6 +213,8 @@ impl AlertsChange {
 pub struct WebhookChange {
     pub url: String,
     pub secrets: Option<Vec<String>>,
+    /// When the change is made, unix seconds (a new destination's `created_at`).
+    pub now: i64,
 }
 
 /// New statuses for some channels.
@@ -169,6 +230,12 @@ pub struct RulesChange {
 pub enum SettingsError {
     #[error("webhook.secret is required")]
     WebhookSecretMissing,
+    #[error("no webhook endpoint {0}")]
+    NoSuchEndpoint(String),
+    #[error(
+        "an account has at most {0} webhook endpoints (webhooks.max_per_account); delete one first"
+    )]
+    TooManyEndpoints(usize),
 }
 
 impl NotifyChange {
@@ -194,10 +261,15 @@ impl NotifyChange {
                 if secrets.is_empty() {
                     return Err(SettingsError::WebhookSecretMissing);
                 }
+                let kept = current.webhook.as_ref().filter(|d| d.url == w.url);
                 n.webhook = Some(WebhookDest {
                     url: w.url.clone(),
                     secrets,
                     disabled: None,
+                    format: kept.map_or(Format::default(), |d| d.format),
+                    retiring: kept.map_or(Vec::new(), |d| d.retiring.clone()),
+                    created_at: kept.map_or(w.now, |d| d.created_at),
+                    health: Health::default(),
                 });
             }
         }
@@ -222,6 +294,9 @@ impl NotifyChange {
             }
         }
         n.alerts = self.alerts.apply(&current.alerts);
+        if let Some(op) = &self.endpoint {
+            op.apply(&mut n)?;
+        }
         Ok(n)
     }
 }

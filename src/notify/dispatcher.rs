@@ -132,6 +132,12 @@ impl Dispatcher {
     pub(super) fn clock(&self) -> &Clock {
         &self.clock
     }
+    pub(super) fn carriers(&self) -> &Carriers {
+        &self.carriers
+    }
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
 
     fn holding(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
         self.holding
@@ -266,7 +272,7 @@ impl Dispatcher {
         } = task;
         let id = job.id.clone();
         let result = match plan {
-            Err(sent) => self.record(job, sent, Duration::ZERO, None).await,
+            Err(sent) => self.record(job, sent, Duration::ZERO, None, None).await,
             Ok((prepared, ticket)) => match ticket.enter(start_by).await {
                 Ok(lane_slot) => {
                     let send_slot = self
@@ -276,12 +282,14 @@ impl Dispatcher {
                         .expect("the send semaphore is never closed");
                     let t0 = Instant::now();
                     let destination = prepared.message.destination(self.mailer());
+                    let failing_since = prepared.failing_since;
                     let sent = self.send(&job, prepared.message).await;
                     let took = t0.elapsed();
                     // The destination is free for the next send while this try is
                     // recorded (which waits for a durable commit).
                     drop((send_slot, lane_slot));
-                    self.record(job, sent, took, Some(destination)).await
+                    self.record(job, sent, took, Some(destination), failing_since)
+                        .await
                 }
                 Err(wait) => {
                     let job = self.hand_back(job, wait);
@@ -295,14 +303,16 @@ impl Dispatcher {
     }
 
     /// Records a try (sent to `destination`, unless it never left) and what
-    /// follows it; a notification given up on, or a destination switched off, is
-    /// logged at WARN.
+    /// follows it, with what it tells a webhook endpoint in a run of failures
+    /// since `failing_since`; a notification given up on, or a destination
+    /// switched off, is logged at WARN.
     async fn record(
         &self,
         job: Job,
         sent: Sent,
         took: Duration,
         destination: Option<String>,
+        failing_since: Option<i64>,
     ) -> Result<(), StoreError> {
         let at_ms = self.clock.now_ms();
         let latency_ms = took.as_millis() as u64;
@@ -317,6 +327,22 @@ impl Dispatcher {
             disable,
         } = outcome::decide(sent, &delays, job.round_tries as usize, now_exact, jitter);
         crate::telemetry::delivery(job.channel.as_str(), outcome, took.as_secs_f64());
+        if job.channel == crate::core::rules::Channel::Webhook && destination.is_some() {
+            let endpoint = job
+                .endpoint
+                .as_deref()
+                .unwrap_or(crate::core::endpoints::FIRST);
+            crate::telemetry::endpoint_delivery(job.account, endpoint, outcome);
+        }
+        let health = self.health_event(
+            &job,
+            &super::health::Tried {
+                left: destination.is_some(),
+                delivered: next == crate::core::rules::Next::Delivered,
+                error: error.as_deref(),
+                failing_since,
+            },
+        );
         let to = destination.as_deref().unwrap_or("");
         let why = error.as_deref().unwrap_or("");
         tracing::info!(
@@ -355,14 +381,20 @@ impl Dispatcher {
             latency_ms,
             destination,
         };
+        let notice = health.clone().map(|h| (job.clone(), h));
         self.recorder
             .record(AttemptRecord {
                 job,
                 attempt,
                 next,
                 disable,
+                health,
             })
-            .await
+            .await?;
+        if let Some((job, event)) = notice {
+            self.notice_if_disabled(&job, &event, failing_since).await;
+        }
+        Ok(())
     }
 }
 

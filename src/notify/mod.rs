@@ -9,6 +9,7 @@ pub mod context;
 pub mod destination;
 pub mod dispatcher;
 pub mod email;
+mod health;
 mod labels;
 pub mod lanes;
 pub mod outcome;
@@ -21,6 +22,7 @@ pub mod subject;
 pub mod templates;
 pub mod watcher;
 pub mod webhook;
+pub mod webhook_formats;
 
 pub use dispatcher::{Dispatcher, MAX_INFLIGHT};
 pub use outcome::Sent;

@@ -8,7 +8,8 @@ use super::lanes::Limits;
 use super::outcome::{permanent, Sent};
 use super::subject::Subject;
 use super::templates::{Email, Slack};
-use super::{destination, slack, webhook};
+use super::{destination, slack, webhook, webhook_formats};
+use crate::core::endpoints::Format;
 use crate::core::rules::{Channel, Job};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use std::time::Duration;
 fn usable(what: &str, url: &str, disabled: Option<&str>, allow_private: bool) -> Result<(), Sent> {
     if let Some(why) = disabled {
         return Err(permanent(format!(
-            "the {what} is disabled ({why}); set it again to re-enable"
+            "the {what} is disabled ({why}); set it again or enable it to re-enable"
         )));
     }
     destination::check_url(url, allow_private).map_err(permanent)
@@ -29,6 +30,7 @@ pub enum Message {
     /// A signed webhook; the body is made at send time (it carries the time).
     Webhook {
         url: String,
+        format: Format,
         secrets: Vec<String>,
         subject: Arc<Subject>,
         transition: TransitionView,
@@ -73,6 +75,8 @@ pub struct Prepared {
     pub limits: Limits,
     /// The message.
     pub message: Message,
+    /// When its webhook endpoint's run of failures began, if it is in one.
+    pub failing_since: Option<i64>,
 }
 
 impl Dispatcher {
@@ -98,17 +102,21 @@ impl Dispatcher {
         let concurrency = cfg.delivery.concurrency.max(1);
         match job.channel {
             Channel::Webhook => {
-                let Some(dest) = &account.notify.webhook else {
-                    return Err(permanent("no webhook is configured"));
+                let endpoint = job.endpoint.as_deref();
+                let Some(dest) = account.notify.webhook_dest(endpoint) else {
+                    return Err(permanent(match endpoint {
+                        None => "no webhook is configured".to_string(),
+                        Some(id) => format!("webhook endpoint {id} was deleted"),
+                    }));
                 };
-                usable(
-                    "webhook",
-                    &dest.url,
-                    dest.disabled.as_deref(),
-                    allow_private,
-                )?;
-                if dest.secrets.is_empty() {
-                    return Err(permanent("the webhook has no signing secret"));
+                let what = match endpoint {
+                    None => "webhook".to_string(),
+                    Some(id) => format!("webhook endpoint {id}"),
+                };
+                usable(&what, &dest.url, dest.disabled.as_deref(), allow_private)?;
+                let secrets = dest.signing_secrets(self.clock().now());
+                if secrets.is_empty() {
+                    return Err(permanent(format!("the {what} has no signing secret")));
                 }
                 Ok(Prepared {
                     lane: dest.url.clone(),
@@ -116,9 +124,11 @@ impl Dispatcher {
                         slots: concurrency,
                         gap: None,
                     },
+                    failing_since: dest.health.failing_since,
                     message: Message::Webhook {
                         url: dest.url.clone(),
-                        secrets: dest.secrets.clone(),
+                        format: dest.format,
+                        secrets,
                         subject: subject.clone(),
                         transition,
                     },
@@ -149,6 +159,7 @@ impl Dispatcher {
                         url: dest.url.clone(),
                         message,
                     },
+                    failing_since: None,
                 })
             }
             Channel::Email => {
@@ -170,6 +181,7 @@ impl Dispatcher {
                         to: to.clone(),
                         email,
                     },
+                    failing_since: None,
                 })
             }
         }
@@ -180,20 +192,29 @@ impl Dispatcher {
         match message {
             Message::Webhook {
                 url,
+                format,
                 secrets,
                 subject,
                 transition,
             } => {
                 let now = self.clock().now();
-                let body = webhook::body_text(
-                    &subject.tracking_json,
+                let body = webhook_formats::body_text(
+                    format,
+                    &subject,
+                    self.carriers(),
                     &transition,
                     &job.id,
                     &secrets[0],
-                    &subject.link,
                     now,
                 );
-                webhook::send(self.http(), &url, &secrets, &job.id, now, body).await
+                let to = webhook::Post {
+                    url: &url,
+                    format,
+                    secrets: &secrets,
+                    job_id: &job.id,
+                    now,
+                };
+                webhook::send(self.http(), to, body).await
             }
             Message::Slack { url, message } => slack::send(self.http(), &url, &message).await,
             Message::Email { to, email } => {

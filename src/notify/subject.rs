@@ -6,6 +6,7 @@
 use super::context::{CarrierView, ShopView};
 use super::outcome::{permanent, Sent};
 use crate::core::carriers::Carriers;
+use crate::core::model::{Parcel, Tracking};
 use crate::core::rules::Job;
 use crate::core::view::TrackingView;
 use crate::store::types::Account;
@@ -33,6 +34,9 @@ pub struct Subject {
     pub customer_email: Option<String>,
     /// The customer's tracking page.
     pub link: String,
+    /// The tracking and its parcel, for the webhook formats of other providers.
+    pub tracking: Tracking,
+    pub parcel: Parcel,
 }
 
 /// A job's subject, or how its try ends without a send (a deleted tracking is
@@ -99,6 +103,8 @@ impl Sources<'_> {
             carrier: CarrierView::of(self.carriers, &k.1),
             lang: t.fields.lang.clone(),
             customer_email: t.fields.customer_email.clone(),
+            tracking: t,
+            parcel: p,
         }))
     }
 }

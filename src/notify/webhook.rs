@@ -21,7 +21,9 @@ struct Body<'a, T: Serialize + ?Sized> {
     data: &'a T,
     #[serde(rename = "verifyInfo")]
     verify_info: Value,
-    event: Value,
+    /// Absent in the `trackingmore-v2` format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<Value>,
 }
 
 fn typed<'a, T: Serialize + ?Sized>(
@@ -29,7 +31,7 @@ fn typed<'a, T: Serialize + ?Sized>(
     transition: &TransitionView,
     job_id: &str,
     secret: &str,
-    tracking_url: &str,
+    tracking_url: Option<&str>,
     now: i64,
 ) -> Body<'a, T> {
     let time_str = now.to_string();
@@ -40,7 +42,7 @@ fn typed<'a, T: Serialize + ?Sized>(
             "timeStr": time_str,
             "signature": hex::encode(hmac(secret.as_bytes(), &[time_str.as_bytes()])),
         }),
-        event: event(transition, job_id, tracking_url),
+        event: tracking_url.map(|url| event(transition, job_id, url)),
     }
 }
 
@@ -80,20 +82,21 @@ pub fn body(
         transition,
         job_id,
         secret,
-        tracking_url,
+        Some(tracking_url),
         now,
     ))
     .unwrap_or(Value::Null)
 }
 
 /// The body as sent: the tracking object, serialised once for all its
-/// notifications, is written into it as is.
+/// notifications, is written into it as is. Without `tracking_url`, the body has
+/// no `event`: TrackingMore v2's own form.
 pub fn body_text(
     tracking: &RawValue,
     transition: &TransitionView,
     job_id: &str,
     secret: &str,
-    tracking_url: &str,
+    tracking_url: Option<&str>,
     now: i64,
 ) -> String {
     let body = typed(tracking, transition, job_id, secret, tracking_url, now);
@@ -108,29 +111,52 @@ pub fn headers(
     now: i64,
     body: &[u8],
 ) -> Vec<(&'static str, String)> {
+    headers_for(
+        crate::core::endpoints::Format::Trackgate,
+        secrets,
+        job_id,
+        now,
+        body,
+    )
+}
+
+/// The same, with the headers `format` adds (AfterShip's signature).
+pub fn headers_for(
+    format: crate::core::endpoints::Format,
+    secrets: &[String],
+    job_id: &str,
+    now: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
     let sigs: Vec<String> = secrets
         .iter()
         .map(|s| standard_sign(s, job_id, now, body))
         .collect();
-    vec![
+    let mut h = vec![
         ("webhook-id", job_id.to_string()),
         ("webhook-timestamp", now.to_string()),
         ("webhook-signature", sigs.join(" ")),
         ("content-type", "application/json".to_string()),
-    ]
+    ];
+    if let Some(first) = secrets.first() {
+        h.extend(super::webhook_formats::extra_headers(format, first, body));
+    }
+    h
+}
+
+/// Where and how a signed body is posted.
+pub struct Post<'a> {
+    pub url: &'a str,
+    pub format: crate::core::endpoints::Format,
+    pub secrets: &'a [String],
+    pub job_id: &'a str,
+    pub now: i64,
 }
 
 /// Posts a signed body to the shop's webhook URL.
-pub async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    secrets: &[String],
-    job_id: &str,
-    now: i64,
-    body: String,
-) -> Sent {
-    let mut req = http.post(url);
-    for (k, v) in headers(secrets, job_id, now, body.as_bytes()) {
+pub async fn send(http: &reqwest::Client, to: Post<'_>, body: String) -> Sent {
+    let mut req = http.post(to.url);
+    for (k, v) in headers_for(to.format, to.secrets, to.job_id, to.now, body.as_bytes()) {
         req = req.header(k, v);
     }
     match req.body(body).send().await {

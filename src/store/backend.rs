@@ -232,6 +232,7 @@ pub trait Outbox: Send + Sync {
             attempt,
             next,
             disable,
+            health: None,
         };
         self.record_attempts(std::slice::from_ref(&record)).await
     }

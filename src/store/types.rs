@@ -134,6 +134,16 @@ pub struct AttemptRecord {
     pub next: Next,
     /// Switch the job's destination off, with this reason (a 410 Gone).
     pub disable: Option<String>,
+    /// What the try tells its webhook endpoint's health; `None` when it changes
+    /// nothing (a delivery to an endpoint with no failures).
+    pub health: Option<crate::core::endpoints::HealthEvent>,
+}
+
+impl AttemptRecord {
+    /// Whether recording it changes its account's settings too.
+    pub fn changes_account(&self) -> bool {
+        self.disable.is_some() || self.health.is_some()
+    }
 }
 
 impl AttemptRecord {

@@ -48,3 +48,4 @@ mod sdk;
 mod trackings;
 mod upgrade;
 mod v4;
+mod webhooks;

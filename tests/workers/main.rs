@@ -71,11 +71,12 @@ async fn serve(app: Router) -> String {
 /// A store with one account whose webhook goes to `url`.
 async fn store_with_webhook(dir: &std::path::Path, url: &str) -> (Store, u64) {
     let notify = Notify {
-        webhook: Some(WebhookDest {
-            url: url.into(),
-            secrets: vec!["whsec_c2VjcmV0".into()],
-            disabled: None,
-        }),
+        webhook: Some(WebhookDest::new(
+            url.into(),
+            "whsec_c2VjcmV0".into(),
+            Default::default(),
+            0,
+        )),
         ..Notify::default()
     };
     store_with_account(dir, Some(notify)).await

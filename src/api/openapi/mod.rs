@@ -31,6 +31,7 @@ use utoipa::OpenApi as _;
         (name = "v4", description = "The TrackingMore v4 API: trackings by id, couriers, air waybills"),
         (name = "lookups", description = "Carriers, detection, remote areas, delivery times, air cargo"),
         (name = "notifications", description = "The outbox and where notifications go"),
+        (name = "webhooks", description = "An account's webhook endpoints: filters, formats, secrets and health"),
         (name = "receivers", description = "Signed status pushes from tracking providers"),
         (name = "connectors", description = "Shop platforms' order webhooks (Shopify, WooCommerce): trackings registered without code"),
         (name = "customers", description = "The customer's tracking page"),

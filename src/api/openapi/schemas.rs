@@ -290,6 +290,8 @@ pub struct Notification {
     pub id: String,
     /// `email`, `webhook` or `slack`.
     pub channel: String,
+    /// A webhook's endpoint (`ep_default`: the account's `notify.webhook`).
+    pub endpoint: Option<String>,
     /// `pending`, `delivered`, `dead`, or `skipped` (never sent; `reason` says why).
     pub state: String,
     pub tracking_number: String,
@@ -384,4 +386,49 @@ pub struct ConnectView {
     pub managed_by: String,
     /// After a PUT the config will undo at the next start.
     pub warning: Option<String>,
+}
+
+/// A webhook endpoint (`/v2/webhooks`). `secret` only in the answers of create
+/// and rotate-secret.
+#[derive(ToSchema)]
+pub struct WebhookEndpoint {
+    /// `ep_default` for the account's `notify.webhook`, else `ep_` and hex.
+    pub id: String,
+    pub url: String,
+    /// `tracking.status_changed`, `tracking.stalled`, `tracking.edd_missed`, `tracking.edd_revised`.
+    pub events: Vec<String>,
+    /// The statuses `tracking.status_changed` is narrowed to; `null`: every one.
+    pub statuses: Option<Vec<String>>,
+    /// `trackgate`, `trackingmore-v2`, `trackingmore-v4` or `aftership`.
+    pub format: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: Option<String>,
+    /// `{failing_since, failure_streak, last_error}`.
+    pub health: Value,
+    /// The signing secret, shown once.
+    pub secret: Option<String>,
+}
+
+/// An account's webhook endpoints, the first first.
+#[derive(ToSchema)]
+pub struct WebhookEndpoints {
+    pub count: usize,
+    pub items: Vec<WebhookEndpoint>,
+}
+
+/// A deleted endpoint.
+#[derive(ToSchema)]
+pub struct WebhookDeleted {
+    pub id: String,
+    pub deleted: bool,
+}
+
+/// What a test message's receiver replied.
+#[derive(ToSchema)]
+pub struct WebhookTested {
+    pub delivered: bool,
+    pub code: Option<u16>,
+    pub error: Option<String>,
+    pub webhook_id: Option<String>,
 }

@@ -75,12 +75,13 @@ impl Outbox for PgStore {
         Ok(jobs)
     }
 
-    /// Records tries and what follows each. Those without a destination to switch
-    /// off (nearly all) share one statement; a 410's record takes a transaction of
-    /// its own that also switches the destination off.
+    /// Records tries and what follows each. Those that change no account (nearly
+    /// all) share one statement; a 410's record, or one that changes its webhook
+    /// endpoint's health, takes a transaction of its own that also changes the
+    /// account's settings.
     async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         let (disabling, plain): (Vec<&AttemptRecord>, Vec<&AttemptRecord>) =
-            records.iter().partition(|r| r.disable.is_some());
+            records.iter().partition(|r| r.changes_account());
         if !plain.is_empty() {
             self.record_plain(&plain).await?;
         }
@@ -291,7 +292,7 @@ impl PgStore {
         )
         .await?;
         put_job(&tx, &j).await?;
-        if let Some(reason) = &r.disable {
+        if r.changes_account() {
             if let Some(row) = tx
                 .query_opt(
                     "SELECT row FROM accounts WHERE id = $1 FOR UPDATE",
@@ -301,7 +302,9 @@ impl PgStore {
             {
                 let Json(mut a): Json<Account> =
                     row.try_get(0).map_err(|e| decode("accounts", e))?;
-                a.notify.disable(j.channel, reason.clone());
+                let to = (j.channel, j.endpoint.as_deref());
+                a.notify
+                    .after_try(to, r.disable.as_ref(), r.health.as_ref());
                 tx.execute(
                     "UPDATE accounts SET row = $2 WHERE id = $1",
                     &[&(j.account as i64), &Json(&a)],

@@ -1,11 +1,12 @@
 //! Account rows of older releases, and the steps at open that rewrite them: before
 //! several keys per account ([`AccountV1`]), before shop connectors
-//! ([`AccountV2`]), and before alerts ([`AccountV3`], whose settings are
-//! `notify_rows::NotifyV1`). Rows are positional (postcard), so each old layout is kept here
+//! ([`AccountV2`]), before alerts ([`AccountV3`], whose settings are
+//! `notify_rows::NotifyV1`), and before webhook endpoints ([`AccountV4`], with
+//! `notify_rows::NotifyV2`). Rows are positional (postcard), so each old layout is kept here
 //! as a type of its own and read only by its step.
 
 use super::keys::T;
-use super::notify_rows::NotifyV1;
+use super::notify_rows::{NotifyV1, NotifyV2};
 use super::{decode, encode, SledStore, StoreError};
 use crate::core::account::Account;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,15 @@ const ACCOUNTS_KEYED: &[u8] = b"accounts_keyed";
 const ACCOUNTS_CONNECT: &[u8] = b"accounts_connect";
 /// Set once every account row has alert settings and named rules.
 const ACCOUNTS_ALERTS: &[u8] = b"accounts_alerts";
+/// Set once every account row has webhook endpoints.
+const ACCOUNTS_ENDPOINTS: &[u8] = b"accounts_endpoints";
+/// Every marker: a directory written in today's layout has them all.
+const ALL_MARKERS: [&[u8]; 4] = [
+    ACCOUNTS_KEYED,
+    ACCOUNTS_CONNECT,
+    ACCOUNTS_ALERTS,
+    ACCOUNTS_ENDPOINTS,
+];
 
 /// An account row as releases before several keys wrote it (in JSON before the
 /// compact encoding, then in that encoding).
@@ -113,6 +123,38 @@ impl From<AccountV3> for Account {
     }
 }
 
+/// An account row as releases with alerts and before webhook endpoints wrote it.
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountV4 {
+    id: u64,
+    email: String,
+    key_sha256s: Vec<String>,
+    created_at: i64,
+    disabled_at: Option<i64>,
+    notify: NotifyV2,
+    name: Option<String>,
+    logo_url: Option<String>,
+    timezone: Option<String>,
+    connect: crate::core::connect::settings::ConnectSettings,
+}
+
+impl From<AccountV4> for Account {
+    fn from(a: AccountV4) -> Account {
+        Account {
+            id: a.id,
+            email: a.email,
+            key_sha256s: a.key_sha256s,
+            created_at: a.created_at,
+            disabled_at: a.disabled_at,
+            notify: a.notify.into(),
+            name: a.name,
+            logo_url: a.logo_url,
+            timezone: a.timezone,
+            connect: a.connect,
+        }
+    }
+}
+
 impl SledStore {
     /// Rewrites every account row in the layout that lists keys, all in one atomic
     /// batch (accounts are few), so a crash leaves either layout, never both; the
@@ -134,7 +176,7 @@ impl SledStore {
             n += 1;
         }
         // Written in today's layout: the later steps have nothing to do.
-        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
+        for marker in ALL_MARKERS {
             batch.insert(super::rows::key(T::Meta, marker), vec![1u8]);
         }
         self.inner.rows.apply_batch(batch)?;
@@ -150,16 +192,24 @@ impl SledStore {
         if self.tree(T::Meta).get(ACCOUNTS_CONNECT)?.is_some() {
             return self.migrate_account_alerts();
         }
-        // Written in today's layout: the alerts step has nothing to do.
-        self.rewrite_accounts::<AccountV2>(&[ACCOUNTS_CONNECT, ACCOUNTS_ALERTS])
+        // Written in today's layout: the later steps have nothing to do.
+        self.rewrite_accounts::<AccountV2>(&ALL_MARKERS[1..])
     }
 
     /// Rewrites every [`AccountV3`] row with named rules and alert thresholds.
     fn migrate_account_alerts(&self) -> Result<(), StoreError> {
         if self.tree(T::Meta).get(ACCOUNTS_ALERTS)?.is_some() {
+            return self.migrate_account_endpoints();
+        }
+        self.rewrite_accounts::<AccountV3>(&ALL_MARKERS[2..])
+    }
+
+    /// Rewrites every [`AccountV4`] row with its webhook as the first endpoint.
+    fn migrate_account_endpoints(&self) -> Result<(), StoreError> {
+        if self.tree(T::Meta).get(ACCOUNTS_ENDPOINTS)?.is_some() {
             return Ok(());
         }
-        self.rewrite_accounts::<AccountV3>(&[ACCOUNTS_ALERTS])
+        self.rewrite_accounts::<AccountV4>(&ALL_MARKERS[3..])
     }
 
     /// Rewrites every account row, read as `Old`, in one atomic batch that also
@@ -213,7 +263,7 @@ mod tests {
             .insert(hex::decode(&hash).unwrap(), encode(&1u64))
             .unwrap();
         // The open above marked the (then empty) directory done.
-        for marker in [ACCOUNTS_KEYED, ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
+        for marker in ALL_MARKERS {
             store
                 .inner
                 .rows
@@ -261,7 +311,7 @@ mod tests {
             .tree(T::ApiKeys)
             .insert(hex::decode(&hash).unwrap(), encode(&1u64))
             .unwrap();
-        for marker in [ACCOUNTS_CONNECT, ACCOUNTS_ALERTS] {
+        for marker in &ALL_MARKERS[1..] {
             store
                 .inner
                 .rows
@@ -304,16 +354,67 @@ mod tests {
             .tree(T::Accounts)
             .insert(1u64.to_be_bytes(), encode(&old))
             .unwrap();
-        store
-            .inner
-            .rows
-            .remove(super::super::rows::key(T::Meta, ACCOUNTS_ALERTS))
-            .unwrap();
+        for marker in &ALL_MARKERS[2..] {
+            store
+                .inner
+                .rows
+                .remove(super::super::rows::key(T::Meta, marker))
+                .unwrap();
+        }
 
         store.migrate_accounts().unwrap();
 
         let a = store.account(1).await.unwrap().expect("the account");
         assert_eq!(a.notify.rules.slack, vec![Topic::Status(Status::Exception)]);
         assert_eq!(a.notify.alerts, Default::default());
+    }
+
+    #[tokio::test]
+    async fn the_webhook_of_the_release_before_endpoints_becomes_the_first_endpoint() {
+        use super::super::notify_rows::WebhookDestV1;
+        let (_dir, store) = super::super::testing::temp_store().await;
+        let notify: NotifyV2 = serde_json::from_value(serde_json::json!({
+            "email": true,
+            "webhook": {"url": "https://shop.example/hook", "secrets": ["whsec_a"], "disabled": null},
+            "slack": null,
+            "rules": crate::core::rules::Rules::default(),
+            "alerts": crate::core::alerts::AlertSettings::default(),
+        }))
+        .unwrap();
+        let old = AccountV4 {
+            id: 1,
+            email: "a@example.com".into(),
+            key_sha256s: vec![crate::core::account::hash_key("k4")],
+            created_at: 5,
+            disabled_at: None,
+            notify,
+            name: None,
+            logo_url: None,
+            timezone: None,
+            connect: Default::default(),
+        };
+        store
+            .tree(T::Accounts)
+            .insert(1u64.to_be_bytes(), encode(&old))
+            .unwrap();
+        store
+            .inner
+            .rows
+            .remove(super::super::rows::key(T::Meta, ACCOUNTS_ENDPOINTS))
+            .unwrap();
+
+        store.migrate_accounts().unwrap();
+
+        let a = store.account(1).await.unwrap().expect("the account");
+        let first = WebhookDestV1 {
+            url: "https://shop.example/hook".into(),
+            secrets: vec!["whsec_a".into()],
+            disabled: None,
+        };
+        assert_eq!(a.notify.webhook, Some(first.into()));
+        let hooks = a.notify.webhooks();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].id, crate::core::endpoints::FIRST);
+        assert!(a.notify.email);
     }
 }

@@ -56,14 +56,7 @@ impl Alerts for SledStore {
                         // A job id is the same for the same alert: one written already stays.
                         for job in &plan.jobs {
                             if tx.job_row(job.id.as_bytes())?.is_none() {
-                                tx.put_job(None, job, &[])?;
-                                let prefix = keys::alert_jobs(
-                                    job.account,
-                                    &job.carrier_code,
-                                    &job.tracking_number,
-                                );
-                                let entry = keys::cat(&[&prefix, job.id.as_bytes()]);
-                                tx.put_raw(T::AlertJobs, entry, Vec::new());
+                                tx.put_new_job(job)?;
                             }
                         }
                         pass.handled += 1;

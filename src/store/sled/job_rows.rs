@@ -7,18 +7,110 @@
 //! The value is the compact encoding of the job followed by that of the tries, so
 //! a reader that wants the job alone ([`super::decode`]) reads the row as it is.
 //!
-//! Two row formats, told by the first byte: [`JOB_ROW_V2`] (written now: each try
-//! names its destination) and [`COMPACT_V1`] (tries without it, read as they are
-//! and rewritten in the new format when the job next changes).
+//! Three row formats, told by the first byte: [`JOB_ROW_V3`] (written now: the job
+//! names its webhook endpoint), [`JOB_ROW_V2`] (each try names its destination; the
+//! job is a [`JobV1`]) and [`COMPACT_V1`] (tries without a destination). Rows of the
+//! older formats are read as they are and rewritten in the new one when the job
+//! next changes.
 
 use super::keys::{self, T};
 use super::{StoreError, Tx, COMPACT_V1};
-use crate::core::rules::{Attempt, Job, JobState};
+use crate::core::model::Transition;
+use crate::core::rules::{Attempt, Channel, Job, JobState};
 use serde::{Deserialize, Serialize};
 
-/// The first byte of a job row whose tries carry their destination. The job
-/// itself is encoded as in [`COMPACT_V1`].
+/// The first byte of a job row whose tries carry their destination, the job
+/// encoded as [`JobV1`].
 pub(super) const JOB_ROW_V2: u8 = 2;
+
+/// The first byte of a job row whose job names its webhook endpoint.
+pub(super) const JOB_ROW_V3: u8 = 3;
+
+/// A job as rows of formats [`COMPACT_V1`] and [`JOB_ROW_V2`] hold it (and JSON
+/// rows before the compact encoding): before webhook endpoints.
+#[derive(Serialize, Deserialize)]
+pub(super) struct JobV1 {
+    id: String,
+    account: u64,
+    carrier_code: String,
+    tracking_number: String,
+    channel: Channel,
+    transition: Transition,
+    state: JobState,
+    attempts: u32,
+    #[serde(default)]
+    round_tries: u32,
+    #[serde(default)]
+    last_error: Option<String>,
+    #[serde(default)]
+    leased: bool,
+    #[serde(default)]
+    lease_owner: Option<String>,
+    due: i64,
+    created_at: i64,
+}
+
+impl From<JobV1> for Job {
+    /// The same job, to the first endpoint (the only one there was).
+    fn from(j: JobV1) -> Job {
+        Job {
+            id: j.id,
+            account: j.account,
+            carrier_code: j.carrier_code,
+            tracking_number: j.tracking_number,
+            channel: j.channel,
+            endpoint: None,
+            transition: j.transition,
+            state: j.state,
+            attempts: j.attempts,
+            round_tries: j.round_tries,
+            last_error: j.last_error,
+            leased: j.leased,
+            lease_owner: j.lease_owner,
+            due: j.due,
+            created_at: j.created_at,
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<&Job> for JobV1 {
+    fn from(j: &Job) -> JobV1 {
+        let j = j.clone();
+        JobV1 {
+            id: j.id,
+            account: j.account,
+            carrier_code: j.carrier_code,
+            tracking_number: j.tracking_number,
+            channel: j.channel,
+            transition: j.transition,
+            state: j.state,
+            attempts: j.attempts,
+            round_tries: j.round_tries,
+            last_error: j.last_error,
+            leased: j.leased,
+            lease_owner: j.lease_owner,
+            due: j.due,
+            created_at: j.created_at,
+        }
+    }
+}
+
+/// The job at the start of a row's body (after the format byte) and what
+/// follows it, in the row's `format`.
+fn take_job(format: u8, rest: &[u8]) -> postcard::Result<(Job, &[u8])> {
+    if format == JOB_ROW_V3 {
+        postcard::take_from_bytes::<Job>(rest)
+    } else {
+        postcard::take_from_bytes::<JobV1>(rest).map(|(j, tail)| (j.into(), tail))
+    }
+}
+
+/// The job of a row alone, in any compact format (what [`super::decode`] reads
+/// for the `Jobs` table).
+pub(super) fn job_alone(format: u8, rest: &[u8]) -> postcard::Result<Job> {
+    take_job(format, rest).map(|(j, _)| j)
+}
 
 /// A job and its tries, oldest first.
 pub(super) type JobRow = (Job, Vec<Attempt>);
@@ -64,7 +156,7 @@ impl From<AttemptV1> for Attempt {
 
 /// The row's value: the format byte, the job, then the tries.
 pub(super) fn encode(job: &Job, attempts: &[Attempt]) -> Vec<u8> {
-    let out = vec![JOB_ROW_V2];
+    let out = vec![JOB_ROW_V3];
     postcard::to_extend(&(job, attempts), out).expect("model types always serialise")
 }
 
@@ -77,17 +169,17 @@ pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
     let Some((&format, rest)) = bytes.split_first() else {
         return Err(err("an empty row".into()));
     };
-    if format != COMPACT_V1 && format != JOB_ROW_V2 {
+    if ![COMPACT_V1, JOB_ROW_V2, JOB_ROW_V3].contains(&format) {
         return Err(err("not in the compact encoding".into()));
     }
-    let (job, tail) = postcard::take_from_bytes::<Job>(rest).map_err(|e| err(e.to_string()))?;
+    let (job, tail) = take_job(format, rest).map_err(|e| err(e.to_string()))?;
     if tail.is_empty() {
         return Err(err(format!(
             "job {} has no tries list (a row of an older release)",
             job.id
         )));
     }
-    let attempts = if format == JOB_ROW_V2 {
+    let attempts = if format != COMPACT_V1 {
         postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?
     } else {
         let old: Vec<AttemptV1> = postcard::from_bytes(tail).map_err(|e| err(e.to_string()))?;
@@ -100,13 +192,12 @@ pub(super) fn decode(bytes: &[u8]) -> Result<JobRow, StoreError> {
 /// lived in it (or still in JSON, before the compact encoding) holds the job alone.
 pub(super) fn decode_any(bytes: &[u8]) -> Result<JobRow, StoreError> {
     match bytes.split_first() {
-        Some((&JOB_ROW_V2, _)) => decode(bytes),
+        Some((&JOB_ROW_V2 | &JOB_ROW_V3, _)) => decode(bytes),
         Some((&COMPACT_V1, rest)) => {
-            let (job, tail) =
-                postcard::take_from_bytes::<Job>(rest).map_err(|e| StoreError::Decode {
-                    tree: T::Jobs.name(),
-                    message: e.to_string(),
-                })?;
+            let (job, tail) = take_job(COMPACT_V1, rest).map_err(|e| StoreError::Decode {
+                tree: T::Jobs.name(),
+                message: e.to_string(),
+            })?;
             if tail.is_empty() {
                 Ok((job, Vec::new()))
             } else {
@@ -131,6 +222,20 @@ fn due_key(job: &Job) -> Vec<u8> {
 }
 
 impl Tx<'_> {
+    /// Writes a new job. One whose id does not derive from its transition (an
+    /// alert's, or a webhook's to an endpoint beyond the first) is also listed
+    /// under its tracking (`AlertJobs`), where the tracking's notifications and
+    /// its deletion find it.
+    pub(super) fn put_new_job(&mut self, job: &Job) -> Result<(), StoreError> {
+        self.put_job(None, job, &[])?;
+        if !job.derived_id() {
+            let prefix = keys::alert_jobs(job.account, &job.carrier_code, &job.tracking_number);
+            let entry = keys::cat(&[&prefix, job.id.as_bytes()]);
+            self.put_raw(T::AlertJobs, entry, Vec::new());
+        }
+        Ok(())
+    }
+
     /// A job with its tries.
     pub(super) fn job_row(&self, id: &[u8]) -> Result<Option<JobRow>, StoreError> {
         self.raw(T::Jobs, id)?.map(|v| decode(&v)).transpose()
@@ -216,9 +321,9 @@ pub(super) mod tests {
 
     #[test]
     fn rows_from_before_tries_lived_in_them_read_with_none_by_the_upgrade_only() {
-        let compact = super::super::encode(&job());
+        let compact = super::super::encode(&JobV1::from(&job()));
         assert_eq!(decode_any(&compact).unwrap(), (job(), Vec::new()));
-        let json = serde_json::to_vec(&job()).unwrap();
+        let json = serde_json::to_vec(&JobV1::from(&job())).unwrap();
         assert_eq!(decode_any(&json).unwrap(), (job(), Vec::new()));
         for old in [compact, json] {
             let err = decode(&old).unwrap_err().to_string();
@@ -237,7 +342,7 @@ pub(super) mod tests {
             Some("HTTP 503"),
             12u64,
         )];
-        let row = postcard::to_extend(&job(), vec![COMPACT_V1]).unwrap();
+        let row = postcard::to_extend(&JobV1::from(&job()), vec![COMPACT_V1]).unwrap();
         let row = postcard::to_extend(&tries, row).unwrap();
         let (read, read_tries) = decode(&row).unwrap();
         assert_eq!(read, job());

@@ -7,7 +7,7 @@ use super::outbox::OUTBOX_PENDING;
 use super::parcels::route_entry;
 use super::{decode, decode_any, encode, job_rows, SledStore, StoreError};
 use crate::core::model::{Parcel, Tracking, Transition};
-use crate::core::rules::{Attempt, Job};
+use crate::core::rules::Attempt;
 use serde::{de::DeserializeOwned, Serialize};
 
 /// Set once every row is in the compact encoding.
@@ -180,7 +180,7 @@ impl SledStore {
         n += self.rewrite::<Tracking>(T::Trackings)?;
         n += self.rewrite::<Parcel>(T::Parcels)?;
         n += self.rewrite::<Transition>(T::Transitions)?;
-        n += self.rewrite::<Job>(T::Jobs)?;
+        n += self.rewrite::<job_rows::JobV1>(T::Jobs)?;
         n += self.rewrite::<job_rows::AttemptV1>(T::Attempts)?;
         let meta = self.tree(T::Meta);
         if let Some(v) = meta.get(b"next_account_id")? {
@@ -204,7 +204,11 @@ impl SledStore {
             let (k, v) = kv?;
             if matches!(
                 v.first(),
-                Some(&super::COMPACT_V1 | &super::job_rows::JOB_ROW_V2)
+                Some(
+                    &super::COMPACT_V1
+                        | &super::job_rows::JOB_ROW_V2
+                        | &super::job_rows::JOB_ROW_V3
+                )
             ) {
                 continue;
             }
@@ -278,7 +282,8 @@ mod tests {
         // A layout-3 directory: the job alone in its row, each try in a row of its
         // own, and the per-tracking index.
         let (jobs, tries) = (store.tree(T::Jobs), store.tree(T::Attempts));
-        jobs.insert(b"msg_1", encode(&job())).unwrap();
+        let old = job_rows::JobV1::from(&job());
+        jobs.insert(b"msg_1", encode(&old)).unwrap();
         let try_key = |id: &str, n: u32| keys::cat(&[id.as_bytes(), &[0], &n.to_be_bytes()]);
         for n in [2, 1, 3] {
             tries.insert(try_key("msg_1", n), old_try(n)).unwrap();

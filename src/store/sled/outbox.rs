@@ -56,7 +56,8 @@ impl Outbox for SledStore {
     }
 
     /// Records tries and what follows each, in one commit; a record with `disable`
-    /// also switches the account's destination off (a 410 Gone). A job no longer
+    /// also switches the account's destination off (a 410 Gone), one with `health`
+    /// updates its endpoint's. A job no longer
     /// there (deleted with its tracking) is skipped.
     async fn record_attempts(&self, records: &[AttemptRecord]) -> Result<(), StoreError> {
         self.write(|tx| {
@@ -68,11 +69,15 @@ impl Outbox for SledStore {
                 let j = job.clone().after_try(&r.next, &r.attempt);
                 attempts.push(r.attempt.clone());
                 tx.put_job(Some(&job), &j, &attempts)?;
-                if let Some(reason) = &r.disable {
+                if r.changes_account() {
                     let key = job.account.to_be_bytes();
                     if let Some(mut a) = tx.get::<super::Account>(T::Accounts, &key)? {
-                        a.notify.disable(job.channel, reason.clone());
-                        tx.put(T::Accounts, key.to_vec(), &a);
+                        let to = (job.channel, job.endpoint.as_deref());
+                        if a.notify
+                            .after_try(to, r.disable.as_ref(), r.health.as_ref())
+                        {
+                            tx.put(T::Accounts, key.to_vec(), &a);
+                        }
                     }
                 }
             }

@@ -169,10 +169,10 @@ impl Tx<'_> {
         for (before, after) in &plan.trackings {
             self.reindex_tracking((before, &prev), (after, &plan.next))?;
         }
-        // No index of a tracking's jobs: their ids derive from the parcel's
-        // transitions (`notifications.rs`).
+        // Most of a tracking's jobs need no index: their ids derive from the
+        // parcel's transitions (`notifications.rs`); `put_new_job` lists the others.
         for job in &plan.jobs {
-            self.put_job(None, job, &[])?;
+            self.put_new_job(job)?;
         }
         for tr in &plan.transitions {
             self.put(

@@ -1,0 +1,371 @@
+//! An account's webhook endpoints, `/v2/webhooks` (CONTRACT.md "Webhook
+//! endpoints"): list, create, read, change, delete, a signed test message, and
+//! secret rotation with a grace window. The first endpoint, `ep_default`, is the
+//! account's `notify.webhook`. A secret is shown once, in the answer that made it.
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Success};
+use super::input::{object, ApiPath, JsonBody};
+use super::openapi::schemas as doc;
+use super::AppState;
+use crate::core::endpoint_change::{EndpointEdit, EndpointOp};
+use crate::core::endpoints::{self, Endpoint, EndpointRef, Format};
+use crate::core::settings::{NotifyChange, SettingsError, WebhookDest};
+use crate::core::time::rfc3339;
+use axum::extract::State;
+use rand::RngCore;
+use serde_json::{json, Map, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, change, delete))
+        .routes(routes!(rotate))
+        .routes(routes!(test))
+}
+
+fn view(e: &EndpointRef<'_>) -> Value {
+    let (events, statuses) = endpoints::events_of(e.topics);
+    let h = &e.dest.health;
+    json!({
+        "id": e.id,
+        "url": e.dest.url,
+        "events": events,
+        "statuses": statuses,
+        "format": e.dest.format.as_str(),
+        "enabled": e.dest.disabled.is_none(),
+        "disabled_reason": e.dest.disabled,
+        "created_at": (e.dest.created_at > 0).then(|| rfc3339(e.dest.created_at)),
+        "health": {
+            "failing_since": h.failing_since.map(rfc3339),
+            "failure_streak": h.failures,
+            "last_error": h.last_error,
+        },
+    })
+}
+
+/// A new secret: `whsec_` and 24 random bytes in base64, as Standard Webhooks has it.
+fn new_secret() -> String {
+    use base64::Engine;
+    let mut b = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut b);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(b)
+    )
+}
+
+fn new_id() -> String {
+    let mut b = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut b);
+    format!("ep_{}", hex::encode(b))
+}
+
+fn strings(v: Option<&Value>, at: &str) -> Result<Option<Vec<String>>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::BadRequest(format!("{at}[{i}] must be a string")))
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(_) => Err(ApiError::BadRequest(format!(
+            "{at} must be an array of strings"
+        ))),
+    }
+}
+
+/// The fields of a create or change body; an error names the field.
+fn edit_of(
+    state: &AppState,
+    m: &Map<String, Value>,
+    create: bool,
+) -> Result<EndpointEdit, ApiError> {
+    let known = ["url", "events", "statuses", "format", "enabled", "secret"];
+    if let Some(k) = m
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) || (!create && *k == "secret"))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{k} is not a field of a webhook endpoint (url, events, statuses, format, enabled{})",
+            if create {
+                ", secret"
+            } else {
+                "; rotate-secret changes the secret"
+            }
+        )));
+    }
+    let url = match m.get("url") {
+        None if !create => None,
+        None | Some(Value::Null) => return Err(ApiError::BadRequest("url is required".into())),
+        Some(Value::String(u)) => {
+            let u = u.trim();
+            crate::notify::destination::check_url(u, state.cfg.allow_private_destinations)
+                .map_err(|why| {
+                    ApiError::BadRequest(format!("url {u:?} would never be delivered to: {why}"))
+                })?;
+            Some(u.to_string())
+        }
+        Some(_) => return Err(ApiError::BadRequest("url must be a string".into())),
+    };
+    let events = strings(m.get("events"), "events")?;
+    let statuses = strings(m.get("statuses"), "statuses")?;
+    let topics = match (events, &statuses) {
+        (None, None) if !create => None,
+        (events, statuses) => {
+            let all = || {
+                std::iter::once(endpoints::STATUS_CHANGED.to_string())
+                    .chain(crate::core::alerts::Alert::ALL.map(|a| a.event_type().to_string()))
+                    .collect::<Vec<_>>()
+            };
+            let events = events.unwrap_or_else(all);
+            Some(endpoints::topics_of(&events, statuses.as_deref()).map_err(ApiError::BadRequest)?)
+        }
+    };
+    let format = match m.get("format") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(f)) => Some(Format::parse(f).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "format {f:?} is not one of {}",
+                Format::ALL.map(Format::as_str).join(", ")
+            ))
+        })?),
+        Some(_) => return Err(ApiError::BadRequest("format must be a string".into())),
+    };
+    let enabled = match m.get("enabled") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(ApiError::BadRequest("enabled must be true or false".into())),
+    };
+    Ok(EndpointEdit {
+        url,
+        topics,
+        format,
+        enabled,
+    })
+}
+
+fn settings_error(e: SettingsError) -> ApiError {
+    match e {
+        SettingsError::NoSuchEndpoint(id) => ApiError::Empty(format!("no webhook endpoint {id}")),
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+/// Applies `op` and answers the endpoint `id` as it then is (`extra` added).
+async fn apply(
+    state: &AppState,
+    account: u64,
+    op: EndpointOp,
+    id: &str,
+    extra: Value,
+) -> ApiResult<Value> {
+    let change = NotifyChange {
+        endpoint: Some(op),
+        ..NotifyChange::default()
+    };
+    let n = state
+        .store
+        .set_notify(account, &change)
+        .await?
+        .map_err(settings_error)?;
+    let hooks = n.webhooks();
+    let e = hooks
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+    let mut v = view(e);
+    if let (Some(o), Value::Object(more)) = (v.as_object_mut(), extra) {
+        o.extend(more);
+    }
+    Ok(Success(v))
+}
+
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks",
+    summary = "This account's webhook endpoints, the first (notify.webhook) first",
+    responses((status = 200, description = "The endpoints, secrets never shown", body = doc::Envelope<doc::WebhookEndpoints>)))]
+async fn list(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
+    let a = state
+        .store
+        .account(acct.id)
+        .await?
+        .ok_or(ApiError::InvalidKey)?;
+    let items: Vec<Value> = a.notify.webhooks().iter().map(view).collect();
+    Ok(Success(json!({"count": items.len(), "items": items})))
+}
+
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks",
+    summary = "Add a webhook endpoint; its secret is shown in this answer only",
+    request_body(content = Object, description = "{url, events?, statuses?, format?, enabled?, secret?}"),
+    responses((status = 200, description = "The endpoint with its secret, or 4012 naming the field", body = doc::Envelope<doc::WebhookEndpoint>)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
+    let m = object(&body, "request body")?;
+    let edit = edit_of(&state, &m, true)?;
+    let secret = match m.get("secret") {
+        None | Some(Value::Null) => new_secret(),
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "secret must be a non-empty string".into(),
+            ))
+        }
+    };
+    let now = state.clock.now();
+    let mut dest = WebhookDest::new(
+        edit.url.unwrap_or_default(),
+        secret.clone(),
+        edit.format.unwrap_or_default(),
+        now,
+    );
+    if edit.enabled == Some(false) {
+        dest.set_enabled(false, now);
+    }
+    let endpoint = Endpoint {
+        id: new_id(),
+        dest,
+        topics: edit.topics.unwrap_or_default(),
+    };
+    let id = endpoint.id.clone();
+    let op = EndpointOp::Create {
+        endpoint,
+        max: state.cfg.webhooks.max_per_account,
+    };
+    apply(&state, acct.id, op, &id, json!({"secret": secret})).await
+}
+
+#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", summary = "One webhook endpoint",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The endpoint, or 4031", body = doc::Envelope<doc::WebhookEndpoint>)))]
+async fn read(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Value> {
+    let a = state
+        .store
+        .account(acct.id)
+        .await?
+        .ok_or(ApiError::InvalidKey)?;
+    let hooks = a.notify.webhooks();
+    let e = hooks
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+    Ok(Success(view(e)))
+}
+
+#[utoipa::path(put, path = "/webhooks/{id}", tag = "webhooks",
+    summary = "Change a webhook endpoint; enabled: true re-enables it and resets its failure streak",
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "{url?, events?, statuses?, format?, enabled?}"),
+    responses((status = 200, description = "The endpoint, 4012 naming the field, or 4031", body = doc::Envelope<doc::WebhookEndpoint>)))]
+async fn change(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
+    let edit = edit_of(&state, &object(&body, "request body")?, false)?;
+    let op = EndpointOp::Update {
+        id: id.clone(),
+        edit,
+        now: state.clock.now(),
+    };
+    apply(&state, acct.id, op, &id, json!({})).await
+}
+
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", summary = "Delete a webhook endpoint",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Deleted, or 4031", body = doc::Envelope<doc::WebhookDeleted>)))]
+async fn delete(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Value> {
+    let change = NotifyChange {
+        endpoint: Some(EndpointOp::Delete { id: id.clone() }),
+        ..NotifyChange::default()
+    };
+    state
+        .store
+        .set_notify(acct.id, &change)
+        .await?
+        .map_err(settings_error)?;
+    Ok(Success(json!({"id": id, "deleted": true})))
+}
+
+#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks",
+    summary = "A new secret, shown once; the old one keeps signing for grace_seconds (default 86400)",
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "{grace_seconds?}"),
+    responses((status = 200, description = "The endpoint with its new secret, or 4031", body = doc::Envelope<doc::WebhookEndpoint>)))]
+async fn rotate(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Value> {
+    let grace = match &body {
+        Value::Null => 86_400,
+        b => match object(b, "request body")?.get("grace_seconds") {
+            None | Some(Value::Null) => 86_400,
+            Some(v) => v
+                .as_i64()
+                .filter(|g| (0..=30 * 86_400).contains(g))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "grace_seconds must be a whole number of seconds from 0 to 2592000".into(),
+                    )
+                })?,
+        },
+    };
+    let secret = new_secret();
+    let now = state.clock.now();
+    let op = EndpointOp::Rotate {
+        id: id.clone(),
+        secret: secret.clone(),
+        now,
+        grace,
+    };
+    let until = (grace > 0).then(|| rfc3339(now + grace));
+    apply(
+        &state,
+        acct.id,
+        op,
+        &id,
+        json!({"secret": secret, "previous_secret_expires_at": until}),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
+    summary = "Send the endpoint a signed test message now; the answer says what it replied",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "{delivered, code, error}, or 4031", body = doc::Envelope<doc::WebhookTested>)))]
+async fn test(
+    State(state): State<AppState>,
+    Caller(acct): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Value> {
+    let a = state
+        .store
+        .account(acct.id)
+        .await?
+        .ok_or(ApiError::InvalidKey)?;
+    let dest = a
+        .notify
+        .webhook_dest(Some(&id))
+        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+    let sent = super::webhook_test::send(&state, &id, dest).await;
+    Ok(Success(sent))
+}
