@@ -278,3 +278,44 @@ fn bad_endpoint_input_is_refused_naming_the_field_and_writes_nothing() {
     assert_eq!(code(&g.get_as(KEY_B, "/v2/webhooks")), 200);
     assert_eq!(endpoints(&g).len(), 1);
 }
+
+/// Each provider's format, read by a receiver written from that provider's
+/// documentation: a second gateway's `/hooks/aftership` and `/hooks/trackingmore`
+/// (v2) take what the first one sends and move the parcel.
+#[test]
+fn the_aftership_and_trackingmore_formats_are_taken_by_receivers_of_those_providers() {
+    use crate::signing::{push_config, AFTERSHIP_SECRET, TM_EMAIL};
+    let receiver = Gateway::with_config(&push_config());
+    let sender = Gateway::with_config(&config(""));
+    for (number, format, secret, path) in [
+        (
+            "SANDBOX-DELIVERED-41",
+            "aftership",
+            AFTERSHIP_SECRET,
+            "/hooks/aftership",
+        ),
+        // TrackingMore v2 signs `verifyInfo` with the account email; the endpoint's
+        // secret takes its place, so a v2 receiver configured with it verifies.
+        (
+            "SANDBOX-DELIVERED-42",
+            "trackingmore-v2",
+            TM_EMAIL,
+            "/hooks/trackingmore",
+        ),
+    ] {
+        receiver.create(number, "sandbox");
+        let e = create(
+            &sender,
+            json!({"url": format!("{}{path}", receiver.base), "format": format, "secret": secret}),
+        );
+        delivered(&sender, number);
+        receiver.wait_until(
+            10,
+            &format!("{format}: the receiver's parcel delivered"),
+            |g| g.status_of("sandbox", number) == "delivered",
+        );
+        // The next format is checked alone.
+        let id = e["id"].as_str().unwrap();
+        assert_eq!(code(&sender.delete(&format!("/v2/webhooks/{id}"))), 200);
+    }
+}
