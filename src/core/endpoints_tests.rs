@@ -140,3 +140,80 @@ fn a_config_restating_the_settings_keeps_the_endpoints_made_through_the_api() {
     assert_eq!((first.format, first.created_at), (Format::Aftership, 10));
     assert_eq!(first.secrets, vec!["whsec_cfg"]);
 }
+
+fn two_endpoints() -> Notify {
+    let mut n = Notify {
+        webhook: Some(dest()),
+        ..Notify::default()
+    };
+    n.endpoints.push(Endpoint {
+        id: "ep_stalls".into(),
+        dest: dest(),
+        topics: vec![Topic::Alert(Alert::Stalled)],
+    });
+    n
+}
+
+#[test]
+fn a_status_change_makes_one_webhook_job_per_endpoint_the_first_keeping_its_id() {
+    use crate::core::model::{Parcel, Transition};
+    use crate::core::rules::{Job, JobState};
+    let t = crate::core::model::fixtures::tracking(0);
+    let prev = Parcel::new("dhl", "JD1", 0);
+    let next = Parcel {
+        status: Status::Delivered,
+        seq: 1,
+        ..prev.clone()
+    };
+    let tr = Transition {
+        seq: 1,
+        from: Status::Pending,
+        from_substatus: None,
+        to: Status::Delivered,
+        to_substatus: None,
+        at: 5,
+        source: "push:native".into(),
+    };
+    let jobs = crate::core::fanout::jobs_for(&t, &two_endpoints(), &prev, &next, &tr, 5);
+    let hooks: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.channel == Channel::Webhook)
+        .collect();
+    assert_eq!(hooks.len(), 2);
+    assert_eq!(
+        hooks[0].id,
+        Job::id_for(7, "dhl", "JD1", 1, Channel::Webhook)
+    );
+    assert_eq!(
+        (hooks[0].endpoint.as_deref(), hooks[0].state),
+        (None, JobState::Pending)
+    );
+    assert!(hooks[0].derived_id() && !hooks[1].derived_id());
+    assert_eq!(hooks[1].endpoint.as_deref(), Some("ep_stalls"));
+    assert_eq!(hooks[1].state, JobState::Skipped, "it takes stalls only");
+    assert_ne!(hooks[0].id, hooks[1].id);
+}
+
+#[test]
+fn an_alert_goes_to_the_endpoints_that_take_it_only() {
+    use crate::core::alerts::{alert_jobs, Fired};
+    let t = crate::core::model::fixtures::tracking(0);
+    let p = crate::core::model::Parcel::new("dhl", "JD1", 0);
+    let mut n = two_endpoints();
+    n.rules.webhook = vec![Topic::Status(Status::Delivered)];
+    let fired = Fired {
+        alert: Alert::Stalled,
+        at: 0,
+    };
+    let jobs = alert_jobs(&t, &p, &n, fired, 10);
+    let to: Vec<_> = jobs
+        .iter()
+        .map(|j| (j.channel, j.endpoint.as_deref()))
+        .collect();
+    assert_eq!(to, vec![(Channel::Webhook, Some("ep_stalls"))]);
+    n.disable(Channel::Webhook, Some("ep_stalls"), "gone".into());
+    assert!(
+        alert_jobs(&t, &p, &n, fired, 10).is_empty(),
+        "not to a switched-off one"
+    );
+}

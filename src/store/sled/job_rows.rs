@@ -356,6 +356,25 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_row_of_the_release_before_endpoints_reads_as_a_job_to_the_first() {
+        let tries = vec![attempt(1)];
+        let row = postcard::to_extend(&JobV1::from(&job()), vec![JOB_ROW_V2]).unwrap();
+        let row = postcard::to_extend(&tries, row).unwrap();
+        assert_eq!(decode(&row).unwrap(), (job(), tries.clone()));
+        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        assert_eq!(alone.endpoint, None);
+        let to_second = Job {
+            endpoint: Some("ep_2".into()),
+            ..job()
+        };
+        let row = encode(&to_second, &tries);
+        assert_eq!(row[0], JOB_ROW_V3);
+        assert_eq!(decode(&row).unwrap(), (to_second.clone(), tries));
+        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        assert_eq!(alone, to_second);
+    }
+
+    #[test]
     fn a_damaged_row_is_an_error_naming_the_table() {
         let mut row = encode(&job(), &[attempt(1)]);
         row.truncate(row.len() - 3);
