@@ -20,6 +20,7 @@ mod realtime;
 mod settings;
 mod trackings;
 mod v4;
+mod webhook_input;
 mod webhook_test;
 mod webhooks;
 
