@@ -25,9 +25,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(test))
 }
 
+/// The caller's account as stored.
+async fn account(state: &AppState, id: u64) -> Result<crate::store::types::Account, ApiError> {
+    state.store.account(id).await?.ok_or(ApiError::InvalidKey)
+}
+
+/// The 4031 of an id no endpoint has.
+fn no_such(id: &str) -> ApiError {
+    ApiError::Empty(format!("no webhook endpoint {id}"))
+}
+
 fn settings_error(e: SettingsError) -> ApiError {
     match e {
-        SettingsError::NoSuchEndpoint(id) => ApiError::Empty(format!("no webhook endpoint {id}")),
+        SettingsError::NoSuchEndpoint(id) => no_such(&id),
         other => ApiError::BadRequest(other.to_string()),
     }
 }
@@ -53,7 +63,7 @@ async fn apply(
     let e = hooks
         .iter()
         .find(|e| e.id == id)
-        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+        .ok_or_else(|| no_such(id))?;
     let mut v = view(e);
     if let (Some(o), Value::Object(more)) = (v.as_object_mut(), extra) {
         o.extend(more);
@@ -65,11 +75,7 @@ async fn apply(
     summary = "This account's webhook endpoints, the first (notify.webhook) first",
     responses((status = 200, description = "The endpoints, secrets never shown", body = doc::Envelope<doc::WebhookEndpoints>)))]
 async fn list(State(state): State<AppState>, Caller(acct): Caller) -> ApiResult<Value> {
-    let a = state
-        .store
-        .account(acct.id)
-        .await?
-        .ok_or(ApiError::InvalidKey)?;
+    let a = account(&state, acct.id).await?;
     let items: Vec<Value> = a.notify.webhooks().iter().map(view).collect();
     Ok(Success(json!({"count": items.len(), "items": items})))
 }
@@ -125,16 +131,12 @@ async fn read(
     Caller(acct): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Value> {
-    let a = state
-        .store
-        .account(acct.id)
-        .await?
-        .ok_or(ApiError::InvalidKey)?;
+    let a = account(&state, acct.id).await?;
     let hooks = a.notify.webhooks();
     let e = hooks
         .iter()
         .find(|e| e.id == id)
-        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+        .ok_or_else(|| no_such(&id))?;
     Ok(Success(view(e)))
 }
 
@@ -231,15 +233,11 @@ async fn test(
     Caller(acct): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Value> {
-    let a = state
-        .store
-        .account(acct.id)
-        .await?
-        .ok_or(ApiError::InvalidKey)?;
+    let a = account(&state, acct.id).await?;
     let dest = a
         .notify
         .webhook_dest(Some(&id))
-        .ok_or_else(|| ApiError::Empty(format!("no webhook endpoint {id}")))?;
+        .ok_or_else(|| no_such(&id))?;
     let sent = super::webhook_test::send(&state, &id, dest).await;
     Ok(Success(sent))
 }
