@@ -52,6 +52,8 @@ fn metrics_count_requests_pushes_transitions_polls_and_notifications() {
         "trackgate_delivery_seconds_bucket{channel=\"webhook\",le=",
         "trackgate_outbox_pending 0",
         "trackgate_outbox_lag_seconds",
+        // Per endpoint: the account's first one.
+        "endpoint=\"ep_default\",outcome=\"delivered\"} 2",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
