@@ -106,10 +106,30 @@ fn take_job(format: u8, rest: &[u8]) -> postcard::Result<(Job, &[u8])> {
     }
 }
 
-/// The job of a row alone, in any compact format (what [`super::decode`] reads
-/// for the `Jobs` table).
-pub(super) fn job_alone(format: u8, rest: &[u8]) -> postcard::Result<Job> {
-    take_job(format, rest).map(|(j, _)| j)
+/// The job of a row alone, its tries left unread: what claims and lists read.
+pub(super) fn decode_job(bytes: &[u8]) -> Result<Job, StoreError> {
+    let err = |message: String| StoreError::Decode {
+        tree: T::Jobs.name(),
+        message,
+    };
+    match bytes.split_first() {
+        Some((&format, rest)) if [COMPACT_V1, JOB_ROW_V2, JOB_ROW_V3].contains(&format) => {
+            take_job(format, rest)
+                .map(|(j, _)| j)
+                .map_err(|e| err(e.to_string()))
+        }
+        _ => Err(err("not in the compact encoding".into())),
+    }
+}
+
+impl super::SledStore {
+    /// A job alone (see [`decode_job`]).
+    pub(super) fn job_alone(&self, id: &[u8]) -> Result<Option<Job>, StoreError> {
+        self.tree(T::Jobs)
+            .get(id)?
+            .map(|v| decode_job(&v))
+            .transpose()
+    }
 }
 
 /// A job and its tries, oldest first.
@@ -315,7 +335,7 @@ pub(super) mod tests {
         let tries = [attempt(1), attempt(2)];
         let row = encode(&job(), &tries);
         assert_eq!(decode(&row).unwrap(), (job(), tries.to_vec()));
-        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        let alone = decode_job(&row).unwrap();
         assert_eq!(alone, job(), "the claim reads the job alone");
     }
 
@@ -351,7 +371,7 @@ pub(super) mod tests {
             ..attempt(1)
         };
         assert_eq!(read_tries, vec![want]);
-        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        let alone = decode_job(&row).unwrap();
         assert_eq!(alone, job());
     }
 
@@ -361,7 +381,7 @@ pub(super) mod tests {
         let row = postcard::to_extend(&JobV1::from(&job()), vec![JOB_ROW_V2]).unwrap();
         let row = postcard::to_extend(&tries, row).unwrap();
         assert_eq!(decode(&row).unwrap(), (job(), tries.clone()));
-        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        let alone = decode_job(&row).unwrap();
         assert_eq!(alone.endpoint, None);
         let to_second = Job {
             endpoint: Some("ep_2".into()),
@@ -370,7 +390,7 @@ pub(super) mod tests {
         let row = encode(&to_second, &tries);
         assert_eq!(row[0], JOB_ROW_V3);
         assert_eq!(decode(&row).unwrap(), (to_second.clone(), tries));
-        let alone: Job = super::super::decode(T::Jobs, &row).unwrap();
+        let alone = decode_job(&row).unwrap();
         assert_eq!(alone, to_second);
     }
 

@@ -90,7 +90,7 @@ impl SledStore {
         &'a self,
         ids: impl Iterator<Item = Result<Vec<u8>, StoreError>> + 'a,
     ) -> impl Iterator<Item = Result<Job, StoreError>> + 'a {
-        ids.filter_map(|id| id.and_then(|id| self.get::<Job>(T::Jobs, &id)).transpose())
+        ids.filter_map(|id| id.and_then(|id| self.job_alone(&id)).transpose())
     }
 
     /// Every job about one tracking of an account, newest first. A job's id derives
@@ -112,12 +112,12 @@ impl SledStore {
             let seq = super::be_u64(&k?[prefix.len()..]);
             for channel in Channel::ALL {
                 let id = Job::id_for(account, carrier, number, seq, channel);
-                jobs.extend(self.get::<Job>(T::Jobs, id.as_bytes())?);
+                jobs.extend(self.job_alone(id.as_bytes())?);
             }
         }
         let alerts = keys::alert_jobs(account, carrier, number);
         for k in self.tree(T::AlertJobs).scan_prefix(&alerts).keys() {
-            jobs.extend(self.get::<Job>(T::Jobs, &k?[alerts.len()..])?);
+            jobs.extend(self.job_alone(&k?[alerts.len()..])?);
         }
         jobs.sort_unstable_by(|x, y| (y.created_at, &y.id).cmp(&(x.created_at, &x.id)));
         Ok(jobs)

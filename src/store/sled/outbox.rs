@@ -46,7 +46,7 @@ impl Outbox for SledStore {
             if out.len() == limit || leases.contains_key(id) {
                 continue;
             }
-            let Some(job) = self.get::<Job>(T::Jobs, id)? else {
+            let Some(job) = self.job_alone(id)? else {
                 continue;
             };
             leases.insert(id.to_vec(), until);
