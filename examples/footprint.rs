@@ -1,7 +1,8 @@
 //! Where the bytes go: loads trackings the way shops do (`/v2/trackings/batch`, 40
 //! per call, 16 calls in flight), optionally gives each a number of status changes
-//! (signed native pushes of 1000), then reports the server's RSS, stops it and runs
-//! `trackgate footprint` on its store.
+//! (signed native pushes of 1000), then reports the server's RSS, again after a
+//! restart and reads of up to 10,000 of the trackings, and runs `trackgate
+//! footprint` on its store.
 //!
 //! ```text
 //! cargo build --release --bin trackgate --examples
@@ -114,15 +115,42 @@ async fn main() {
 
     let rss = rss_mib(gw.child.id());
     let before_stop = gw.data_bytes();
+    // Again after a restart, once a sample of trackings has been read back.
+    gw.restart();
+    let base = format!("http://{}", gw.addr);
+    let (h, b) = (http.clone(), base.clone());
+    let sample = n.min(10_000);
+    each(sample, 16, move |i| {
+        let (h, b) = (h.clone(), b.clone());
+        async move {
+            let r = h
+                .get(format!(
+                    "{b}/v2/trackings/usps/{}",
+                    number(i * (n / sample.max(1)))
+                ))
+                .header("Trackingmore-Api-Key", KEY)
+                .send()
+                .await
+                .expect("the gateway answers");
+            assert!(r.status().is_success());
+        }
+    })
+    .await;
+    let rss_restarted = rss_mib(gw.child.id());
     gw.stop();
     if std::env::var("TRACKGATE_BENCH_POSTGRES").is_ok() {
-        println!("\nserver RSS after the load: {rss:.0} MiB\n");
+        println!("\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB\n");
     } else {
         println!(
-            "\nserver RSS after the load: {rss:.0} MiB; data dir {:.0} MiB ({:.0} bytes per tracking)\n",
+            "\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB; data dir {:.0} MiB ({:.0} bytes per tracking)\n",
             before_stop as f64 / (1024.0 * 1024.0),
             before_stop as f64 / n.max(1) as f64
         );
+    }
+    if std::env::var("TRACKGATE_BENCH_POSTGRES").is_err() {
+        for (name, bytes) in gw.data_files() {
+            println!("  {name}: {:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+        }
     }
     let out = Command::new("target/release/trackgate")
         .args(["footprint", "--config"])

@@ -74,6 +74,27 @@ impl Gateway {
         trackgate::store::dir_bytes(&self._dir.path().join("data"))
     }
 
+    /// The data directory's entries and their sizes (a directory's summed), by name.
+    pub fn data_files(&self) -> Vec<(String, u64)> {
+        let data = self._dir.path().join("data");
+        let mut files: Vec<(String, u64)> = std::fs::read_dir(&data)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                let path = e.path();
+                let bytes = if path.is_dir() {
+                    trackgate::store::dir_bytes(&path)
+                } else {
+                    e.metadata().map(|m| m.len()).unwrap_or(0)
+                };
+                (e.file_name().to_string_lossy().into_owned(), bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
     /// The config file the gateway was started with.
     pub fn config_path(&self) -> std::path::PathBuf {
         self._dir.path().join("config.yaml")
@@ -100,44 +121,57 @@ impl Gateway {
             ),
         )
         .unwrap();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--config"])
-            .arg(&cfg)
-            .env(
-                "RUST_LOG",
-                std::env::var("BENCH_LOG").unwrap_or("warn".into()),
-            )
-            // Ours, not a config key of the gateway's.
-            .env_remove("TRACKGATE_BENCH_POSTGRES")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("build first: cargo build --release --bin trackgate --examples");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let mut said = Vec::new();
-        let addr = loop {
-            let Some(Ok(l)) = lines.next() else {
-                panic!("the gateway did not start:\n{}", said.join("\n"));
-            };
-            if let Some(a) = l.split("listening on ").nth(1) {
-                break a.trim().to_string();
-            }
-            said.push(l);
-        };
-        // With BENCH_LOG (a RUST_LOG filter for the gateway), its log goes to stderr.
-        let echo = std::env::var("BENCH_LOG").is_ok();
-        std::thread::spawn(move || {
-            for l in lines.map_while(Result::ok) {
-                if echo {
-                    eprintln!("[gw] {l}");
-                }
-            }
-        });
+        let (child, addr) = spawn(&cfg);
         Gateway {
             child,
             addr,
             _dir: dir,
         }
     }
+
+    /// Stops the gateway gracefully and starts it again on the same data (and a
+    /// new port).
+    pub fn restart(&mut self) {
+        self.stop();
+        (self.child, self.addr) = spawn(&self.config_path());
+    }
+}
+
+/// Starts `target/release/trackgate serve` on `cfg`; returns it and its address.
+fn spawn(cfg: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(cfg)
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_LOG").unwrap_or("warn".into()),
+        )
+        // Ours, not a config key of the gateway's.
+        .env_remove("TRACKGATE_BENCH_POSTGRES")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("build first: cargo build --release --bin trackgate --examples");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = Vec::new();
+    let addr = loop {
+        let Some(Ok(l)) = lines.next() else {
+            panic!("the gateway did not start:\n{}", said.join("\n"));
+        };
+        if let Some(a) = l.split("listening on ").nth(1) {
+            break a.trim().to_string();
+        }
+        said.push(l);
+    };
+    // With BENCH_LOG (a RUST_LOG filter for the gateway), its log goes to stderr.
+    let echo = std::env::var("BENCH_LOG").is_ok();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if echo {
+                eprintln!("[gw] {l}");
+            }
+        }
+    });
+    (child, addr)
 }
 
 /// With `TRACKGATE_BENCH_POSTGRES` (an admin URL such as

@@ -11,6 +11,7 @@ mod account_rows;
 mod accounts;
 mod alerts;
 mod durability;
+mod engine;
 mod export;
 mod failure;
 mod group;
@@ -89,12 +90,9 @@ impl SledStore {
     ) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Engine(format!("{}: {e}", dir.display())))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-            // Every write waits for a flush of its own (group commit, below), so
-            // sled's timer flush would only add work.
-            .flush_every_ms(None)
+        let format = engine::Format::of(dir);
+        let db = format
+            .config(dir, cache_mb.saturating_mul(1024 * 1024))
             .open()
             .map_err(|e| match e {
                 // sled says so only in the message.
