@@ -110,7 +110,14 @@ impl Gateway {
 
     pub fn start(api_key: &str, extra: &str) -> Gateway {
         warn_if_stale(BIN);
-        let dir = tempfile::tempdir().unwrap();
+        // With BENCH_KEEP set, the data directory outlives the run (to reopen it).
+        let dir = tempfile::Builder::new()
+            .disable_cleanup(std::env::var_os("BENCH_KEEP").is_some())
+            .tempdir()
+            .unwrap();
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            eprintln!("data kept in {}", dir.path().display());
+        }
         let cfg = dir.path().join("config.yaml");
         std::fs::write(
             &cfg,

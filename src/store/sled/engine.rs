@@ -8,6 +8,18 @@
 
 use std::path::Path;
 
+/// sled sizes its cache by the key and value bytes of the pages it holds; a cached
+/// page takes about five times that in memory (its nodes, each key and value's own
+/// allocation, the cache's bookkeeping). Measured at 1M trackings: raising sled's
+/// count by 60 MiB raised the process's RSS by 308 MiB. So sled is given a fifth of
+/// `store.cache_mb`, which then bounds what the cache itself takes.
+const MEMORY_PER_COUNTED_BYTE: u64 = 5;
+
+/// The capacity to give sled for a page cache that takes `cache_mb` MiB.
+pub(super) fn cache_capacity(cache_mb: u64) -> u64 {
+    cache_mb.saturating_mul(1024 * 1024) / MEMORY_PER_COUNTED_BYTE
+}
+
 /// The settings a directory's pages are written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Format {

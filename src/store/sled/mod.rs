@@ -92,7 +92,7 @@ impl SledStore {
             .map_err(|e| StoreError::Engine(format!("{}: {e}", dir.display())))?;
         let format = engine::Format::of(dir);
         let db = format
-            .config(dir, cache_mb.saturating_mul(1024 * 1024))
+            .config(dir, engine::cache_capacity(cache_mb))
             .open()
             .map_err(|e| match e {
                 // sled says so only in the message.
