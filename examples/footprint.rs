@@ -1,8 +1,8 @@
 //! Where the bytes go: loads trackings the way shops do (`/v2/trackings/batch`, 40
 //! per call, 16 calls in flight), optionally gives each a number of status changes
 //! (signed native pushes of 1000), then reports the server's RSS, again after a
-//! restart and reads of up to 10,000 of the trackings, and runs `trackgate
-//! footprint` on its store.
+//! restart and reads of up to 10,000 of the trackings (and 10 s after them), and
+//! runs `trackgate footprint` on its store.
 //!
 //! ```text
 //! cargo build --release --bin trackgate --examples
@@ -137,12 +137,15 @@ async fn main() {
     })
     .await;
     let rss_restarted = rss_mib(gw.child.id());
+    // What the restart's recovery left behind, once the allocator has returned it.
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    let rss_idle = rss_mib(gw.child.id());
     gw.stop();
     if std::env::var("TRACKGATE_BENCH_POSTGRES").is_ok() {
-        println!("\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB\n");
+        println!("\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB, 10 s later {rss_idle:.0} MiB\n");
     } else {
         println!(
-            "\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB; data dir {:.0} MiB ({:.0} bytes per tracking)\n",
+            "\nserver RSS after the load: {rss:.0} MiB; after a restart and {sample} reads: {rss_restarted:.0} MiB, 10 s later {rss_idle:.0} MiB; data dir {:.0} MiB ({:.0} bytes per tracking)\n",
             before_stop as f64 / (1024.0 * 1024.0),
             before_stop as f64 / n.max(1) as f64
         );
