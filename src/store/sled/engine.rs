@@ -109,6 +109,34 @@ mod tests {
         db.insert(b"k", b"v").unwrap();
     }
 
+    #[tokio::test]
+    async fn a_store_an_earlier_release_made_opens_uncompressed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // As releases before compression created it: sled's defaults.
+            let db = sled::Config::new().path(dir.path()).open().unwrap();
+            db.open_tree(super::super::rows::ROWS)
+                .unwrap()
+                .insert(b"kept", &b"as it was"[..])
+                .unwrap();
+            db.flush().unwrap();
+        }
+        for _ in 0..2 {
+            let store = super::super::SledStore::open(
+                dir.path(),
+                16,
+                crate::core::schedule::PollPolicy::default(),
+            )
+            .await
+            .expect("an uncompressed directory opens");
+            assert_eq!(
+                store.inner.rows.get(b"kept").unwrap().as_deref(),
+                Some(&b"as it was"[..])
+            );
+        }
+        assert!(!Format::of(dir.path()).compressed);
+    }
+
     #[test]
     fn compressed_pages_read_back_from_disk() {
         let dir = tempfile::tempdir().unwrap();
