@@ -91,55 +91,31 @@ impl From<AccountV2> for Account {
     }
 }
 
-/// An account row as releases with shop connectors and before alerts wrote it.
+/// An account row as releases with shop connectors wrote it, before alerts
+/// ([`AccountV3`]) and before webhook endpoints ([`AccountV4`]): the two differ
+/// only in their notification settings, `N`.
 #[derive(Serialize, Deserialize)]
-pub(super) struct AccountV3 {
+pub(super) struct AccountRow<N> {
     id: u64,
     email: String,
     key_sha256s: Vec<String>,
     created_at: i64,
     disabled_at: Option<i64>,
-    notify: NotifyV1,
+    notify: N,
     name: Option<String>,
     logo_url: Option<String>,
     timezone: Option<String>,
     connect: crate::core::connect::settings::ConnectSettings,
 }
 
-impl From<AccountV3> for Account {
-    fn from(a: AccountV3) -> Account {
-        Account {
-            id: a.id,
-            email: a.email,
-            key_sha256s: a.key_sha256s,
-            created_at: a.created_at,
-            disabled_at: a.disabled_at,
-            notify: a.notify.into(),
-            name: a.name,
-            logo_url: a.logo_url,
-            timezone: a.timezone,
-            connect: a.connect,
-        }
-    }
-}
+/// An account row as releases with shop connectors and before alerts wrote it.
+pub(super) type AccountV3 = AccountRow<NotifyV1>;
 
 /// An account row as releases with alerts and before webhook endpoints wrote it.
-#[derive(Serialize, Deserialize)]
-pub(super) struct AccountV4 {
-    id: u64,
-    email: String,
-    key_sha256s: Vec<String>,
-    created_at: i64,
-    disabled_at: Option<i64>,
-    notify: NotifyV2,
-    name: Option<String>,
-    logo_url: Option<String>,
-    timezone: Option<String>,
-    connect: crate::core::connect::settings::ConnectSettings,
-}
+pub(super) type AccountV4 = AccountRow<NotifyV2>;
 
-impl From<AccountV4> for Account {
-    fn from(a: AccountV4) -> Account {
+impl<N: Into<crate::core::settings::Notify>> From<AccountRow<N>> for Account {
+    fn from(a: AccountRow<N>) -> Account {
         Account {
             id: a.id,
             email: a.email,
