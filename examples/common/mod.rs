@@ -111,11 +111,12 @@ impl Gateway {
     pub fn start(api_key: &str, extra: &str) -> Gateway {
         warn_if_stale(BIN);
         // With BENCH_KEEP set, the data directory outlives the run (to reopen it).
+        let keep = std::env::var_os("BENCH_KEEP").is_some();
         let dir = tempfile::Builder::new()
-            .disable_cleanup(std::env::var_os("BENCH_KEEP").is_some())
+            .disable_cleanup(keep)
             .tempdir()
             .unwrap();
-        if std::env::var_os("BENCH_KEEP").is_some() {
+        if keep {
             eprintln!("data kept in {}", dir.path().display());
         }
         let cfg = dir.path().join("config.yaml");
