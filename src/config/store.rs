@@ -19,8 +19,8 @@ pub struct StoreConfig {
     pub backend: StoreBackend,
     /// PostgreSQL URL (`postgres://user:password@host:5432/db`); postgres only.
     pub url: Secret,
-    /// Memory for sled's page cache, MiB (sled is given a fifth: it counts only key
-    /// and value bytes; `store::sled::engine`).
+    /// Memory for sled's page cache, MiB: the cached pages, decompressed
+    /// (`store::sled::engine`).
     pub cache_mb: u64,
     /// PostgreSQL connections per node.
     pub pool_size: u32,
