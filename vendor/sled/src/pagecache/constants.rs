@@ -27,6 +27,11 @@ pub(crate) const BATCH_MANIFEST_PID: PageId = PageId::max_value() - 666;
 pub(crate) const PAGE_CONSOLIDATION_THRESHOLD: usize = 10;
 pub(crate) const SEGMENT_CLEANUP_THRESHOLD: usize = 50;
 
+/// trackgate: a segment whose live share falls to this percentage is drained
+/// (its pages rewritten at the tip) and then reused. Upstream drains at
+/// [`SEGMENT_CLEANUP_THRESHOLD`].
+pub(crate) const SEGMENT_DRAIN_THRESHOLD: usize = 70;
+
 // Allows for around 1 trillion items to be stored
 // 2^37 * (assuming 50% node fill, 8 items per leaf)
 // and well below 1% of nodes being non-leaf nodes.
