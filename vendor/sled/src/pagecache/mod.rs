@@ -434,6 +434,14 @@ impl<'a> RecoveryGuard<'a> {
     }
 }
 
+/// trackgate: `n` entries sized as the mean of the first and the last.
+fn sampled(n: usize, size_of: impl Fn(usize) -> usize) -> u64 {
+    match n {
+        0 => 0,
+        n => (n * (size_of(0) + size_of(n - 1)) / 2) as u64,
+    }
+}
+
 /// A page consists of a sequence of state transformations
 /// with associated storage parameters like disk pos, lsn, time.
 #[derive(Debug, Clone)]
@@ -503,26 +511,11 @@ impl Page {
                 // (summing them all cost 6% of a push's CPU).
                 let per_entry = 2 * std::mem::size_of::<IVec>() as u64 + 32;
                 let bytes = match &node.data {
-                    crate::node::Data::Leaf(leaf) => {
-                        let n = leaf.keys.len();
-                        let sampled = match (leaf.keys.first(), leaf.keys.last()) {
-                            (Some(k0), Some(kn)) => {
-                                k0.len()
-                                    + leaf.values[0].len()
-                                    + kn.len()
-                                    + leaf.values[n - 1].len()
-                            }
-                            _ => 0,
-                        };
-                        (n * sampled / 2) as u64
-                    }
+                    crate::node::Data::Leaf(leaf) => sampled(leaf.keys.len(), |i| {
+                        leaf.keys[i].len() + leaf.values[i].len()
+                    }),
                     crate::node::Data::Index(index) => {
-                        let n = index.keys.len();
-                        let sampled = match (index.keys.first(), index.keys.last()) {
-                            (Some(k0), Some(kn)) => k0.len() + kn.len(),
-                            _ => 0,
-                        };
-                        (n * (sampled / 2 + 8)) as u64
+                        sampled(index.keys.len(), |i| index.keys[i].len() + 8)
                     }
                 };
                 std::mem::size_of::<crate::node::Node>() as u64
