@@ -86,6 +86,22 @@ impl Format {
 mod tests {
     use super::*;
 
+    /// Opens `config` once the db this process just closed there lets go of its
+    /// lock (sled's background threads release it shortly after the drop).
+    fn reopen(config: sled::Config) -> sled::Db {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match config.open() {
+                Err(e)
+                    if e.to_string().contains("lock") && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                opened => return opened.expect("the store opens"),
+            }
+        }
+    }
+
     #[test]
     fn a_new_directory_gets_compressed_pages() {
         let dir = tempfile::tempdir().unwrap();
@@ -103,10 +119,7 @@ mod tests {
         drop(old.config(dir.path(), 1 << 20).open().unwrap());
         assert_eq!(Format::of(dir.path()), old);
         // And sled opens it again with what we read.
-        let db = Format::of(dir.path())
-            .config(dir.path(), 1 << 20)
-            .open()
-            .unwrap();
+        let db = reopen(Format::of(dir.path()).config(dir.path(), 1 << 20));
         db.insert(b"k", b"v").unwrap();
     }
 
@@ -145,7 +158,7 @@ mod tests {
         }
         assert_eq!(Format::of(dir.path()), Format::NEW);
         // A 1 MiB cache: most pages come back from disk, decompressed.
-        let db = Format::NEW.config(dir.path(), 1 << 20).open().unwrap();
+        let db = reopen(Format::NEW.config(dir.path(), 1 << 20));
         for i in (0..20_000u32).step_by(7) {
             assert_eq!(
                 db.get(i.to_be_bytes()).unwrap().unwrap(),
