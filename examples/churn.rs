@@ -1,9 +1,9 @@
 //! Does the disk come back? A sled store under retention, in rounds of a
 //! simulated day: each round registers `--per-round` trackings, marks those of
 //! `--delivered-after` rounds ago delivered, and runs the retention pass for
-//! `retention.after_final` = `--keep` rounds. It prints the data directory's size
-//! and the live trackings after each round (sled flushed), then (sled) again
-//! after a reopen.
+//! `retention.after_final` = `--keep` rounds. It prints the data directory's size,
+//! what the rows in it take, and the live trackings after each round (sled
+//! flushed), then (sled) again after a reopen.
 //!
 //! ```text
 //! cargo run --release --example churn -- [--per-round 20000] [--rounds 30] [--delivered-after 2] [--keep 3]
@@ -33,6 +33,13 @@ fn tracking(i: u64) -> NewTracking {
 
 fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
+}
+
+/// What the rows themselves take: keys and values as stored (sled), or the
+/// relations' sizes (PostgreSQL), from `trackgate footprint`'s count.
+async fn rows_bytes(store: &Store) -> u64 {
+    let tables = store.footprint().await.unwrap();
+    tables.iter().map(|t| t.bytes).sum()
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -66,7 +73,9 @@ async fn main() {
         .await
         .unwrap()
         .id;
-    println!("| round | live trackings | store MiB | deleted this round |\n|---|---|---|---|");
+    println!(
+        "| round | live trackings | store MiB | rows MiB | deleted this round |\n|---|---|---|---|---|"
+    );
     let mut live: i64 = 0;
     for r in 0..rounds {
         let now = t0 + r as i64 * DAY;
@@ -98,12 +107,21 @@ async fn main() {
             .unwrap();
         live -= pass.trackings as i64;
         store.flush().unwrap();
-        println!("| {r} | {live} | {:.0} | {} |", mib(size()), pass.trackings);
+        println!(
+            "| {r} | {live} | {:.0} | {:.1} | {} |",
+            mib(size()),
+            mib(rows_bytes(&store).await),
+            pass.trackings
+        );
     }
     if pg.is_none() {
         drop(store);
         let store = open().await.unwrap();
         store.flush().unwrap();
-        println!("| reopened | {live} | {:.0} | |", mib(size()));
+        println!(
+            "| reopened | {live} | {:.0} | {:.1} | |",
+            mib(size()),
+            mib(rows_bytes(&store).await)
+        );
     }
 }
