@@ -8,18 +8,6 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Turns off transparent huge pages for this process. Where the kernel backs every
-/// large mapping with 2 MiB pages (`/sys/kernel/mm/transparent_hugepage/enabled` at
-/// `always`, as on many servers), a page the allocator has only partly used, or
-/// partly freed, stays resident whole: at 1M trackings the gateway held 297 MiB after
-/// the load with them and 254 MiB without (BENCHMARKS.md). Redis and MongoDB
-/// advise the same. Where the call is refused, the gateway runs as it would have.
-fn no_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
-        tracing::debug!("transparent huge pages left as the system sets them: {e}");
-    }
-}
 use std::path::PathBuf;
 use std::process::ExitCode;
 use trackgate::config::{self, Config};
@@ -292,6 +280,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// Turns off transparent huge pages for this process. Where the kernel backs every
+/// large mapping with 2 MiB pages (`/sys/kernel/mm/transparent_hugepage/enabled` at
+/// `always`, as on many servers), a page the allocator has only partly used, or
+/// partly freed, stays resident whole: at 1M trackings the gateway held 297 MiB after
+/// the load with them and 254 MiB without (BENCHMARKS.md). Redis and MongoDB
+/// advise the same. Where the call is refused, the gateway runs as it would have.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!("transparent huge pages left as the system sets them: {e}");
     }
 }
 
