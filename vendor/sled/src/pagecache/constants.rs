@@ -32,6 +32,10 @@ pub(crate) const SEGMENT_CLEANUP_THRESHOLD: usize = 50;
 /// [`SEGMENT_CLEANUP_THRESHOLD`].
 pub(crate) const SEGMENT_DRAIN_THRESHOLD: usize = 70;
 
+/// trackgate: how many queued pages of draining segments a write may look at
+/// to find one that still has to be moved.
+pub(crate) const CLEAN_CHECKS: usize = 16;
+
 // Allows for around 1 trillion items to be stored
 // 2^37 * (assuming 50% node fill, 8 items per leaf)
 // and well below 1% of nodes being non-leaf nodes.

@@ -39,7 +39,7 @@ use self::{
     constants::{
         BATCH_MANIFEST_PID, COUNTER_PID, META_PID,
         PAGE_CONSOLIDATION_THRESHOLD, SEGMENT_CLEANUP_THRESHOLD,
-        SEGMENT_DRAIN_THRESHOLD,
+        SEGMENT_DRAIN_THRESHOLD, CLEAN_CHECKS,
     },
     header::Header,
     iobuf::{roll_iobuf, IoBuf, IoBufs},
@@ -1242,11 +1242,7 @@ impl PageCache {
         let result =
             self.cas_page(pid, old, Update::Node(new), false, guard)?;
 
-        if let Some((pid_to_clean, segment_to_clean)) =
-            self.log.iobufs.segment_cleaner.pop()
-        {
-            self.rewrite_page(pid_to_clean, segment_to_clean, guard)?;
-        }
+        self.clean_segments(guard)?;
 
         Ok(result.map_err(|fail| {
             let (pointer, shared) = fail.unwrap();
@@ -1258,6 +1254,24 @@ impl PageCache {
         }))
     }
 
+    /// trackgate: moves one page out of a draining segment after a replace, as
+    /// upstream does, but passes over queued pages that have moved on their own
+    /// since (up to `CLEAN_CHECKS` of them) instead of spending the replace's
+    /// turn on one, so that a draining segment's queue empties and the segment
+    /// is freed.
+    fn clean_segments(&self, guard: &Guard) -> Result<()> {
+        for _ in 0..CLEAN_CHECKS {
+            let Some((pid, segment)) = self.log.iobufs.segment_cleaner.pop()
+            else {
+                return Ok(());
+            };
+            if self.rewrite_page(pid, segment, guard)? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
     // rewrite a page so we can reuse the segment that it is
     // (at least partially) located in. This happens when a
     // segment has had enough resident page replacements moved
@@ -1267,7 +1281,7 @@ impl PageCache {
         pid: PageId,
         segment_to_purge: LogOffset,
         guard: &Guard,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let _measure = Measure::new(&M.rewrite_page);
 
         trace!("rewriting pid {}", pid);
@@ -1291,7 +1305,7 @@ impl PageCache {
                         == purge_segment_id
                 });
             if already_moved {
-                return Ok(());
+                return Ok(false);
             }
 
             // if the page is just a single blob pointer, rewrite it.
@@ -1359,7 +1373,7 @@ impl PageCache {
 
                     trace!("rewriting pid {} succeeded", pid);
 
-                    return Ok(());
+                    return Ok(true);
                 } else {
                     let _pointer = log_reservation.abort()?;
 
@@ -1396,7 +1410,7 @@ impl PageCache {
                              the Free was replace'd",
                             pid, page_view.update
                         );
-                        return Ok(());
+                        return Ok(false);
                     }
                 };
 
@@ -1411,7 +1425,7 @@ impl PageCache {
                     },
                 )?;
                 if res.is_ok() {
-                    return Ok(());
+                    return Ok(true);
                 }
             }
         }
