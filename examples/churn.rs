@@ -3,7 +3,8 @@
 //! `--delivered-after` rounds ago delivered, and runs the retention pass for
 //! `retention.after_final` = `--keep` rounds. It prints the data directory's size,
 //! what the rows in it take, and the live trackings after each round (sled
-//! flushed), then (sled) again after a reopen.
+//! flushed); then deletes every delivered tracking at once and prints the same,
+//! and (sled) again after a reopen.
 //!
 //! ```text
 //! cargo run --release --example churn -- [--per-round 20000] [--rounds 30] [--delivered-after 2] [--keep 3]
@@ -114,6 +115,20 @@ async fn main() {
             pass.trackings
         );
     }
+    // Then the trackings already delivered (three fifths of the live set with
+    // the defaults) go at once, as after a shop's retention is shortened.
+    let clock = Clock::manual(t0 + rounds as i64 * DAY);
+    let pass = trackgate::retention::delete_due(&store, &clock, Some(0))
+        .await
+        .unwrap();
+    live -= pass.trackings as i64;
+    store.flush().unwrap();
+    println!(
+        "| all delivered deleted | {live} | {:.0} | {:.1} | {} |",
+        mib(size()),
+        mib(rows_bytes(&store).await),
+        pass.trackings
+    );
     if pg.is_none() {
         drop(store);
         let store = open().await.unwrap();
