@@ -102,41 +102,46 @@ async fn main() {
                 store.update_trackings(acct, items, now).await.unwrap();
             }
         }
-        let clock = Clock::manual(now);
-        let pass = trackgate::retention::delete_due(&store, &clock, Some(keep * DAY))
-            .await
-            .unwrap();
-        live -= pass.trackings as i64;
-        store.flush().unwrap();
-        println!(
-            "| {r} | {live} | {:.0} | {:.1} | {} |",
-            mib(size()),
-            mib(rows_bytes(&store).await),
-            pass.trackings
-        );
+        let gone = retention_pass(&store, now, keep * DAY).await;
+        live -= gone;
+        row(&r.to_string(), live, size(), &store, &gone.to_string()).await;
     }
     // Then the trackings already delivered (three fifths of the live set with
     // the defaults) go at once, as after a shop's retention is shortened.
-    let clock = Clock::manual(t0 + rounds as i64 * DAY);
-    let pass = trackgate::retention::delete_due(&store, &clock, Some(0))
-        .await
-        .unwrap();
-    live -= pass.trackings as i64;
-    store.flush().unwrap();
-    println!(
-        "| all delivered deleted | {live} | {:.0} | {:.1} | {} |",
-        mib(size()),
-        mib(rows_bytes(&store).await),
-        pass.trackings
-    );
+    let gone = retention_pass(&store, t0 + rounds as i64 * DAY, 0).await;
+    live -= gone;
+    row(
+        "all delivered deleted",
+        live,
+        size(),
+        &store,
+        &gone.to_string(),
+    )
+    .await;
     if pg.is_none() {
         drop(store);
         let store = open().await.unwrap();
         store.flush().unwrap();
-        println!(
-            "| reopened | {live} | {:.0} | {:.1} | |",
-            mib(size()),
-            mib(rows_bytes(&store).await)
-        );
+        row("reopened", live, size(), &store, "").await;
     }
+}
+
+/// Runs the retention pass at `now` for `after_final` and flushes; how many
+/// trackings it deleted.
+async fn retention_pass(store: &Store, now: i64, after_final: i64) -> i64 {
+    let clock = Clock::manual(now);
+    let pass = trackgate::retention::delete_due(store, &clock, Some(after_final))
+        .await
+        .unwrap();
+    store.flush().unwrap();
+    pass.trackings as i64
+}
+
+/// One line of the table.
+async fn row(label: &str, live: i64, size: u64, store: &Store, deleted: &str) {
+    let rows = mib(rows_bytes(store).await);
+    println!(
+        "| {label} | {live} | {:.0} | {rows:.1} | {deleted} |",
+        mib(size)
+    );
 }
