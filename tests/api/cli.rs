@@ -1,5 +1,6 @@
 //! The command line: `check-config` and start-up refusals.
 
+use crate::helpers::temp_config;
 use std::process::Command;
 
 fn trackgate(args: &[&str], config: &str) -> (bool, String) {
@@ -126,14 +127,7 @@ fn serve_until_listening(cfg: &std::path::Path) -> (std::process::Child, String)
 #[cfg(target_os = "linux")]
 #[test]
 fn the_gateway_runs_without_transparent_huge_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.yaml");
-    let data = dir.path().join("data");
-    std::fs::write(
-        &cfg,
-        format!("listen: 127.0.0.1:0\ndata_dir: {}\n", data.display()),
-    )
-    .unwrap();
+    let (_dir, cfg) = temp_config("");
     let (mut child, log) = serve_until_listening(&cfg);
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let _ = child.kill();
@@ -147,16 +141,9 @@ fn the_gateway_runs_without_transparent_huge_pages() {
 
 #[test]
 fn start_up_logs_a_summary_and_warns_without_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: shop@example.com\n    api_key: sekrit-key-123\npush:\n  native: {{ secret: whsec_c2VjcmV0 }}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
+    let (_dir, cfg) = temp_config(
+        "accounts:\n  - email: shop@example.com\n    api_key: sekrit-key-123\npush:\n  native: { secret: whsec_c2VjcmV0 }\n",
+    );
     let (mut child, log) = serve_until_listening(&cfg);
     let _ = child.kill();
     let _ = child.wait();

@@ -531,6 +531,17 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+/// A config file in a fresh temp dir for the `trackgate` binary: a free port,
+/// `data_dir` inside the dir, then `rest`. Keep the dir alive while it runs.
+pub fn temp_config(rest: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    let data = dir.path().join("data");
+    let yaml = format!("listen: 127.0.0.1:0\ndata_dir: {}\n{rest}", data.display());
+    std::fs::write(&path, yaml).unwrap();
+    (dir, path)
+}
+
 /// Runs the `trackgate` binary with `args`: whether it exited 0, and what it
 /// printed (stdout, then stderr).
 pub fn run_trackgate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (bool, String) {

@@ -45,16 +45,9 @@ fn an_unreachable_database_stops_the_start_with_a_clear_error() {
 
 /// A `serve` over `store_yaml` that must fail to start; its stderr.
 fn failed_start(store_yaml: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\n{store_yaml}accounts:\n  - email: a@shop.example\n    api_key: k-123456\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
+    let (_dir, cfg) = temp_config(&format!(
+        "{store_yaml}accounts:\n  - email: a@shop.example\n    api_key: k-123456\n"
+    ));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_trackgate"))
         .args(["serve", "--config"])
         .arg(&cfg)

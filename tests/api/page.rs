@@ -121,16 +121,9 @@ fn the_webhook_carries_the_page_url() {
 
 #[test]
 fn the_shops_logo_heads_the_page_preview() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen: 127.0.0.1:0\ndata_dir: {}\naccounts:\n  - email: a@shop-a.example\n    name: Shop A\n    logo_url: https://shop-a.example/logo.png\n    api_key: {KEY_A}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
+    let (_dir, cfg) = temp_config(&format!(
+        "accounts:\n  - email: a@shop-a.example\n    name: Shop A\n    logo_url: https://shop-a.example/logo.png\n    api_key: {KEY_A}\n"
+    ));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_trackgate"))
         .args([
             "render",
