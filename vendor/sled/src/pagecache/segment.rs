@@ -109,16 +109,13 @@ impl SegmentCleaner {
     /// at the first empty one, however many were queued behind it).
     pub(crate) fn pop(&self) -> Option<(PageId, LogOffset)> {
         let mut inner = self.inner.lock();
-        loop {
-            let offset = {
-                let (offset, pids) = inner.iter_mut().next()?;
-                if let Some(pid) = pids.pop_first() {
-                    return Some((pid, *offset));
-                }
-                *offset
-            };
-            inner.remove(&offset);
+        while let Some(mut segment) = inner.first_entry() {
+            if let Some(pid) = segment.get_mut().pop_first() {
+                return Some((pid, *segment.key()));
+            }
+            segment.remove();
         }
+        None
     }
 
     fn add_pids(&self, offset: LogOffset, pids: BTreeSet<PageId>) {
