@@ -104,12 +104,14 @@ pub(crate) struct SegmentCleaner {
 }
 
 impl SegmentCleaner {
-    /// trackgate: the next queued page of the lowest draining segment,
-    /// passing over segments whose queue is empty (upstream returned `None`
-    /// at the first empty one, however many were queued behind it).
+    /// trackgate: the next queued page of the highest draining segment, so
+    /// that the file's tail frees and is truncated (new segments are taken
+    /// from the lowest free one), passing over segments whose queue is empty
+    /// (upstream took the lowest, and returned `None` at the first empty one,
+    /// however many were queued behind it).
     pub(crate) fn pop(&self) -> Option<(PageId, LogOffset)> {
         let mut inner = self.inner.lock();
-        while let Some(mut segment) = inner.first_entry() {
+        while let Some(mut segment) = inner.last_entry() {
             if let Some(pid) = segment.get_mut().pop_first() {
                 return Some((pid, *segment.key()));
             }
