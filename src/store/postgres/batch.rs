@@ -2,6 +2,7 @@
 //! and jobs in four statements (`unnest` of arrays), not four per parcel.
 
 use super::db::{Db, Tx};
+use super::rows::compact;
 use crate::core::model::{Parcel, Tracking, Transition};
 use crate::core::rules::Job;
 use crate::store::types::{StoreError, TrackingIndex};
@@ -20,7 +21,10 @@ pub(super) async fn parcels(tx: &Tx<'_>, ps: &[&Parcel]) -> Result<(), StoreErro
         .iter()
         .map(|p| p.destination_country.as_deref())
         .collect();
-    let rows: Vec<Json<&Parcel>> = ps.iter().map(|p| Json(*p)).collect();
+    let rows = ps
+        .iter()
+        .map(|p| compact(*p))
+        .collect::<Result<Vec<_>, _>>()?;
     tx.execute(
         "INSERT INTO parcels (carrier, number, next_poll_at, origin, destination, row)
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
@@ -46,7 +50,10 @@ pub(super) async fn trackings(
     let numbers: Vec<&str> = ts.iter().map(|(t, _)| t.tracking_number.as_str()).collect();
     let statuses: Vec<i16> = ts.iter().map(|(_, i)| i.status.code() as i16).collect();
     let updated: Vec<i64> = ts.iter().map(|(t, _)| t.updated_at).collect();
-    let rows: Vec<Json<&Tracking>> = ts.iter().map(|(t, _)| Json(*t)).collect();
+    let rows = ts
+        .iter()
+        .map(|(t, _)| compact(*t))
+        .collect::<Result<Vec<_>, _>>()?;
     let since: Vec<Option<i64>> = ts
         .iter()
         .map(|(_, i)| i.watch.stalled.map(|(_, s)| s))
@@ -77,7 +84,10 @@ pub(super) async fn transitions(
     let carriers: Vec<&str> = trs.iter().map(|(c, _, _)| *c).collect();
     let numbers: Vec<&str> = trs.iter().map(|(_, n, _)| *n).collect();
     let seqs: Vec<i64> = trs.iter().map(|(_, _, t)| t.seq as i64).collect();
-    let rows: Vec<Json<&Transition>> = trs.iter().map(|(_, _, t)| Json(*t)).collect();
+    let rows = trs
+        .iter()
+        .map(|(_, _, t)| compact(*t))
+        .collect::<Result<Vec<_>, _>>()?;
     tx.execute(
         "INSERT INTO transitions (carrier, number, seq, row)
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])

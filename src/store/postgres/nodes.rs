@@ -4,6 +4,7 @@
 //! (killed, crashed, cut off) are released for any node to take, well before their
 //! lease would expire.
 
+use super::rows::compact;
 use super::{Inner, PgStore, Tls, JOBS_CHANNEL};
 use crate::core::model::Parcel;
 use crate::core::plan::plan_poll_retry;
@@ -46,11 +47,7 @@ const FORGET: &str = "DELETE FROM nodes WHERE seen_at < $1";
 /// Records `node`'s heartbeat and hands back what nodes that stopped beating held:
 /// their claimed jobs as [`Job::deferred`] makes them (due now, lease ended), their
 /// claimed polls as [`plan_poll_retry`] makes them (due now, no failure counted).
-async fn beat_on<C: GenericClient>(
-    c: &C,
-    node: &str,
-    now: i64,
-) -> Result<u64, tokio_postgres::Error> {
+async fn beat_on<C: GenericClient>(c: &C, node: &str, now: i64) -> Result<u64, StoreError> {
     c.execute(HEARTBEAT, &[&node, &now]).await?;
     let alive_since = now - DEAD_AFTER_SECS;
     let (mut ids, mut dues, mut rows, mut owners) = (vec![], vec![], vec![], vec![]);
@@ -71,7 +68,7 @@ async fn beat_on<C: GenericClient>(
         carriers.push(again.carrier_code.clone());
         numbers.push(again.tracking_number.clone());
         ats.push(again.next_poll_at);
-        parcels.push(Json(again));
+        parcels.push(compact(&again)?);
         owners.push(r.try_get::<_, String>(1)?);
     }
     let polls = c

@@ -5,6 +5,8 @@ use super::db::{Db, Tx};
 use super::decode;
 use crate::core::model::{Parcel, Tracking};
 use crate::store::types::{StoreError, TrackingIndex};
+use serde::Serialize;
+use serde_json::Value;
 use tokio_postgres::types::Json;
 use tokio_postgres::Row as PgRow;
 
@@ -16,6 +18,27 @@ pub(super) fn joined(r: &PgRow) -> Result<(Tracking, Parcel), StoreError> {
     let Json(t): Json<Tracking> = r.try_get(0).map_err(|e| decode("trackings", e))?;
     let Json(p): Json<Parcel> = r.try_get(1).map_err(|e| decode("parcels", e))?;
     Ok((t, p))
+}
+
+/// A parcel's, tracking's or transition's row as stored: its JSON without the
+/// members that are null. Every optional field of these types reads back as
+/// absent when missing, and a tracking's unset shop fields were half its row
+/// (at 1M minimal trackings, 450 of 824 bytes).
+pub(super) fn compact<T: Serialize>(row: &T) -> Result<Json<Value>, StoreError> {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(members) => {
+                members.retain(|_, m| !m.is_null());
+                members.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value =
+        serde_json::to_value(row).map_err(|e| StoreError::Engine(format!("encode row: {e}")))?;
+    strip(&mut value);
+    Ok(Json(value))
 }
 
 pub(super) fn parcel_row(r: &PgRow) -> Result<Parcel, StoreError> {
@@ -55,7 +78,7 @@ async fn write_parcel(tx: &Tx<'_>, p: &Parcel, on_conflict: &str) -> Result<u64,
                 &p.next_poll_at,
                 &p.origin_country,
                 &p.destination_country,
-                &Json(p),
+                &compact(p)?,
             ],
         )
         .await?;
@@ -124,7 +147,7 @@ pub(super) async fn put_tracking_as(
                 &t.fields.order_id,
                 &t.archived,
                 &t.notupdate,
-                &Json(t),
+                &compact(t)?,
                 &index.watch.stalled.map(|(_, since)| since),
                 &index.watch.edd,
                 &index.final_since,
@@ -147,4 +170,71 @@ pub(super) async fn load<C: Db>(
     .await?
     .map(|r| joined(&r))
     .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::alerts::Watch;
+    use crate::core::model::{fixtures, Checkpoint, StatedStatus, Transition};
+    use crate::core::status::Status;
+    use serde::de::DeserializeOwned;
+
+    /// `row` as stored and read back.
+    fn back<T: Serialize + DeserializeOwned>(row: &T) -> T {
+        let Json(value) = compact(row).unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_compact_row_drops_its_nulls_and_reads_back_the_same() {
+        let bare = fixtures::tracking(1_800_000_000);
+        let Json(stored) = compact(&bare).unwrap();
+        let text = stored.to_string();
+        assert!(!text.contains("null"), "{text}");
+        assert!(text.len() < serde_json::to_string(&bare).unwrap().len() / 2);
+        assert_eq!(back(&bare), bare);
+
+        let mut full = bare.clone();
+        full.fields.title = Some("Blue mug".into());
+        full.fields.customer_email = Some("ann@example.com".into());
+        full.order_created_at = Some(1_799_000_000);
+        full.status_override = Some(Status::Delivered);
+        full.shop_url = Some("https://shop.example/t/1".into());
+        full.watch = Some(Watch {
+            status: Status::Transit,
+            since: 1_800_000_000,
+            stalled_sent: true,
+            edd_missed_for: None,
+        });
+        assert_eq!(back(&full), full);
+
+        let mut parcel = Parcel::new("dhl", "JD1", 1_800_000_000);
+        assert_eq!(back(&parcel), parcel);
+        parcel.events.push(Checkpoint {
+            time: 1_800_000_100,
+            description: "Picked up".into(),
+            location: String::new(),
+            status: None,
+            substatus: Some("transit001".into()),
+        });
+        parcel.stated = Some(StatedStatus {
+            as_of: 1_800_000_100,
+            status: Status::Transit,
+            substatus: None,
+        });
+        parcel.estimated_delivery = Some(1_800_100_000);
+        assert_eq!(back(&parcel), parcel);
+
+        let change = Transition {
+            seq: 1,
+            from: Status::Pending,
+            from_substatus: None,
+            to: Status::Transit,
+            to_substatus: Some("transit001".into()),
+            at: 1_800_000_100,
+            source: "push:native".into(),
+        };
+        assert_eq!(back(&change), change);
+    }
 }
